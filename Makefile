@@ -1,0 +1,30 @@
+# Passerelle: `make run` indexes corpus/ and serves; `make test` runs the suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+INDEX ?= var/index
+CORPUS ?= corpus
+
+.PHONY: run index test bench eval clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+index: $(STAMP)
+	$(BIN)/passerelle index --corpus $(CORPUS) --index $(INDEX) || test $$? -eq 3
+
+run: index
+	@echo "Index ready in $(INDEX). Search it with:"
+	@echo "  $(BIN)/passerelle search --index $(INDEX) 'money laundering'"
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf var .pytest_cache

@@ -1,0 +1,86 @@
+"""The contract between Passerelle and a search engine, in plain records.
+
+A backend stores passages and answers query plans. ``WhooshBackend`` is the first
+implementation; an OpenSearch one would implement the same methods:
+
+- ``apply(batch)``: delete the listed documents, then add the given ones, in one transaction:
+  readers see all of a document's passages or none of them.
+- ``search(plan)``: ranked passages with match spans, the total, and facet counts.
+- ``get_document(doc_id)``: the stored document, passages in reading order, or None.
+- ``match_spans(plan, passages)``: where the plan's terms occur in arbitrary passages.
+- ``suggest(words)``: spelling suggestions for words the index does not know.
+- ``refresh()``: see the latest commit; ``close()``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Protocol
+
+from indexer.models import DocumentInfo
+from indexer.models import IndexedDocument
+from indexer.models import Passage
+from indexer.query import ParsedQuery
+
+Span = tuple[int, int]  # character offsets [start, end) of a match in a passage's text
+
+
+@dataclass(frozen=True)
+class IndexBatch:
+    """Documents to remove and documents to (re)write, applied atomically."""
+
+    delete: tuple[str, ...] = ()
+    add: tuple[IndexedDocument, ...] = ()
+
+
+@dataclass(frozen=True)
+class SearchPlan:
+    """A parsed query with resolved filters and the slice of ranked hits wanted."""
+
+    query: ParsedQuery
+    filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    offset: int = 0
+    limit: int = 10
+    with_facets: bool = True
+
+
+@dataclass(frozen=True)
+class BackendHit:
+    """One ranked passage as stored, with the spans of its matching words."""
+
+    passage: Passage
+    info: DocumentInfo
+    score: float
+    spans: tuple[Span, ...]
+
+
+@dataclass(frozen=True)
+class BackendHits:
+    """What a backend answers to a plan."""
+
+    total: int
+    hits: tuple[BackendHit, ...]
+    facets: dict[str, dict[str, int]]
+
+
+class Backend(Protocol):
+    """What the pipeline and the search function need from a search engine."""
+
+    def apply(self, batch: IndexBatch) -> None: ...
+
+    def search(self, plan: SearchPlan) -> BackendHits: ...
+
+    def get_document(self, doc_id: str) -> IndexedDocument | None: ...
+
+    def match_spans(self, plan: SearchPlan, passages: list[Passage]) -> list[tuple[Span, ...]]: ...
+
+    def suggest(self, words: list[str]) -> dict[str, str]: ...
+
+    def doc_ids(self) -> set[str]: ...
+
+    def passage_count(self) -> int: ...
+
+    def refresh(self) -> None: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,141 @@
+"""The `passerelle` command line: index and search. Thin adapters over the library."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import sys
+from pathlib import Path
+
+import click
+
+from indexer.errors import PasserelleError
+from indexer.models import SearchQuery
+from indexer.pipeline import index_corpus
+from indexer.search import search as run_search
+from indexer.settings import load_settings
+from indexer.store import open_index
+
+EXIT_SKIPPED = 3  # indexing finished, but some files were skipped
+
+
+class PasserelleGroup(click.Group):
+    """Turns library errors into one-line messages instead of tracebacks."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except PasserelleError as error:
+            raise click.ClickException(str(error)) from None
+
+
+@click.group(cls=PasserelleGroup)
+@click.version_option(package_name="passerelle")
+def main():
+    """Passerelle: bilingual (English/French) passage search."""
+
+
+@main.command()
+@click.option("--corpus", type=click.Path(path_type=Path), help="Corpus folder [default: corpus].")
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder [default: var/index].")
+@click.option("--rebuild", is_flag=True, help="Build a new index beside the live one, then swap it in.")
+@click.option("-v", "--verbose", is_flag=True, help="List every warning, not just their number.")
+def index(corpus, index_dir, rebuild, verbose):
+    """Index the corpus folder (incremental: only added, changed and removed files are applied).
+
+    Exit status: 0 when every file was indexed, 3 when some were skipped (each is listed
+    with its reason), 1 on an error.
+    """
+    settings = load_settings({"corpus": corpus, "index": index_dir})
+    progress = _Progress()
+    report = index_corpus(
+        Path(settings["corpus"]),
+        Path(settings["index"]),
+        rebuild=rebuild,
+        on_plan=progress.start,
+        on_file=progress.advance,
+    )
+    progress.finish()
+    for rel, reason in report.skipped:
+        click.secho(f"skipped {rel}: {reason}", fg="yellow", err=True)
+    _print_warnings(report.warnings, verbose)
+    click.echo(report.summary())
+    if report.skipped:
+        sys.exit(EXIT_SKIPPED)
+
+
+@main.command()
+@click.argument("query", nargs=-1)
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder [default: var/index].")
+@click.option("--lang", multiple=True, type=click.Choice(["en", "fr"]), help="Only passages in this language.")
+@click.option("--project", multiple=True, help="Only passages tagged with this project id.")
+@click.option("--partner", multiple=True, help="Only passages tagged with this partner id.")
+@click.option("--topic", multiple=True, help="Only passages tagged with this topic id.")
+@click.option("--page", type=int, default=1, show_default=True, help="Result page.")
+@click.option("--per-page", type=int, default=10, show_default=True, help="Results per page.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result object as JSON.")
+def search(query, index_dir, lang, project, partner, topic, page, per_page, as_json):
+    """Search the index: words, "phrases", OR, NOT/-word, lang: project: partner: topic: filters."""
+    settings = load_settings({"index": index_dir})
+    request = SearchQuery(" ".join(query), lang, project, partner, topic, page, per_page)
+    opened = open_index(Path(settings["index"]))
+    try:
+        result = run_search(request, opened)
+    finally:
+        opened.close()
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{result.total} passage{'' if result.total == 1 else 's'} ({result.took_ms:.1f} ms)")
+    if result.suggestion:
+        click.echo(f"Did you mean: {result.suggestion}")
+    first = (result.page - 1) * result.per_page
+    for rank, hit in enumerate(result.results, start=first + 1):
+        heading = " › ".join(part for part in (hit.doc_title, hit.section_title) if part)
+        click.echo(f"\n{rank}. [{hit.lang}] {heading}")
+        click.echo(f"   {_terminal(hit.snippet)}")
+        click.echo(f"   {hit.url}")
+
+
+def _terminal(snippet: str) -> str:
+    """Snippet HTML for a terminal: marks in bold (or **…** when not a terminal), entities decoded."""
+    bold = sys.stdout.isatty()
+    def mark(match):
+        word = html.unescape(match.group(1))
+        return click.style(word, bold=True, underline=True) if bold else f"**{word}**"
+    parts = re.split(r"(<mark>.*?</mark>)", snippet)
+    return "".join(
+        mark(re.match(r"<mark>(.*?)</mark>", part)) if part.startswith("<mark>") else html.unescape(part)
+        for part in parts
+    )
+
+
+def _print_warnings(warnings: list[str], verbose: bool) -> None:
+    if not warnings:
+        return
+    shown = warnings if verbose else warnings[:5]
+    for warning in shown:
+        click.secho(f"warning: {warning}", fg="yellow", err=True)
+    if len(warnings) > len(shown):
+        click.secho(f"... and {len(warnings) - len(shown)} more warnings (--verbose lists them)", err=True)
+
+
+class _Progress:
+    """A progress bar over the files to read, shown only on a terminal."""
+
+    def __init__(self):
+        self._bar = None
+
+    def start(self, plan) -> None:
+        if sys.stderr.isatty() and plan.to_read:
+            self._bar = click.progressbar(length=len(plan.to_read), label="Indexing", file=sys.stderr)
+            self._bar.__enter__()
+
+    def advance(self, rel: str) -> None:
+        if self._bar:
+            self._bar.update(1)
+
+    def finish(self) -> None:
+        if self._bar:
+            self._bar.__exit__(None, None, None)

@@ -1,0 +1,152 @@
+"""Plain records passed between the stages: document -> section -> passage -> hit.
+
+Nothing here knows about Whoosh; a second backend consumes and produces the same records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from dataclasses import dataclass
+from dataclasses import field
+
+LANGUAGES = ("en", "fr")
+FACETS = ("lang", "project", "partner", "topic")
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading and the paragraphs under it, in reading order, as a reader found them."""
+
+    title: str  # "" for text before the first heading
+    paragraphs: tuple[str, ...]
+    level: int = 1
+
+
+@dataclass(frozen=True)
+class Document:
+    """One source document: metadata and ordered sections, before any analysis."""
+
+    doc_id: str
+    path: str  # relative to the corpus folder, with "/" separators
+    title: str
+    sections: tuple[Section, ...]
+    lang: str | None = None  # declared language; detection decides when None
+    publisher: str = ""
+    source_url: str = ""
+    tags: tuple[str, ...] = ()  # taxonomy ids declared in metadata
+
+
+@dataclass(frozen=True)
+class Tags:
+    """Taxonomy ids attached to a passage."""
+
+    projects: tuple[str, ...] = ()
+    partners: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+
+    def merge(self, other: Tags) -> Tags:
+        """Union of both tag sets, keeping first-seen order."""
+        return Tags(
+            projects=_union(self.projects, other.projects),
+            partners=_union(self.partners, other.partners),
+            topics=_union(self.topics, other.topics),
+        )
+
+
+@dataclass(frozen=True)
+class Passage:
+    """The unit of search: one paragraph or list item, with everything an index entry needs."""
+
+    doc_id: str
+    passage_id: str  # unique within the document; doubles as the HTML anchor
+    section_id: str
+    section_title: str
+    position: int  # reading order within the document
+    text: str
+    lang: str
+    tags: Tags = field(default_factory=Tags)  # for filters and facets: own, section's and document's
+    # Entries named by the passage or its heading: their names count as matches in ranking.
+    # Document-level tags are left out, or a word of the title would match every passage.
+    search_tags: Tags = field(default_factory=Tags)
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """Document-level metadata stored with every passage, enough to render the document page."""
+
+    doc_id: str
+    path: str
+    title: str
+    lang: str
+    publisher: str = ""
+    source_url: str = ""
+
+
+@dataclass(frozen=True)
+class IndexedDocument:
+    """A document ready for a backend: its metadata and its passages in reading order."""
+
+    info: DocumentInfo
+    passages: tuple[Passage, ...]
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """What a user asked for. Filters hold taxonomy ids (or languages); values of one facet are ORed."""
+
+    text: str = ""
+    lang: tuple[str, ...] = ()
+    project: tuple[str, ...] = ()
+    partner: tuple[str, ...] = ()
+    topic: tuple[str, ...] = ()
+    page: int = 1
+    per_page: int = 10
+
+    def filters(self) -> dict[str, tuple[str, ...]]:
+        """The non-empty filters, keyed by facet name."""
+        return {name: getattr(self, name) for name in FACETS if getattr(self, name)}
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked passage in a result page."""
+
+    doc_id: str
+    doc_title: str
+    section_id: str
+    section_title: str
+    passage_id: str
+    lang: str
+    url: str
+    score: float
+    snippet: str  # HTML: text escaped, matches in <mark>
+    text: str
+    projects: tuple[str, ...] = ()
+    partners: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """A page of hits with facet counts; ``to_dict`` is the JSON shape of the CLI and the API."""
+
+    query: str
+    total: int
+    page: int
+    per_page: int
+    took_ms: float
+    results: tuple[Hit, ...]
+    facets: dict[str, dict[str, int]]
+    suggestion: str | None = None
+
+    def to_dict(self) -> dict:
+        """The documented JSON object (lists, not tuples)."""
+        data = asdict(self)
+        data["results"] = [
+            {k: list(v) if isinstance(v, tuple) else v for k, v in hit.items()} for hit in data["results"]
+        ]
+        return data
+
+
+def _union(first: tuple[str, ...], second: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(first + second))

@@ -1,0 +1,290 @@
+"""Corpus folder -> index: walk, compare with the manifest, read, prepare, write in batches.
+
+Incremental by content: a file whose size and modification time match the manifest is not
+opened; one whose bytes hash the same is not re-read. A file that cannot be read is reported
+and skipped, and whatever the index held for it before stays.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from dataclasses import field
+from pathlib import Path
+
+from indexer.errors import CorpusNotFound
+from indexer.errors import TaxonomyError
+from indexer.errors import UnreadableDocument
+from indexer.manifest import FileRecord
+from indexer.manifest import Manifest
+from indexer.manifest import file_sha256
+from indexer.backend import IndexBatch
+from indexer.models import IndexedDocument
+from indexer.prepare import prepare_document
+from indexer.readers import SUPPORTED_SUFFIXES
+from indexer.readers import read_documents
+from indexer.store import Generation
+from indexer.store import current_generation
+from indexer.store import discard
+from indexer.store import make_current
+from indexer.store import new_generation
+from indexer.taxonomy import Tagger
+from indexer.taxonomy import Taxonomy
+from indexer.taxonomy import load_taxonomy
+
+TAXONOMY_FILE = "taxonomy.toml"
+BATCH_PASSAGES = 5000  # passages per commit: bounds memory; each commit is one transaction
+
+
+@dataclass
+class IndexReport:
+    """What one indexing run did, for the summary line and the exit status."""
+
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    documents: int = 0
+    passages: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        """One line: file counts, documents and passages written, skips, time."""
+        parts = [
+            f"{self.added} added",
+            f"{self.changed} changed",
+            f"{self.removed} removed",
+            f"{self.unchanged} unchanged",
+        ]
+        line = f"files: {', '.join(parts)}; wrote {_plural(self.documents, 'document')}, "
+        line += f"{_plural(self.passages, 'passage')}"
+        if self.skipped:
+            line += f"; skipped {_plural(len(self.skipped), 'file')}"
+        return f"{line} in {self.seconds:.1f} s"
+
+
+@dataclass(frozen=True)
+class CorpusFile:
+    """A candidate file: its path relative to the corpus and on disk."""
+
+    rel: str
+    path: Path
+
+
+@dataclass
+class Plan:
+    """Which files to read and which to drop, decided before any reading."""
+
+    to_read: list[CorpusFile] = field(default_factory=list)
+    new: set[str] = field(default_factory=set)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+
+
+def index_corpus(
+    corpus: Path,
+    index_root: Path,
+    rebuild: bool = False,
+    on_plan: Callable[[Plan], None] | None = None,
+    on_file: Callable[[str], None] | None = None,
+) -> IndexReport:
+    """Bring the index at ``index_root`` up to date with the files under ``corpus``.
+
+    :param rebuild: build a fresh generation beside the live one and swap it in at the end.
+    :param on_plan: called once with the plan (for a progress bar's length).
+    :param on_file: called after each file is read (for a progress bar).
+    :raises CorpusNotFound: when ``corpus`` is not a folder.
+    """
+    started = time.monotonic()
+    corpus, index_root = Path(corpus), Path(index_root)
+    if not corpus.is_dir():
+        raise CorpusNotFound(str(corpus))
+    report = IndexReport()
+    live = current_generation(index_root)
+    generation = new_generation(index_root) if rebuild or live is None else live
+    taxonomy = _load_taxonomy(corpus, live, report)
+    manifest = Manifest.load(generation.manifest_path)
+    retag = manifest.taxonomy != taxonomy.fingerprint()
+    plan = plan_changes(corpus, manifest, retag, report)
+    if on_plan:
+        on_plan(plan)
+    backend = generation.open_backend(taxonomy, create=True)
+    try:
+        generation.save_taxonomy(taxonomy)
+        writer = BatchWriter(backend, manifest, generation, report)
+        _apply_plan(plan, corpus, manifest, Tagger(taxonomy), writer, on_file)
+        manifest.taxonomy = taxonomy.fingerprint()
+        writer.flush(force_save=True)
+    finally:
+        backend.close()
+    if generation is not live:
+        previous = make_current(index_root, generation)
+        if previous:
+            discard(previous)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def plan_changes(corpus: Path, manifest: Manifest, retag: bool, report: IndexReport) -> Plan:
+    """Compare the corpus with the manifest; hash only files whose size or time changed."""
+    plan = Plan()
+    present = set()
+    for item in walk_corpus(corpus, report):
+        present.add(item.rel)
+        record = manifest.files.get(item.rel)
+        if record is None:
+            plan.new.add(item.rel)
+            plan.to_read.append(item)
+        elif retag or not _unchanged(item.path, record):
+            plan.to_read.append(item)
+        else:
+            plan.unchanged += 1
+    plan.removed = sorted(set(manifest.files) - present)
+    return plan
+
+
+def walk_corpus(corpus: Path, report: IndexReport):
+    """Supported files under ``corpus`` in a stable order, hidden files and folders excluded."""
+    for path in sorted(corpus.rglob("*")):
+        rel_parts = path.relative_to(corpus).parts
+        if any(part.startswith(".") for part in rel_parts) or path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            continue
+        rel = "/".join(rel_parts)
+        if not _is_utf8(rel):
+            report.skipped.append((rel.encode("utf-8", "replace").decode("utf-8"), "file name is not valid UTF-8"))
+            continue
+        if path.is_file() or path.is_symlink():
+            yield CorpusFile(rel, path)
+
+
+def _unchanged(path: Path, record: FileRecord) -> bool:
+    stat = path.stat()
+    if record.same_stat(stat):
+        return True
+    if stat.st_size == record.size and file_sha256(path) == record.sha256:
+        record.mtime_ns = stat.st_mtime_ns  # touched, not edited
+        return True
+    return False
+
+
+def _apply_plan(plan, corpus, manifest, tagger, writer, on_file):
+    removed = set(plan.removed)
+    owners = {
+        doc_id: rel for rel, record in manifest.files.items() if rel not in removed for doc_id in record.doc_ids
+    }
+    for rel in plan.removed:
+        writer.delete(manifest.files[rel].doc_ids)
+        writer.forget(rel)
+        writer.report.removed += 1
+    for item in plan.to_read:
+        _index_file(item, corpus, manifest, owners, tagger, writer, is_new=item.rel in plan.new)
+        if on_file:
+            on_file(item.rel)
+    writer.report.unchanged = plan.unchanged
+
+
+def _index_file(item, corpus, manifest, owners, tagger, writer, is_new):
+    report = writer.report
+    try:
+        stat = item.path.stat()
+        digest = file_sha256(item.path)
+        doc_ids = []
+        for doc in read_documents(item.path, corpus, warn=report.warnings.append):
+            owner = owners.get(doc.doc_id)
+            if owner not in (None, item.rel):
+                report.warnings.append(f"{item.rel}: document id {doc.doc_id!r} already comes from {owner}; skipped")
+                continue
+            owners[doc.doc_id] = item.rel
+            doc_ids.append(doc.doc_id)
+            writer.add(prepare_document(doc, tagger))
+    except UnreadableDocument as error:
+        report.skipped.append((item.rel, error.reason))
+        return
+    except OSError as error:
+        report.skipped.append((item.rel, error.strerror or str(error)))
+        return
+    old = manifest.files.get(item.rel)
+    gone = sorted(set(old.doc_ids) - set(doc_ids)) if old else []
+    writer.delete(gone)
+    writer.remember(item.rel, FileRecord(digest, stat.st_size, stat.st_mtime_ns, doc_ids))
+    if is_new:
+        report.added += 1
+    else:
+        report.changed += 1
+
+
+class BatchWriter:
+    """Collects documents and deletions into batches of about ``BATCH_PASSAGES`` passages.
+
+    Each batch is one backend transaction; the manifest records a file only after the
+    commit that holds all of its documents.
+    """
+
+    def __init__(self, backend, manifest: Manifest, generation: Generation, report: IndexReport):
+        self.backend = backend
+        self.manifest = manifest
+        self.generation = generation
+        self.report = report
+        self._adds: list[IndexedDocument] = []
+        self._deletes: list[str] = []
+        self._records: dict[str, FileRecord | None] = {}
+        self._passages = 0
+
+    def add(self, document: IndexedDocument) -> None:
+        """Queue a document (replacing any earlier version with the same id)."""
+        self._adds.append(document)
+        self._passages += len(document.passages)
+        self.report.documents += 1
+        self.report.passages += len(document.passages)
+        if self._passages >= BATCH_PASSAGES:
+            self.flush()
+
+    def delete(self, doc_ids) -> None:
+        """Queue documents for removal."""
+        self._deletes.extend(doc_ids)
+
+    def remember(self, rel: str, record: FileRecord) -> None:
+        """Record a fully read file in the manifest at the next commit."""
+        self._records[rel] = record
+
+    def forget(self, rel: str) -> None:
+        """Drop a removed file from the manifest at the next commit."""
+        self._records[rel] = None
+
+    def flush(self, force_save: bool = False) -> None:
+        """Commit what is queued, then save the manifest."""
+        if self._adds or self._deletes:
+            self.backend.apply(IndexBatch(delete=tuple(self._deletes), add=tuple(self._adds)))
+        changed_manifest = bool(self._records)
+        for rel, record in self._records.items():
+            if record is None:
+                self.manifest.files.pop(rel, None)
+            else:
+                self.manifest.files[rel] = record
+        if changed_manifest or force_save:
+            self.manifest.save(self.generation.manifest_path)
+        self._adds, self._deletes, self._records, self._passages = [], [], {}, 0
+
+
+def _load_taxonomy(corpus: Path, live: Generation | None, report: IndexReport) -> Taxonomy:
+    """The corpus taxonomy; when it is broken, the one the live index already uses."""
+    try:
+        return load_taxonomy(corpus / TAXONOMY_FILE)
+    except TaxonomyError as error:
+        report.warnings.append(f"{error}; keeping the taxonomy of the existing index")
+        return live.load_taxonomy() if live else Taxonomy(())
+
+
+def _is_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"

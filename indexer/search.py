@@ -1,0 +1,121 @@
+"""The one search function: the CLI, the JSON API and the pages all call ``search``."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import quote
+
+from indexer.backend import BackendHit
+from indexer.backend import SearchPlan
+from indexer.errors import BadParameter
+from indexer.folding import fold
+from indexer.models import FACETS
+from indexer.models import LANGUAGES
+from indexer.models import Hit
+from indexer.models import SearchQuery
+from indexer.models import SearchResult
+from indexer.query import parse_query
+from indexer.snippets import make_snippet
+from indexer.store import OpenIndex
+
+MAX_PER_PAGE = 100
+MAX_PAGE = 1000
+LANGUAGE_NAMES = {
+    "en": "en", "english": "en", "anglais": "en", "eng": "en",
+    "fr": "fr", "french": "fr", "francais": "fr", "fra": "fr", "fre": "fr",
+}  # fmt: skip
+
+
+def search(query: SearchQuery, index: OpenIndex) -> SearchResult:
+    """Ranked, highlighted passages for ``query``, with facet counts and a spelling suggestion.
+
+    Filters given as parameters and filters typed in the query text (``lang:fr``) combine;
+    taxonomy filter values may be ids, labels or aliases (``partner:ONUDC``).
+
+    :raises BadParameter: for a page or page size out of range.
+    """
+    started = time.perf_counter()
+    _check_paging(query)
+    parsed = parse_query(query.text)
+    filters = resolve_filters(_merge(query.filters(), parsed.filters), index)
+    plan = SearchPlan(parsed, filters, offset=(query.page - 1) * query.per_page, limit=query.per_page)
+    found = index.backend.search(plan)
+    suggestion = _suggestion(query.text, parsed.words(), index) if found.total < 3 else None
+    return SearchResult(
+        query=query.text,
+        total=found.total,
+        page=query.page,
+        per_page=query.per_page,
+        took_ms=round((time.perf_counter() - started) * 1000, 2),
+        results=tuple(to_hit(hit) for hit in found.hits),
+        facets={facet: found.facets.get(facet, {}) for facet in FACETS},
+        suggestion=suggestion,
+    )
+
+
+def passage_url(doc_id: str, passage_id: str) -> str:
+    """The permalink of a passage: its document page, scrolled to the passage's anchor."""
+    return f"/doc/{quote(doc_id, safe='/')}#{quote(passage_id, safe='')}"
+
+
+def to_hit(found: BackendHit) -> Hit:
+    """A result record from a backend hit: snippet escaped and marked, permalink built."""
+    passage = found.passage
+    return Hit(
+        doc_id=passage.doc_id,
+        doc_title=found.info.title,
+        section_id=passage.section_id,
+        section_title=passage.section_title,
+        passage_id=passage.passage_id,
+        lang=passage.lang,
+        url=passage_url(passage.doc_id, passage.passage_id),
+        score=round(found.score, 4),
+        snippet=make_snippet(passage.text, found.spans),
+        text=passage.text,
+        projects=passage.tags.projects,
+        partners=passage.tags.partners,
+        topics=passage.tags.topics,
+    )
+
+
+def resolve_filters(filters: dict[str, tuple[str, ...]], index: OpenIndex) -> dict[str, tuple[str, ...]]:
+    """Filter values as stored ids: language names to codes, taxonomy labels and aliases to ids.
+
+    An unknown value is kept (folded), so it matches nothing rather than being ignored.
+    """
+    resolved = {}
+    for facet, values in filters.items():
+        if facet == "lang":
+            ids = [LANGUAGE_NAMES.get(fold(v), fold(v)) for v in values]
+        else:
+            ids = [index.taxonomy.resolve(facet, v) or fold(v) for v in values]
+        resolved[facet] = tuple(dict.fromkeys(ids))
+    return resolved
+
+
+def _merge(first: dict, second: dict) -> dict[str, tuple[str, ...]]:
+    merged = dict(first)
+    for facet, values in second.items():
+        merged[facet] = merged.get(facet, ()) + tuple(values)
+    return merged
+
+
+def _check_paging(query: SearchQuery) -> None:
+    if not 1 <= query.page <= MAX_PAGE:
+        raise BadParameter("page", query.page, f"must be between 1 and {MAX_PAGE}")
+    if not 1 <= query.per_page <= MAX_PER_PAGE:
+        raise BadParameter("per_page", query.per_page, f"must be between 1 and {MAX_PER_PAGE}")
+    for lang in query.lang:
+        if LANGUAGE_NAMES.get(fold(lang)) not in LANGUAGES:
+            raise BadParameter("lang", lang, "must be en or fr")
+
+
+def _suggestion(text: str, words: list[str], index: OpenIndex) -> str | None:
+    """The query with each unknown word replaced by the closest indexed word, if any."""
+    replacements = index.backend.suggest(words)
+    if not replacements:
+        return None
+    suggested = text
+    for word, replacement in replacements.items():
+        suggested = suggested.replace(word, replacement, 1)
+    return suggested

@@ -1,0 +1,69 @@
+"""HTML from document text: escape first, then mark. The only place that makes such HTML."""
+
+from __future__ import annotations
+
+from html import escape
+
+SNIPPET_CHARS = 260  # about three lines of a result list
+ELLIPSIS = "…"
+MARK_OPEN = "<mark>"
+MARK_CLOSE = "</mark>"
+
+
+def highlight(text: str, spans) -> str:
+    """The whole ``text`` escaped, with each ``(start, end)`` span wrapped in ``<mark>``."""
+    out, cursor = [], 0
+    for start, end in _clean(spans, len(text)):
+        out.append(escape(text[cursor:start]))
+        out.append(f"{MARK_OPEN}{escape(text[start:end])}{MARK_CLOSE}")
+        cursor = end
+    out.append(escape(text[cursor:]))
+    return "".join(out)
+
+
+def make_snippet(text: str, spans, max_chars: int = SNIPPET_CHARS) -> str:
+    """An escaped excerpt of at most about ``max_chars`` around the densest run of matches."""
+    spans = _clean(spans, len(text))
+    if len(text) <= max_chars:
+        return highlight(text, spans)
+    start = _window_start(text, spans, max_chars)
+    end = min(len(text), start + max_chars)
+    start, end = _to_word_edges(text, start, end)
+    inside = [(s - start, e - start) for s, e in spans if s >= start and e <= end]
+    prefix = ELLIPSIS if start > 0 else ""
+    suffix = ELLIPSIS if end < len(text) else ""
+    return prefix + highlight(text[start:end], inside) + suffix
+
+
+def _clean(spans, length: int) -> list[tuple[int, int]]:
+    """Sorted, in-bounds, non-overlapping spans."""
+    cleaned, last_end = [], 0
+    for start, end in sorted(spans):
+        start, end = max(start, last_end, 0), min(end, length)
+        if start < end:
+            cleaned.append((start, end))
+            last_end = end
+    return cleaned
+
+
+def _window_start(text: str, spans, max_chars: int) -> int:
+    """Start of the window holding the most matches, with a little context before the first."""
+    if not spans:
+        return 0
+    best_start, best_count = spans[0][0], 0
+    for i, (start, _) in enumerate(spans):
+        count = sum(1 for s, e in spans[i:] if e <= start + max_chars)
+        if count > best_count:
+            best_start, best_count = start, count
+    return max(0, min(best_start - max_chars // 5, len(text) - max_chars))
+
+
+def _to_word_edges(text: str, start: int, end: int) -> tuple[int, int]:
+    """Move the edges inward to whitespace, so no word is cut in half."""
+    if start > 0:
+        space = text.find(" ", start, start + 30)
+        start = space + 1 if space != -1 else start
+    if end < len(text):
+        space = text.rfind(" ", end - 30, end)
+        end = space if space > start else end
+    return start, end

@@ -1,0 +1,122 @@
+"""Where an index lives on disk, and opening it for search.
+
+An index folder holds generations; ``current`` is a symlink to the live one. A rebuild
+writes a new generation beside it and swaps the link atomically, so searches keep
+answering from the old generation until the new one is complete.
+
+    <index>/current -> generations/<name>
+    <index>/generations/<name>/whoosh/          the backend's files
+    <index>/generations/<name>/manifest.json    corpus file -> hash, document ids
+    <index>/generations/<name>/taxonomy.json    the taxonomy the passages were tagged with
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from indexer.backend import Backend
+from indexer.errors import IndexNotFound
+from indexer.taxonomy import Taxonomy
+from indexer.whoosh_backend import open_whoosh
+
+CURRENT = "current"
+GENERATIONS = "generations"
+
+
+@dataclass(frozen=True)
+class Generation:
+    """One complete index: backend files, manifest and taxonomy copy."""
+
+    path: Path
+
+    @property
+    def backend_dir(self) -> Path:
+        return self.path / "whoosh"
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.path / "manifest.json"
+
+    @property
+    def taxonomy_path(self) -> Path:
+        return self.path / "taxonomy.json"
+
+    def load_taxonomy(self) -> Taxonomy:
+        """The taxonomy stored with this generation (empty if none yet)."""
+        if not self.taxonomy_path.exists():
+            return Taxonomy(())
+        return Taxonomy.from_dict(json.loads(self.taxonomy_path.read_text(encoding="utf-8")))
+
+    def save_taxonomy(self, taxonomy: Taxonomy) -> None:
+        """Store the taxonomy beside the index, so search needs no corpus folder."""
+        tmp = self.taxonomy_path.with_name("taxonomy.json.tmp")
+        tmp.write_text(json.dumps(taxonomy.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
+        os.replace(tmp, self.taxonomy_path)
+
+    def open_backend(self, taxonomy: Taxonomy | None = None, create: bool = False) -> Backend:
+        """The backend over this generation's files."""
+        return open_whoosh(self.backend_dir, taxonomy or self.load_taxonomy(), create=create)
+
+
+def current_generation(root: Path) -> Generation | None:
+    """The live generation of the index at ``root``, or None if there is none."""
+    link = Path(root) / CURRENT
+    if not link.exists():
+        return None
+    return Generation(link.resolve())
+
+
+def new_generation(root: Path) -> Generation:
+    """An empty generation folder beside the live one (not yet live)."""
+    name = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}-{time.monotonic_ns() % 100000}"
+    path = Path(root) / GENERATIONS / name
+    path.mkdir(parents=True)
+    return Generation(path)
+
+
+def make_current(root: Path, generation: Generation) -> Generation | None:
+    """Atomically point ``current`` at ``generation``; returns the generation it replaced."""
+    root = Path(root)
+    previous = current_generation(root)
+    tmp_link = root / f".{CURRENT}.tmp"
+    if tmp_link.is_symlink() or tmp_link.exists():
+        tmp_link.unlink()
+    os.symlink(generation.path.relative_to(root), tmp_link)
+    os.replace(tmp_link, root / CURRENT)
+    return previous if previous and previous.path != generation.path else None
+
+
+def discard(generation: Generation) -> None:
+    """Delete a generation that is no longer live (open readers keep their files on POSIX)."""
+    shutil.rmtree(generation.path, ignore_errors=True)
+
+
+@dataclass
+class OpenIndex:
+    """A searchable index: its backend and the taxonomy its passages were tagged with."""
+
+    root: Path
+    generation: Generation
+    backend: Backend
+    taxonomy: Taxonomy
+
+    def close(self) -> None:
+        """Release the backend's files."""
+        self.backend.close()
+
+
+def open_index(root: Path) -> OpenIndex:
+    """Open the live generation of the index at ``root`` for searching.
+
+    :raises IndexNotFound: when nothing has been indexed there yet.
+    """
+    generation = current_generation(root)
+    if generation is None or not generation.backend_dir.exists():
+        raise IndexNotFound(str(root))
+    taxonomy = generation.load_taxonomy()
+    return OpenIndex(Path(root), generation, generation.open_backend(taxonomy), taxonomy)

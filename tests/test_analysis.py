@@ -1,0 +1,53 @@
+import pytest
+
+from indexer.analysis import analyze
+from indexer.analysis import analyze_with_offsets
+
+
+@pytest.mark.parametrize(
+    "lang, left, right",
+    [
+        ("fr", "sécurité", "securite"),
+        ("fr", "Sécurité intérieure", "SECURITE INTERIEURE"),
+        ("fr", "l’Union africaine", "l'union africaine"),
+        ("fr", "douanes", "douane"),
+        ("fr", "coopération policière", "cooperation policiere"),
+        ("en", "organisations", "organisation"),
+        ("en", "the agency's approach", "agency approach"),
+        ("en", "trafficking", "trafficked"),
+    ],
+)
+def test_variants_of_a_word_share_their_index_terms(lang, left, right):
+    assert analyze(left, lang) == analyze(right, lang)
+
+
+@pytest.mark.parametrize(
+    "text, lang, expected",
+    [
+        ("l’ONUDC", "fr", ["onudc"]),
+        ("d'INTERPOL", "fr", ["interpol"]),
+        ("jusqu’aux", "fr", []),  # "aux" is a stop word too
+        ("l’organisation", "fr", ["organis"]),
+        ("qu’il", "fr", []),
+        ("lorsqu’une", "fr", []),
+        ("puisqu'elle", "fr", []),
+    ],
+)
+def test_french_elisions_are_dropped_with_either_apostrophe(text, lang, expected):
+    assert analyze(text, lang) == expected
+
+
+def test_stop_words_are_not_indexed():
+    assert "the" not in analyze("the fight against the trade", "en")
+    assert "de" not in analyze("la lutte contre le crime de la drogue", "fr")
+
+
+def test_offsets_point_at_the_original_words_after_elision():
+    text = "membres de l’Union africaine"
+    spans = {term: text[start:end] for term, start, end in analyze_with_offsets(text, "fr")}
+    assert spans["union"] == "Union"
+    assert spans["africain"] == "africaine"
+
+
+def test_slashes_and_hyphens_split_acronyms():
+    assert analyze("AML/CFT", "en") == analyze("AML-CFT", "en") == ["aml", "cft"]

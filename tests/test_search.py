@@ -1,0 +1,168 @@
+"""End to end on the real corpus: files -> index -> the one search function."""
+
+import pytest
+
+from indexer.errors import BadParameter
+from indexer.models import SearchQuery
+from indexer.search import search
+
+EN_DOC = "expertise-france-global-threats-organised-crime"
+FR_DOC = "pfig-partenaires-flux-illicites-globaux"
+
+
+def run(index, text="", **options):
+    return search(SearchQuery(text, **options), index)
+
+
+def first(index, text, **options):
+    result = run(index, text, **options)
+    assert result.results, f"no result for {text!r}"
+    return result.results[0]
+
+
+def test_seacop_ranks_a_seacop_v_passage_first(corpus_index):
+    assert first(corpus_index, "SEACOP").section_title.startswith("SEACOP V")
+
+
+@pytest.mark.parametrize("text", ["sécurité intérieure", "securite interieure", "SÉCURITÉ INTÉRIEURE"])
+def test_accents_and_case_do_not_matter(corpus_index, text):
+    assert "CIVIPOL" in first(corpus_index, text).text
+
+
+@pytest.mark.parametrize("text", ["l’Union africaine", "l'Union africaine"])
+def test_either_apostrophe_finds_the_interpol_passage(corpus_index, text):
+    assert "INTERPOL" in first(corpus_index, text).text
+
+
+def test_prisons_finds_el_paccto(corpus_index):
+    hits = run(corpus_index, "prisons").results
+    assert any(hit.section_title.startswith("EL PAcCTO") for hit in hits)
+    assert "el-paccto" in hits[0].projects
+
+
+def test_matching_words_are_marked_in_the_snippet(corpus_index):
+    hit = first(corpus_index, "douanes")
+    assert "<mark>douanes</mark>" in hit.snippet
+
+
+def test_a_query_in_either_language_searches_both_languages(corpus_index):
+    both = run(corpus_index, "organised OR organisé", per_page=50).results
+    assert {hit.lang for hit in both} == {"en", "fr"}
+
+
+@pytest.mark.parametrize("text, lang", [("organised crime", "en"), ("lutte contre la corruption", "fr")])
+def test_same_language_matches_rank_first(corpus_index, text, lang):
+    assert [hit.lang for hit in run(corpus_index, text, per_page=2).results] == [lang] * 2
+
+
+def test_the_wecaps_bullets_carry_the_project_and_the_port_security_topic(corpus_index):
+    document = corpus_index.backend.get_document(EN_DOC)
+    bullets = [p for p in document.passages if p.section_title.startswith("WeCAPS")]
+    assert len(bullets) >= 5
+    for passage in bullets:
+        assert "wecaps" in passage.tags.projects, passage.text
+        assert "port-security" in passage.tags.topics, passage.text
+
+
+def test_capture_noise_is_not_a_passage(corpus_index):
+    document = corpus_index.backend.get_document(EN_DOC)
+    texts = [p.text.strip().lower() for p in document.passages]
+    assert "print" not in texts
+    assert not [t for t in texts if t.startswith("check out")]
+    assert "last publications" not in texts
+
+
+def test_passages_are_tagged_from_their_own_text(corpus_index):
+    hit = first(corpus_index, "ONUDC")
+    assert "unodc" in hit.partners
+
+
+@pytest.mark.parametrize(
+    "text, options, facet, value",
+    [
+        ("coopération", {"lang": ("fr",)}, "lang", "fr"),
+        ("cooperation lang:en", {}, "lang", "en"),
+        ("security", {"project": ("wecaps",)}, "projects", "wecaps"),
+        ("project:wecaps security", {}, "projects", "wecaps"),
+        ("organisation", {"partner": ("ONUDC",)}, "partners", "unodc"),
+        ("crime topic:corruption", {}, "topics", "corruption"),
+    ],
+)
+def test_filters_narrow_the_results(corpus_index, text, options, facet, value):
+    result = run(corpus_index, text, per_page=100, **options)
+    assert result.total > 0
+    for hit in result.results:
+        assert value == hit.lang if facet == "lang" else value in getattr(hit, facet)
+
+
+def test_an_unknown_filter_value_matches_nothing(corpus_index):
+    assert run(corpus_index, "security project:nosuchproject").total == 0
+
+
+def test_facet_counts_match_the_filtered_totals(corpus_index):
+    result = run(corpus_index, "cooperation OR coopération")
+    for lang, count in result.facets["lang"].items():
+        assert run(corpus_index, "cooperation OR coopération", lang=(lang,)).total == count
+    assert sum(result.facets["lang"].values()) == result.total
+
+
+def test_negation_excludes_passages(corpus_index):
+    with_prison = run(corpus_index, "organised crime", per_page=100).results
+    without = run(corpus_index, "organised crime -prison", per_page=100).results
+    assert any("prison" in hit.text.lower() for hit in with_prison)
+    assert not any("prison" in hit.text.lower() for hit in without)
+    assert len(without) < len(with_prison)
+
+
+def test_a_phrase_requires_adjacent_words_in_order(corpus_index):
+    assert "retour en sécurité" in first(corpus_index, '"retour en sécurité"').text
+    assert run(corpus_index, "sécurité retour").total > 0
+    assert run(corpus_index, '"sécurité retour"').total == 0
+
+
+def test_pages_do_not_overlap(corpus_index):
+    one = run(corpus_index, "cooperation OR coopération", per_page=2, page=1).results
+    two = run(corpus_index, "cooperation OR coopération", per_page=2, page=2).results
+    assert len(one) == len(two) == 2
+    assert {h.passage_id for h in one}.isdisjoint({h.passage_id for h in two})
+
+
+@pytest.mark.parametrize("options", [{"page": 0}, {"per_page": 0}, {"per_page": 1000}, {"lang": ("de",)}])
+def test_bad_paging_or_language_names_the_parameter(corpus_index, options):
+    with pytest.raises(BadParameter) as error:
+        run(corpus_index, "crime", **options)
+    assert error.value.name in options
+
+
+def test_a_misspelt_word_gets_a_suggestion(corpus_index):
+    result = run(corpus_index, "corruptoin")
+    assert result.total == 0
+    assert result.suggestion == "corruption"
+
+
+def test_known_words_get_no_suggestion(corpus_index):
+    assert run(corpus_index, "corruption").suggestion is None
+
+
+@pytest.mark.parametrize("text", ['"', "(((", "AND", "-", "NOT NOT", "lang:xx", "*", "a" * 5000, "🙂 ☃"])
+def test_odd_queries_never_raise(corpus_index, text):
+    assert run(corpus_index, text).total >= 0
+
+
+def test_the_result_object_has_the_documented_json_shape(corpus_index):
+    data = run(corpus_index, "money laundering").to_dict()
+    assert list(data) == ["query", "total", "page", "per_page", "took_ms", "results", "facets", "suggestion"]
+    hit = data["results"][0]
+    assert list(hit) == [
+        "doc_id", "doc_title", "section_id", "section_title", "passage_id", "lang", "url",
+        "score", "snippet", "text", "projects", "partners", "topics",
+    ]  # fmt: skip
+    assert hit["url"] == f"/doc/{hit['doc_id']}#{hit['passage_id']}"
+    assert isinstance(hit["projects"], list)
+    assert set(data["facets"]) == {"lang", "project", "partner", "topic"}
+
+
+def test_only_filters_lists_passages_in_reading_order_of_a_project(corpus_index):
+    result = run(corpus_index, "", project=("wecaps",), per_page=50)
+    assert result.total > 0
+    assert all("wecaps" in hit.projects for hit in result.results)
