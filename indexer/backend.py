@@ -43,6 +43,7 @@ class SearchPlan:
     offset: int = 0
     limit: int = 10
     with_facets: bool = True
+    sort: str = "relevance"  # or "newest"
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,7 @@ class DocumentInfo:
     lang: str
     publisher: str = ""
     source_url: str = ""
+    updated: str = ""  # ISO 8601 UTC time the source file was last modified
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,7 @@ class SearchQuery:
     topic: tuple[str, ...] = ()
     page: int = 1
     per_page: int = 10
+    sort: str = "relevance"  # or "newest": most recently modified documents first
 
     def filters(self) -> dict[str, tuple[str, ...]]:
         """The non-empty filters, keyed by facet name."""

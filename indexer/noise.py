@@ -34,6 +34,8 @@ LINK_OPENERS = ("check out", "see the", "download the", "voir la fiche", "consul
 LINK_TARGETS = ("sheet", "website", "fiche", "site")
 # Labels are short; a longer line that happens to start the same way is a sentence, so it is kept.
 LINK_MAX_WORDS = 15
+# Longer than any menu word or link label: only the "has a word character" test applies.
+LABEL_MAX_CHARS = 200
 
 _LINK_LABEL = re.compile(
     # Two lookaheads, because the target may be part of the opener ("voir la fiche").
@@ -50,6 +52,8 @@ def is_noise(text: str) -> bool:
     """True when ``text`` is capture noise (an empty string, a menu word, a link label), not content."""
     if not _HAS_WORD_CHARACTER.search(text):
         return True
+    if len(text) > LABEL_MAX_CHARS:
+        return False
     folded = _fold(text)
     return folded in MENU_WORDS or _is_link_label(folded)
 

@@ -8,6 +8,8 @@ and skipped, and whatever the index held for it before stays.
 from __future__ import annotations
 
 import time
+from datetime import datetime
+from datetime import timezone
 from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
@@ -191,6 +193,7 @@ def _index_file(item, corpus, manifest, owners, tagger, writer, is_new):
     try:
         stat = item.path.stat()
         digest = file_sha256(item.path)
+        updated = datetime.fromtimestamp(stat.st_mtime, timezone.utc).isoformat(timespec="seconds")
         doc_ids = []
         for doc in read_documents(item.path, corpus, warn=report.warnings.append):
             owner = owners.get(doc.doc_id)
@@ -199,7 +202,7 @@ def _index_file(item, corpus, manifest, owners, tagger, writer, is_new):
                 continue
             owners[doc.doc_id] = item.rel
             doc_ids.append(doc.doc_id)
-            writer.add(prepare_document(doc, tagger))
+            writer.add(prepare_document(doc, tagger, updated))
     except UnreadableDocument as error:
         report.skipped.append((item.rel, error.reason))
         return

@@ -20,7 +20,7 @@ DEFAULT_LANGUAGE = "en"
 SAMPLE_CHARS = 3000  # enough text for a confident document-level guess
 
 
-def prepare_document(doc: Document, tagger: Tagger) -> IndexedDocument:
+def prepare_document(doc: Document, tagger: Tagger, updated: str = "") -> IndexedDocument:
     """Turn a read document into index-ready passages.
 
     Language: declared metadata wins; otherwise each passage is detected, and short passages
@@ -54,7 +54,7 @@ def prepare_document(doc: Document, tagger: Tagger) -> IndexedDocument:
                     search_tags=heading_tags.merge(own_tags),
                 )
             )
-    info = DocumentInfo(doc.doc_id, doc.path, doc.title, doc_lang, doc.publisher, doc.source_url)
+    info = DocumentInfo(doc.doc_id, doc.path, doc.title, doc_lang, doc.publisher, doc.source_url, updated)
     return IndexedDocument(info, tuple(passages))
 
 

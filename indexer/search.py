@@ -18,6 +18,8 @@ from indexer.query import parse_query
 from indexer.snippets import make_snippet
 from indexer.store import OpenIndex
 
+SORTS = ("relevance", "newest")
+MAX_QUERY_CHARS = 500
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000
 LANGUAGE_NAMES = {
@@ -35,10 +37,11 @@ def search(query: SearchQuery, index: OpenIndex) -> SearchResult:
     :raises BadParameter: for a page or page size out of range.
     """
     started = time.perf_counter()
-    _check_paging(query)
+    _check_query(query)
     parsed = parse_query(query.text)
     filters = resolve_filters(_merge(query.filters(), parsed.filters), index)
-    plan = SearchPlan(parsed, filters, offset=(query.page - 1) * query.per_page, limit=query.per_page)
+    offset = (query.page - 1) * query.per_page
+    plan = SearchPlan(parsed, filters, offset=offset, limit=query.per_page, sort=query.sort)
     found = index.backend.search(plan)
     suggestion = _suggestion(query.text, parsed.words(), index) if found.total < 3 else None
     return SearchResult(
@@ -100,11 +103,15 @@ def _merge(first: dict, second: dict) -> dict[str, tuple[str, ...]]:
     return merged
 
 
-def _check_paging(query: SearchQuery) -> None:
+def _check_query(query: SearchQuery) -> None:
+    if len(query.text) > MAX_QUERY_CHARS:
+        raise BadParameter("q", query.text[:40] + "…", f"longer than {MAX_QUERY_CHARS} characters")
     if not 1 <= query.page <= MAX_PAGE:
         raise BadParameter("page", query.page, f"must be between 1 and {MAX_PAGE}")
     if not 1 <= query.per_page <= MAX_PER_PAGE:
         raise BadParameter("per_page", query.per_page, f"must be between 1 and {MAX_PER_PAGE}")
+    if query.sort not in SORTS:
+        raise BadParameter("sort", query.sort, f"must be one of {', '.join(SORTS)}")
     for lang in query.lang:
         if LANGUAGE_NAMES.get(fold(lang)) not in LANGUAGES:
             raise BadParameter("lang", lang, "must be en or fr")

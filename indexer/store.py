@@ -15,8 +15,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime
+from datetime import timezone
 from pathlib import Path
 
 from indexer.backend import Backend
@@ -120,3 +123,61 @@ def open_index(root: Path) -> OpenIndex:
         raise IndexNotFound(str(root))
     taxonomy = generation.load_taxonomy()
     return OpenIndex(Path(root), generation, generation.open_backend(taxonomy), taxonomy)
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    """What /api/health reports."""
+
+    passages: int
+    documents: int
+    generation: str
+    updated: str  # ISO 8601 UTC time of the last commit
+
+
+def index_stats(index: OpenIndex) -> IndexStats:
+    """Counts and freshness of an open index."""
+    manifest = index.generation.manifest_path
+    changed = manifest.stat().st_mtime if manifest.exists() else index.generation.path.stat().st_mtime
+    return IndexStats(
+        passages=index.backend.passage_count(),
+        documents=len(index.backend.doc_ids()),
+        generation=index.generation.path.name,
+        updated=datetime.fromtimestamp(changed, timezone.utc).isoformat(timespec="seconds"),
+    )
+
+
+class LiveIndex:
+    """The index a long-running process searches: one open index, reopened after a rebuild swap.
+
+    New commits to the live generation are picked up by the backend's own refresh;
+    a rebuild moves ``current`` to another generation, which needs a reopen.
+    """
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self._lock = threading.Lock()
+        self._open: OpenIndex | None = None
+
+    def get(self) -> OpenIndex:
+        """The open index of the live generation.
+
+        :raises IndexNotFound: when nothing has been indexed at ``root`` yet.
+        """
+        live = current_generation(self.root)
+        opened = self._open
+        if opened is not None and live is not None and opened.generation.path == live.path:
+            return opened
+        with self._lock:
+            if self._open is None or live is None or self._open.generation.path != live.path:
+                previous, self._open = self._open, open_index(self.root)
+                if previous is not None:
+                    previous.close()
+            return self._open
+
+    def close(self) -> None:
+        """Release the open index."""
+        with self._lock:
+            if self._open is not None:
+                self._open.close()
+                self._open = None

@@ -65,7 +65,8 @@ def make_schema() -> Schema:
         projects=KEYWORD(stored=True, commas=True),
         partners=KEYWORD(stored=True, commas=True),
         topics=KEYWORD(stored=True, commas=True),
-        doc=STORED,  # (path, title, lang, publisher, source_url) of the document
+        doc=STORED,  # (path, title, lang, publisher, source_url, updated) of the document
+        updated=ID(sortable=True),
         words=TEXT(analyzer=words_analyzer(), phrase=False),
     )
     for lang in LANGUAGES:
@@ -161,7 +162,8 @@ class WhooshBackend:
             "projects": ",".join(passage.tags.projects),
             "partners": ",".join(passage.tags.partners),
             "topics": ",".join(passage.tags.topics),
-            "doc": (info.path, info.title, info.lang, info.publisher, info.source_url),
+            "doc": (info.path, info.title, info.lang, info.publisher, info.source_url, info.updated),
+            "updated": info.updated or "0",
             "words": f"{passage.text}\n{passage.section_title}",
             f"body_{lang}": passage.text,
             f"heading_{lang}": passage.section_title,
@@ -213,15 +215,18 @@ class WhooshBackend:
         compiled = compile_query(plan.query.tree, compile_filters(plan.filters))
         # normalize() merges repeated sub-queries ("cooperation OR coopération" share a stem);
         # Whoosh 2.7.4 drops top hits of an Or that holds the same term twice.
-        results = searcher.search(compiled.normalize(), limit=plan.offset + plan.limit, terms=False)
+        sorting = {"sortedby": "updated", "reverse": True} if plan.sort == "newest" else {}
+        results = searcher.search(compiled.normalize(), limit=plan.offset + plan.limit, terms=False, **sorting)
         positive = positive_terms(plan.query.tree)
-        hits = tuple(self._hit(hit, positive) for hit in results[plan.offset:plan.offset + plan.limit])
+        ranked = plan.sort == "relevance"  # when sorted by date, Whoosh's "score" is the sort key
+        window = results[plan.offset:plan.offset + plan.limit]
+        hits = tuple(self._hit(hit, positive, hit.score if ranked else 0.0) for hit in window)
         facets = self._facets(searcher, results.docs()) if plan.with_facets else {}
         return BackendHits(total=len(results), hits=hits, facets=facets)
 
-    def _hit(self, hit, positive) -> BackendHit:
+    def _hit(self, hit, positive, score) -> BackendHit:
         passage, info = _records(hit.fields())
-        return BackendHit(passage, info, float(hit.score or 0.0), spans_for(passage, positive))
+        return BackendHit(passage, info, float(score or 0.0), spans_for(passage, positive))
 
     def _facets(self, searcher, docnums) -> dict[str, dict[str, int]]:
         counts = {}
@@ -371,7 +376,7 @@ def spans_for(passage: Passage, positive: dict[str, set[str]]) -> tuple[tuple[in
 
 
 def _records(fields: dict) -> tuple[Passage, DocumentInfo]:
-    path, title, doc_lang, publisher, source_url = fields["doc"]
+    path, title, doc_lang, publisher, source_url, updated = fields["doc"]
     tags = Tags(
         projects=_split(fields.get("projects")),
         partners=_split(fields.get("partners")),
@@ -387,7 +392,7 @@ def _records(fields: dict) -> tuple[Passage, DocumentInfo]:
         lang=fields["lang"],
         tags=tags,
     )
-    return passage, DocumentInfo(fields["doc_id"], path, title, doc_lang, publisher, source_url)
+    return passage, DocumentInfo(fields["doc_id"], path, title, doc_lang, publisher, source_url, updated)
 
 
 def _split(value: str | None) -> tuple[str, ...]:

@@ -39,6 +39,8 @@ def read_html(data: bytes, relpath: str, warn: Warn) -> Parsed:
         soup = BeautifulSoup(text, "html.parser")
         for tag in soup.find_all(REMOVED_TAGS):
             tag.decompose()
+        for tag in soup.find_all("br"):
+            tag.replace_with(" ")  # a line break separates words even inside a heading
         metadata = Metadata(title=_title(soup), lang=_language(soup))
         for tag in soup.find_all(["head", "title"]):
             tag.decompose()  # its text is metadata, not content
@@ -51,8 +53,8 @@ def read_html(data: bytes, relpath: str, warn: Warn) -> Parsed:
 
 def _title(soup: BeautifulSoup) -> str:
     for tag in (soup.title, soup.find("h1")):
-        if tag is not None and clean(tag.get_text(" ")):
-            return clean(tag.get_text(" "))
+        if tag is not None and clean(tag.get_text()):
+            return clean(tag.get_text())
     return ""
 
 
@@ -83,7 +85,7 @@ class _Walker:
     def visit(self, tag: Tag) -> None:
         if tag.name in HEADING_TAGS:
             self.flush()
-            self.builder.heading(tag.get_text(" "), HEADING_TAGS[tag.name])
+            self.builder.heading(tag.get_text(), HEADING_TAGS[tag.name])
         elif tag.name == "tr":
             self.flush()
             cells = (clean(cell.get_text(" ")) for cell in tag.find_all(["td", "th"], recursive=False))
@@ -92,8 +94,6 @@ class _Walker:
             self.flush()
             self.walk(tag)
             self.flush()
-        elif tag.name == "br":
-            self.pending.append(" ")
         else:
             self.walk(tag)
 

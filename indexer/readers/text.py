@@ -38,14 +38,16 @@ SHORT_LINE_RATIO = 0.7
 # Share of control characters above which decoded bytes are taken for a binary file.
 BINARY_CONTROL_RATIO = 0.05
 
-_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2007": " ", "\u200b": None, "\ufeff": None, "\u00ad": None})
+# Zero-width space, stray BOM and soft hyphen vanish; no-break spaces (U+00A0, U+202F) need no entry,
+# as str.split() and str.strip() already treat them as whitespace.
+_INVISIBLE = re.compile("[\u200b\ufeff\u00ad]")
 _TEXT_CONTROLS = frozenset("\t\n\r\f\v")
 _CLOSING = "\"'’”»)]"
 
 
 def clean(text: str) -> str:
     """Text with no-break spaces made plain, invisible characters removed and whitespace collapsed."""
-    return " ".join(text.translate(_SPACES).split())
+    return " ".join(_INVISIBLE.sub("", text).split())
 
 
 def strip_list_marker(text: str) -> str:
@@ -54,7 +56,12 @@ def strip_list_marker(text: str) -> str:
 
 
 def is_heading(line: str) -> bool:
-    """True when ``line`` looks like a title: short, capitalised, not a list item, not a sentence, not noise."""
+    """True when ``line`` looks like a title rather than (part of) a sentence.
+
+    A heading is at most 100 characters and 14 words; starts with an uppercase letter or a digit but
+    not with a list marker ("•", "-", "1)", "1."); does not end with . , ; : ! ? …; does not end on a
+    function word ("More specifically, SEACOP V aims to" is a sentence cut short); and is not noise.
+    """
     text = clean(line)
     words = text.split()
     if not words or len(text) > HEADING_MAX_CHARS or len(words) > HEADING_MAX_WORDS:
@@ -130,7 +137,7 @@ class SectionBuilder:
 
 def add_text(builder: SectionBuilder, text: str, wrapped: bool | None = None) -> None:
     """Split ``text`` into headings and paragraphs; ``wrapped=None`` decides with ``looks_hard_wrapped``."""
-    lines = text.translate(_SPACES).splitlines()
+    lines = _INVISIBLE.sub("", text).splitlines()
     if wrapped is None:
         wrapped = looks_hard_wrapped(lines)
     for block in _blocks(lines):
@@ -180,8 +187,13 @@ def _blocks(lines: list[str]) -> list[list[str]]:
 
 
 def _add_lines(builder: SectionBuilder, lines: list[str]) -> None:
-    for line in lines:
-        if is_heading(line):
+    # A heading opens or closes its block. A title-like line in the middle of a run of
+    # one-line paragraphs (the partner names of the PFIG capture) leads the next paragraph
+    # only; as a section it would hand its tags to every paragraph after it.
+    content = [i for i, line in enumerate(lines) if not is_noise(line)]
+    edges = {content[0], content[-1]} if content else set()
+    for i, line in enumerate(lines):
+        if i in edges and is_heading(line):
             builder.heading(line)
         else:
             builder.paragraph(strip_list_marker(line))

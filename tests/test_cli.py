@@ -1,0 +1,77 @@
+"""The command line through its public door: option parsing, output, exit status."""
+
+from __future__ import annotations
+
+import json
+
+from indexer.cli import EXIT_SKIPPED
+from indexer.cli import main
+
+
+def index(runner, corpus, root, *extra):
+    return runner.invoke(main, ["index", "--corpus", str(corpus), "--index", str(root), *extra])
+
+
+def test_index_prints_a_summary_line(runner, tmp_corpus, tmp_path):
+    result = index(runner, tmp_corpus, tmp_path / "index")
+    assert result.exit_code == 0, result.output
+    assert "2 added" in result.output and "passages" in result.output
+
+
+def test_index_exit_status_says_files_were_skipped(runner, tmp_corpus, tmp_path):
+    (tmp_corpus / "empty.txt").write_text("")
+    result = index(runner, tmp_corpus, tmp_path / "index")
+    assert result.exit_code == EXIT_SKIPPED
+    assert "skipped empty.txt: empty file" in result.output
+
+
+def test_index_of_a_missing_corpus_is_a_clear_error(runner, tmp_path):
+    result = index(runner, tmp_path / "nope", tmp_path / "index")
+    assert result.exit_code == 1
+    assert "corpus folder not found" in result.output and "nope" in result.output
+
+
+def test_search_before_indexing_says_what_to_do(runner, tmp_path):
+    result = runner.invoke(main, ["search", "--index", str(tmp_path / "none"), "crime"])
+    assert result.exit_code == 1
+    assert "passerelle index" in result.output
+
+
+def test_search_json_prints_the_result_object(runner, tmp_corpus, tmp_path):
+    index(runner, tmp_corpus, tmp_path / "index")
+    result = runner.invoke(main, ["search", "--index", str(tmp_path / "index"), "--json", "--lang", "fr", "douanes"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["query"] == "douanes" and data["total"] >= 1
+    assert all(hit["lang"] == "fr" for hit in data["results"])
+    assert "<mark>" in data["results"][0]["snippet"]
+
+
+def test_search_prints_ranked_passages_with_their_links(runner, tmp_corpus, tmp_path):
+    index(runner, tmp_corpus, tmp_path / "index")
+    result = runner.invoke(main, ["search", "--index", str(tmp_path / "index"), "SEACOP"])
+    assert result.exit_code == 0, result.output
+    assert "1. [en]" in result.output and "**SEACOP**" in result.output
+    assert "/doc/expertise-france-global-threats-organised-crime#seacop-v" in result.output
+
+
+def test_search_filters_and_paging_options(runner, tmp_corpus, tmp_path):
+    index(runner, tmp_corpus, tmp_path / "index")
+    args = ["search", "--index", str(tmp_path / "index"), "--json", "--project", "wecaps", "--per-page", "2", "--page", "2"]
+    data = json.loads(runner.invoke(main, [*args, "security"]).output)
+    assert data["page"] == 2 and len(data["results"]) <= 2
+    assert all("wecaps" in hit["projects"] for hit in data["results"])
+
+
+def test_a_bad_parameter_is_named(runner, tmp_corpus, tmp_path):
+    index(runner, tmp_corpus, tmp_path / "index")
+    result = runner.invoke(main, ["search", "--index", str(tmp_path / "index"), "--per-page", "0", "crime"])
+    assert result.exit_code == 1
+    assert "per_page" in result.output
+
+
+def test_settings_come_from_the_environment(runner, tmp_corpus, tmp_path, monkeypatch):
+    monkeypatch.setenv("PASSERELLE_CORPUS", str(tmp_corpus))
+    monkeypatch.setenv("PASSERELLE_INDEX", str(tmp_path / "env-index"))
+    assert runner.invoke(main, ["index"]).exit_code == 0
+    assert (tmp_path / "env-index" / "current").exists()
