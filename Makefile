@@ -16,14 +16,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+eval: $(STAMP)
+	$(BIN)/python -m bench.eval
+
 index: $(STAMP)
 	$(BIN)/passerelle index --corpus $(CORPUS) --index $(INDEX) || test $$? -eq 3
 
 run: index
-	@echo "Index ready in $(INDEX). Search it with:"
-	@echo "  $(BIN)/passerelle search --index $(INDEX) 'money laundering'"
+	$(BIN)/passerelle serve --host $(HOST) --port $(PORT) --index $(INDEX)
 
 test: $(STAMP)
+	bash .ci/install-browser
+	bash .ci/install-freedict
 	$(BIN)/python -m pytest
 
 clean:

@@ -6,11 +6,13 @@ import html
 import json
 import re
 import sys
+import time
 from pathlib import Path
 
 import click
 
 from indexer.errors import PasserelleError
+from indexer.lexicon_cli import lexicon
 from indexer.models import SearchQuery
 from indexer.pipeline import index_corpus
 from indexer.search import search as run_search
@@ -63,6 +65,37 @@ def index(corpus, index_dir, rebuild, verbose):
     click.echo(report.summary())
     if report.skipped:
         sys.exit(EXIT_SKIPPED)
+
+
+@main.command()
+@click.option("--corpus", type=click.Path(path_type=Path), help="Corpus folder [default: corpus].")
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder [default: var/index].")
+@click.option("-v", "--verbose", is_flag=True, help="List every warning, not just their number.")
+def watch(corpus, index_dir, verbose):
+    """Index the corpus, then keep indexing files as they are added, changed, moved or deleted.
+
+    A burst of changes is applied in one run once the folder has been quiet for a second and
+    every changed file has stopped growing. Stop with Ctrl-C.
+    """
+    from indexer.watch import CorpusWatcher
+
+    settings = load_settings({"corpus": corpus, "index": index_dir})
+    watcher = CorpusWatcher(Path(settings["corpus"]), Path(settings["index"]), _report_printer(verbose))
+    click.echo(f"Watching {settings['corpus']} (Ctrl-C to stop)")
+    try:
+        watcher.run_forever()
+    except KeyboardInterrupt:
+        watcher.stop()
+
+
+def _report_printer(verbose: bool):
+    def print_report(report) -> None:
+        for rel, reason in report.skipped:
+            click.secho(f"skipped {rel}: {reason}", fg="yellow", err=True)
+        _print_warnings(report.warnings, verbose)
+        click.echo(f"{time.strftime('%H:%M:%S')} {report.summary()}")
+
+    return print_report
 
 
 @main.command()
@@ -139,3 +172,6 @@ class _Progress:
     def finish(self) -> None:
         if self._bar:
             self._bar.__exit__(None, None, None)
+
+
+main.add_command(lexicon)

@@ -103,6 +103,7 @@ class SearchQuery:
     page: int = 1
     per_page: int = 10
     sort: str = "relevance"  # or "newest": most recently modified documents first
+    expand: bool = True  # add glossary and taxonomy equivalents in the other language
 
     def filters(self) -> dict[str, tuple[str, ...]]:
         """The non-empty filters, keyed by facet name."""
@@ -129,6 +130,19 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class Expansion:
+    """Words of the query that the glossary or taxonomy matched, and what was searched besides."""
+
+    source: str  # the query words as typed
+    to: tuple[str, ...]  # equivalents searched too, weighted below the user's own words
+    lang: str  # language of the equivalents
+
+    def to_dict(self) -> dict:
+        """The JSON shape: ``{"from": …, "to": [...], "lang": …}``."""
+        return {"from": self.source, "to": list(self.to), "lang": self.lang}
+
+
+@dataclass(frozen=True)
 class SearchResult:
     """A page of hits with facet counts; ``to_dict`` is the JSON shape of the CLI and the API."""
 
@@ -140,6 +154,9 @@ class SearchResult:
     results: tuple[Hit, ...]
     facets: dict[str, dict[str, int]]
     suggestion: str | None = None
+    expanded: tuple[Expansion, ...] = ()
+    # True when no passage had every word, so passages with some of them are shown instead
+    relaxed: bool = False
 
     def to_dict(self) -> dict:
         """The documented JSON object (lists, not tuples)."""
@@ -147,6 +164,7 @@ class SearchResult:
         data["results"] = [
             {k: list(v) if isinstance(v, tuple) else v for k, v in hit.items()} for hit in data["results"]
         ]
+        data["expanded"] = [expansion.to_dict() for expansion in self.expanded]
         return data
 
 

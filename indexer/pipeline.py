@@ -18,6 +18,11 @@ from pathlib import Path
 from indexer.errors import CorpusNotFound
 from indexer.errors import TaxonomyError
 from indexer.errors import UnreadableDocument
+from indexer.glossary import Glossary
+from indexer.glossary import GlossaryError
+from indexer.glossary import from_taxonomy
+from indexer.glossary import load_glossary
+from indexer.glossary import merge
 from indexer.manifest import FileRecord
 from indexer.manifest import Manifest
 from indexer.manifest import file_sha256
@@ -29,6 +34,8 @@ from indexer.readers import read_documents
 from indexer.store import Generation
 from indexer.store import current_generation
 from indexer.store import discard
+from indexer.store import discard_stale_generations
+from indexer.store import write_lock
 from indexer.store import make_current
 from indexer.store import new_generation
 from indexer.taxonomy import Tagger
@@ -36,6 +43,7 @@ from indexer.taxonomy import Taxonomy
 from indexer.taxonomy import load_taxonomy
 
 TAXONOMY_FILE = "taxonomy.toml"
+GLOSSARY_FILE = "glossary.toml"
 BATCH_PASSAGES = 5000  # passages per commit: bounds memory; each commit is one transaction
 
 
@@ -104,7 +112,15 @@ def index_corpus(
     corpus, index_root = Path(corpus), Path(index_root)
     if not corpus.is_dir():
         raise CorpusNotFound(str(corpus))
+    with write_lock(index_root):
+        report = _index_locked(corpus, index_root, rebuild, on_plan, on_file)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _index_locked(corpus, index_root, rebuild, on_plan, on_file) -> IndexReport:
     report = IndexReport()
+    discard_stale_generations(index_root)
     live = current_generation(index_root)
     generation = new_generation(index_root) if rebuild or live is None else live
     taxonomy = _load_taxonomy(corpus, live, report)
@@ -116,6 +132,7 @@ def index_corpus(
     backend = generation.open_backend(taxonomy, create=True)
     try:
         generation.save_taxonomy(taxonomy)
+        generation.save_glossary(merge(_load_glossary(corpus, live, report), from_taxonomy(taxonomy)))
         writer = BatchWriter(backend, manifest, generation, report)
         _apply_plan(plan, corpus, manifest, Tagger(taxonomy), writer, on_file)
         manifest.taxonomy = taxonomy.fingerprint()
@@ -126,7 +143,6 @@ def index_corpus(
         previous = make_current(index_root, generation)
         if previous:
             discard(previous)
-    report.seconds = time.monotonic() - started
     return report
 
 
@@ -279,6 +295,15 @@ def _load_taxonomy(corpus: Path, live: Generation | None, report: IndexReport) -
     except TaxonomyError as error:
         report.warnings.append(f"{error}; keeping the taxonomy of the existing index")
         return live.load_taxonomy() if live else Taxonomy(())
+
+
+def _load_glossary(corpus: Path, live: Generation | None, report: IndexReport) -> Glossary:
+    """The corpus glossary; when it is broken, the live index's (which includes taxonomy terms)."""
+    try:
+        return load_glossary(corpus / GLOSSARY_FILE)
+    except GlossaryError as error:
+        report.warnings.append(f"{error}; keeping the glossary of the existing index")
+        return live.load_glossary() if live else Glossary(())
 
 
 def _is_utf8(name: str) -> bool:

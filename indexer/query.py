@@ -61,6 +61,14 @@ class Not:
 
 
 @dataclass(frozen=True)
+class Expanded:
+    """A part of the query with equivalents from the glossary, searched with a lower weight."""
+
+    original: object
+    alternatives: tuple[tuple[str, tuple[str, ...]], ...]  # (language, words) of each equivalent
+
+
+@dataclass(frozen=True)
 class ParsedQuery:
     """The tree (None when only filters or nothing was given) and the field filters found in the text."""
 
@@ -189,6 +197,13 @@ def positive_words(node):
         yield node.text
     elif isinstance(node, Phrase):
         yield from node.words
+    elif isinstance(node, Expanded):
+        yield from positive_words(node.original)
     elif isinstance(node, (And, Or)):
         for child in node.children:
             yield from positive_words(child)
+
+
+def relax(tree):
+    """The tree with its top-level AND turned into OR: passages with some of the words."""
+    return Or(tree.children) if isinstance(tree, And) else tree

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from urllib.parse import quote
 
 from indexer.backend import BackendHit
@@ -14,7 +15,9 @@ from indexer.models import LANGUAGES
 from indexer.models import Hit
 from indexer.models import SearchQuery
 from indexer.models import SearchResult
+from indexer.query import ParsedQuery
 from indexer.query import parse_query
+from indexer.query import relax
 from indexer.snippets import make_snippet
 from indexer.store import OpenIndex
 
@@ -40,9 +43,13 @@ def search(query: SearchQuery, index: OpenIndex) -> SearchResult:
     _check_query(query)
     parsed = parse_query(query.text)
     filters = resolve_filters(_merge(query.filters(), parsed.filters), index)
+    tree, expanded = index.expander.expand(parsed.tree) if query.expand else (parsed.tree, ())
     offset = (query.page - 1) * query.per_page
-    plan = SearchPlan(parsed, filters, offset=offset, limit=query.per_page, sort=query.sort)
+    plan = SearchPlan(ParsedQuery(tree, parsed.filters), filters, offset, query.per_page, sort=query.sort)
     found = index.backend.search(plan)
+    relaxed = found.total == 0 and relax(tree) is not tree
+    if relaxed:
+        found = index.backend.search(replace(plan, query=ParsedQuery(relax(tree), parsed.filters)))
     suggestion = _suggestion(query.text, parsed.words(), index) if found.total < 3 else None
     return SearchResult(
         query=query.text,
@@ -53,6 +60,8 @@ def search(query: SearchQuery, index: OpenIndex) -> SearchResult:
         results=tuple(to_hit(hit) for hit in found.hits),
         facets={facet: found.facets.get(facet, {}) for facet in FACETS},
         suggestion=suggestion,
+        expanded=expanded,
+        relaxed=relaxed,
     )
 
 

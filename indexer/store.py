@@ -12,23 +12,66 @@ answering from the old generation until the new one is complete.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import timezone
 from pathlib import Path
 
 from indexer.backend import Backend
+from indexer.errors import IndexBusy
 from indexer.errors import IndexNotFound
+from indexer.expansion import Expander
+from indexer.glossary import Glossary
 from indexer.taxonomy import Taxonomy
 from indexer.whoosh_backend import open_whoosh
 
 CURRENT = "current"
 GENERATIONS = "generations"
+WRITE_LOCK = "write.lock"
+WRITE_LOCK_WAIT_SECONDS = 120.0  # documented in the README: a second writer waits this long
+
+
+@contextmanager
+def write_lock(root: Path, wait: float = WRITE_LOCK_WAIT_SECONDS):
+    """Hold the index folder's writer lock: one indexing run at a time, others wait in turn.
+
+    The lock is an flock(2), which the kernel releases when its process dies, so a writer
+    killed with SIGKILL never leaves a stale lock behind.
+
+    :raises IndexBusy: when another writer held it for longer than ``wait`` seconds.
+    """
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / WRITE_LOCK, "a+b") as handle:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise IndexBusy(str(root), wait) from None
+                time.sleep(0.1)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def discard_stale_generations(root: Path) -> None:
+    """Delete generations left by interrupted rebuilds (call with the writer lock held)."""
+    live = current_generation(root)
+    folder = Path(root) / GENERATIONS
+    for path in folder.iterdir() if folder.exists() else ():
+        if live is None or path.resolve() != live.path:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 @dataclass(frozen=True)
@@ -49,6 +92,20 @@ class Generation:
     def taxonomy_path(self) -> Path:
         return self.path / "taxonomy.json"
 
+    @property
+    def glossary_path(self) -> Path:
+        return self.path / "glossary.json"
+
+    def load_glossary(self) -> Glossary:
+        """The glossary (with taxonomy equivalents) stored with this generation, empty if none."""
+        if not self.glossary_path.exists():
+            return Glossary(())
+        return Glossary.from_dict(json.loads(self.glossary_path.read_text(encoding="utf-8")))
+
+    def save_glossary(self, glossary: Glossary) -> None:
+        """Store the glossary beside the index: query expansion needs no corpus folder."""
+        _write_json(self.glossary_path, glossary.to_dict())
+
     def load_taxonomy(self) -> Taxonomy:
         """The taxonomy stored with this generation (empty if none yet)."""
         if not self.taxonomy_path.exists():
@@ -57,13 +114,17 @@ class Generation:
 
     def save_taxonomy(self, taxonomy: Taxonomy) -> None:
         """Store the taxonomy beside the index, so search needs no corpus folder."""
-        tmp = self.taxonomy_path.with_name("taxonomy.json.tmp")
-        tmp.write_text(json.dumps(taxonomy.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
-        os.replace(tmp, self.taxonomy_path)
+        _write_json(self.taxonomy_path, taxonomy.to_dict())
 
     def open_backend(self, taxonomy: Taxonomy | None = None, create: bool = False) -> Backend:
         """The backend over this generation's files."""
         return open_whoosh(self.backend_dir, taxonomy or self.load_taxonomy(), create=create)
+
+
+def _write_json(path: Path, data) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def current_generation(root: Path) -> Generation | None:
@@ -101,12 +162,13 @@ def discard(generation: Generation) -> None:
 
 @dataclass
 class OpenIndex:
-    """A searchable index: its backend and the taxonomy its passages were tagged with."""
+    """A searchable index: its backend, the taxonomy its passages were tagged with, its glossary."""
 
     root: Path
     generation: Generation
     backend: Backend
     taxonomy: Taxonomy
+    expander: Expander
 
     def close(self) -> None:
         """Release the backend's files."""
@@ -122,7 +184,8 @@ def open_index(root: Path) -> OpenIndex:
     if generation is None or not generation.backend_dir.exists():
         raise IndexNotFound(str(root))
     taxonomy = generation.load_taxonomy()
-    return OpenIndex(Path(root), generation, generation.open_backend(taxonomy), taxonomy)
+    expander = Expander(generation.load_glossary())
+    return OpenIndex(Path(root), generation, generation.open_backend(taxonomy), taxonomy, expander)
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,7 @@ from indexer.taxonomy import Taxonomy
 
 HEADING_BOOST = 2.0
 TAGS_BOOST = 1.5
+EXPANSION_WEIGHT = 0.6  # glossary equivalents count less than the user's own words
 FACET_FIELDS = {"lang": "lang", "project": "projects", "partner": "partners", "topic": "topics"}
 LOCK_WAIT_SECONDS = 60.0
 WRITER_MEMORY_MB = 256
@@ -329,6 +330,13 @@ def _compile(node, lang, keep_stops):
         return _field_query(analyze(node.text, lang), lang)
     if isinstance(node, q.Phrase):
         return _field_query(analyze(" ".join(node.words), lang), lang)
+    if isinstance(node, q.Expanded):
+        parts = [_compile(node.original, lang, keep_stops)]
+        for alt_lang, words in node.alternatives:
+            if alt_lang == lang:
+                parts.append(_field_query(analyze(" ".join(words), lang), lang, EXPANSION_WEIGHT))
+        parts = [part for part in parts if part is not None]
+        return wq.Or(parts) if len(parts) > 1 else (parts[0] if parts else None)
     if isinstance(node, q.Not):
         both = [c for c in (_compile(node.child, other, True) for other in LANGUAGES) if c is not None]
         return wq.Not(wq.Or(both)) if both else None
@@ -340,10 +348,10 @@ def _compile(node, lang, keep_stops):
     return (wq.And if isinstance(node, q.And) else wq.Or)(children)
 
 
-def _field_query(terms: list[str], lang: str):
+def _field_query(terms: list[str], lang: str, weight: float = 1.0):
     if not terms:
         return None
-    fields = ((f"body_{lang}", 1.0), (f"heading_{lang}", HEADING_BOOST), (f"tags_{lang}", TAGS_BOOST))
+    fields = ((f"body_{lang}", weight), (f"heading_{lang}", HEADING_BOOST * weight), (f"tags_{lang}", TAGS_BOOST * weight))
     if len(terms) == 1:
         return wq.Or([wq.Term(name, terms[0], boost=boost) for name, boost in fields])
     return wq.Or([wq.Phrase(name, terms, boost=boost) for name, boost in fields])
@@ -364,7 +372,18 @@ def positive_terms(tree) -> dict[str, set[str]]:
     words = list(q.positive_words(tree))
     keep_stops = not any(not is_stopword(word) for word in words)
     kept = [w for w in words if keep_stops or not is_stopword(w)]
-    return {lang: {t for w in kept for t in analyze(w, lang)} for lang in LANGUAGES}
+    terms = {lang: {t for w in kept for t in analyze(w, lang)} for lang in LANGUAGES}
+    for lang, alternative in _alternatives(tree):
+        terms[lang].update(analyze(" ".join(alternative), lang))
+    return terms
+
+
+def _alternatives(node):
+    if isinstance(node, q.Expanded):
+        yield from node.alternatives
+    elif isinstance(node, (q.And, q.Or)):
+        for child in node.children:
+            yield from _alternatives(child)
 
 
 def spans_for(passage: Passage, positive: dict[str, set[str]]) -> tuple[tuple[int, int], ...]:

@@ -168,7 +168,9 @@ def test_odd_queries_never_raise(corpus_index, text):
 
 def test_the_result_object_has_the_documented_json_shape(corpus_index):
     data = run(corpus_index, "money laundering").to_dict()
-    assert list(data) == ["query", "total", "page", "per_page", "took_ms", "results", "facets", "suggestion"]
+    assert list(data) == [
+        "query", "total", "page", "per_page", "took_ms", "results", "facets", "suggestion", "expanded", "relaxed",
+    ]  # fmt: skip
     hit = data["results"][0]
     assert list(hit) == [
         "doc_id", "doc_title", "section_id", "section_title", "passage_id", "lang", "url",

@@ -1,0 +1,522 @@
+"""`make eval`: relevance of Passerelle (with and without glossary expansion) against plain Whoosh.
+
+Query sets:
+
+1. ``ours``: the judged queries of ``tests/eval/queries.jsonl`` over ``corpus/``; the unit is a passage.
+2. The shared data sets (``<repo>/../shared/data`` or ``$PASSERELLE_DATA``), all indexed together into
+   one index; the unit is a record (a hit is relevant when its ``doc_id`` is listed).
+
+Every system answers the same queries over the same units, built in the same run. The table goes to
+stdout and to ``bench/results/eval-<time>.md``, ``eval-latest.md`` and ``eval-latest.json``.
+
+    python -m bench.eval [--data DIR] [--sets a,b] [--max-queries N] [--out DIR] [--keep-index DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from dataclasses import field
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a file: python bench/eval.py
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import baseline as plain
+from bench import metrics
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+OUR_QUERIES = ROOT / "tests" / "eval" / "queries.jsonl"
+RESULTS = ROOT / "bench" / "results"
+DEFAULT_DATA = ROOT.parent / "shared" / "data"
+DEFAULT_MAX_QUERIES = 500
+SEED = 13
+CHUNK_RECORDS = 20_000  # records per corpus file: the pipeline reports progress per file
+CORPUS_SETTINGS = ("taxonomy.toml", "glossary.toml")  # the data index expands queries as ours does
+SYSTEMS = {
+    "expansion": "Passerelle + expansion",
+    "plain": "Passerelle, no expansion",
+    "baseline": "plain Whoosh baseline",
+}
+
+Ranker = Callable[[str], list[str]]
+
+
+@dataclass(frozen=True)
+class Judged:
+    """A query and the keys of its relevant units."""
+
+    qid: str
+    kind: str  # en, fr or cross
+    text: str
+    relevant: frozenset[str]
+
+
+@dataclass
+class Row:
+    """Mean scores of one group of queries, per system and metric (None when nothing was scored)."""
+
+    set: str
+    file: str
+    kind: str
+    queries: int
+    total: int  # queries in the file before sampling
+    scores: dict[str, dict[str, float | None]]
+
+
+@dataclass
+class Run:
+    """Everything one evaluation produced, for the Markdown table and its JSON twin."""
+
+    max_queries: int
+    data: Path
+    data_found: bool
+    rows: list[Row] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    our_queries: list[dict] = field(default_factory=list)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line, evaluate, print the table and write the result files."""
+    options = parse_args(argv)
+    run = evaluate(options)
+    table = render_markdown(run, SYSTEMS)
+    print(table)
+    write_results(options.out, table, render_json(run, SYSTEMS))
+    return 0
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """Flags win over ``PASSERELLE_DATA``, ``PASSERELLE_EVAL_SETS`` and ``PASSERELLE_EVAL_MAX_QUERIES``."""
+    parser = argparse.ArgumentParser(prog="python -m bench.eval", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=Path(os.environ.get("PASSERELLE_DATA") or DEFAULT_DATA))
+    parser.add_argument("--sets", default=os.environ.get("PASSERELLE_EVAL_SETS", ""),
+                        help="comma list of data folders to evaluate (default: all; 'none': only ours)")
+    parser.add_argument("--max-queries", type=int, help="queries sampled per file (0 = all; default 500)",
+                        default=int(os.environ.get("PASSERELLE_EVAL_MAX_QUERIES") or DEFAULT_MAX_QUERIES))
+    parser.add_argument("--out", type=Path, default=RESULTS, help="folder for the result files")
+    parser.add_argument("--keep-index", type=Path, help="build the data indexes here, and reuse them next time")
+    options = parser.parse_args(argv)
+    if options.max_queries < 0:
+        parser.error("--max-queries must be 0 (all) or more")
+    options.sets = tuple(name.strip() for name in options.sets.split(",") if name.strip())
+    return options
+
+
+def evaluate(options: argparse.Namespace) -> Run:
+    """Evaluate our set, then the shared data sets that are present and selected."""
+    folders = select_sets(options.data, options.sets)
+    run = Run(options.max_queries, options.data, folders is not None)
+    with tempfile.TemporaryDirectory(prefix="passerelle-eval-") as tmp:
+        evaluate_ours(Path(tmp), run)
+        if folders is None:
+            message = f"shared data not found at {options.data} (set PASSERELLE_DATA)"
+            log(message)
+            run.notes.append(message)
+        elif folders:
+            evaluate_data(folders, Path(options.keep_index or tmp), run)
+    return run
+
+
+# -- our judged queries ------------------------------------------------------------------------
+
+
+def evaluate_ours(work: Path, run: Run) -> None:
+    """Index corpus/ and its passages for the baseline, then score tests/eval/queries.jsonl."""
+    from indexer import index_corpus
+    from indexer import open_index
+
+    with stage(run, "ours: index corpus/ with Passerelle"):
+        index_corpus(CORPUS, work / "ours-index")
+    index = open_index(work / "ours-index")
+    try:
+        documents = [index.backend.get_document(doc_id) for doc_id in sorted(index.backend.doc_ids())]
+        passages = [passage for document in documents for passage in document.passages]
+        with stage(run, f"ours: build the baseline ({len(passages)} passages)"):
+            plain.build(work / "ours-baseline", ((passage_key(p), f"{p.text}\n{p.section_title}") for p in passages))
+        judged = load_our_queries(OUR_QUERIES, passages, run)
+        queries = sample(judged, run.max_queries)
+        baseline = plain.Baseline(work / "ours-baseline")
+        try:
+            rankers = passerelle_rankers(index, passage_key) | {"baseline": baseline.search}
+            with stage(run, f"ours: search {len(queries)} queries"):
+                scored = score_queries("ours", queries, rankers)
+        finally:
+            baseline.close()
+    finally:
+        index.close()
+    run.rows.extend(group_rows("ours", "queries", scored, judged, add_all=True))
+    run.our_queries = [describe(query, ranks) for query, ranks in scored]
+
+
+def passage_key(passage) -> str:
+    """The unit id of a passage of our corpus (passage ids are slugs, so "#" never occurs in them)."""
+    return f"{passage.doc_id}#{passage.passage_id}"
+
+
+def load_our_queries(path: Path, passages: list, run: Run) -> list[Judged]:
+    """Judged queries with each ``contains`` resolved to the passages of its document that hold it."""
+    by_doc: dict[str, list] = {}
+    for passage in passages:
+        by_doc.setdefault(passage.doc_id, []).append(passage)
+    queries = []
+    for record in read_jsonl(path):
+        relevant = set()
+        for judgment in record["relevant"]:
+            found = {passage_key(p) for p in by_doc.get(judgment["doc"], []) if judgment["contains"] in p.text}
+            if not found:
+                run.notes.append(f"{record['qid']}: no passage of {judgment['doc']} contains {judgment['contains']!r}")
+            relevant |= found
+        queries.append(Judged(record["qid"], record["kind"], record["query"], frozenset(relevant)))
+    return queries
+
+
+# -- shared data sets --------------------------------------------------------------------------
+
+
+def evaluate_data(folders: dict[str, Path], work: Path, run: Run) -> None:
+    """Index the selected data sets together (Passerelle and baseline), then score every query file."""
+    from indexer import open_index
+
+    work.mkdir(parents=True, exist_ok=True)
+    with stage(run, f"data: copy passages of {', '.join(folders)}"):
+        langs = write_corpus(folders, work / "data-corpus")
+    with stage(run, f"data: index {len(langs)} passages with Passerelle"):
+        index_data(work / "data-corpus", work / "data-index")
+    with stage(run, "data: build the baseline"):
+        build_data_baseline(folders, work / "data-corpus", work / "data-baseline")
+    index = open_index(work / "data-index")
+    baseline = plain.Baseline(work / "data-baseline")
+    try:
+        rankers = passerelle_rankers(index, lambda hit: hit.doc_id) | {"baseline": baseline.search}
+        for name, folder in folders.items():
+            pooled, pooled_judged = [], []
+            for path in query_files(folder):
+                judged = load_data_queries(path, langs)
+                queries = sample(judged, run.max_queries)
+                with stage(run, f"{name}: search {len(queries)} of {len(judged)} {path.stem}"):
+                    scored = score_queries(f"{name}/{path.stem}", queries, rankers)
+                run.rows.extend(group_rows(name, path.stem, scored, judged))
+                pooled, pooled_judged = pooled + scored, pooled_judged + judged
+            if len(query_files(folder)) > 1:
+                run.rows.append(Row(name, "all", "all", len(pooled), len(pooled_judged), mean_scores(pooled)))
+    finally:
+        baseline.close()
+        index.close()
+
+
+def select_sets(data: Path, wanted: tuple[str, ...]) -> dict[str, Path] | None:
+    """Data folders with passages and query files: all, those named in ``wanted``, or none for "none".
+
+    None when ``data`` holds no data set at all.
+    """
+    if not data.is_dir():
+        return None
+    available = {p.name: p for p in sorted(data.iterdir()) if (p / "passages.jsonl").is_file() and query_files(p)}
+    if not available:
+        return None
+    if wanted == ("none",):
+        return {}
+    unknown = [name for name in wanted if name not in available]
+    if unknown:
+        raise SystemExit(f"unknown data set {', '.join(unknown)}; available: {', '.join(available)}")
+    return {name: available[name] for name in wanted} if wanted else available
+
+
+def query_files(folder: Path) -> list[Path]:
+    """The question files of a data folder (``questions*.jsonl``, ``queries*.jsonl``)."""
+    return sorted(p for p in folder.glob("*.jsonl") if p.name.startswith(("questions", "queries")))
+
+
+def write_corpus(folders: dict[str, Path], corpus: Path) -> dict[str, str]:
+    """Copy each set's passages into ``corpus`` in chunks; returns the language of every passage id.
+
+    Files left from sets no longer selected are removed, so a kept index forgets them.
+    """
+    corpus.mkdir(parents=True, exist_ok=True)
+    langs: dict[str, str] = {}
+    written = set()
+    for name, folder in folders.items():
+        chunk, out = 0, None
+        with (folder / "passages.jsonl").open(encoding="utf-8") as lines:
+            for number, line in enumerate(line for line in lines if line.strip()):
+                if number % CHUNK_RECORDS == 0:
+                    out = _next_chunk(out, corpus / f"{name}-{chunk:02d}.jsonl", written)
+                    chunk += 1
+                record = json.loads(line)
+                langs[record["id"]] = record.get("lang", "")
+                out.write(line if line.endswith("\n") else line + "\n")
+        if out:
+            out.close()
+    for name in CORPUS_SETTINGS:
+        if (CORPUS / name).exists():
+            shutil.copy2(CORPUS / name, corpus / name)
+            written.add(name)
+    for stale in corpus.iterdir():
+        if stale.name not in written:
+            stale.unlink()
+    return langs
+
+
+def _next_chunk(out, path: Path, written: set[str]):
+    if out:
+        out.close()
+    written.add(path.name)
+    return path.open("w", encoding="utf-8")
+
+
+def index_data(corpus: Path, index_root: Path) -> None:
+    """Run Passerelle's pipeline (incremental, so a kept index is only brought up to date)."""
+    from indexer import index_corpus
+
+    started = time.perf_counter()
+    todo = {}
+
+    def on_plan(plan):
+        todo["files"] = len(plan.to_read)
+        log(f"  {len(plan.to_read)} files to read, {plan.unchanged} unchanged")
+
+    def on_file(rel):
+        todo["done"] = todo.get("done", 0) + 1
+        log(f"  indexed {rel} ({todo['done']}/{todo['files']} files, {time.perf_counter() - started:.0f} s)")
+
+    report = index_corpus(corpus, index_root, on_plan=on_plan, on_file=on_file)
+    log(f"  {report.summary()}")
+    if report.skipped or report.warnings:
+        log(f"  {len(report.skipped)} files skipped, {len(report.warnings)} warnings (first: {report.warnings[:1]})")
+
+
+def build_data_baseline(folders: dict[str, Path], corpus: Path, path: Path) -> None:
+    """One Whoosh document per record (title and text); a kept baseline of the same sets is reused."""
+    stamp = {name: [(folder / "passages.jsonl").stat().st_size] for name, folder in folders.items()}
+    stamp_file = path / "eval-stamp.json"
+    if plain.exists(path) and stamp_file.exists() and json.loads(stamp_file.read_text()) == stamp:
+        log("  reusing the kept baseline")
+        return
+    shutil.rmtree(path, ignore_errors=True)
+    records = (record for p in sorted(corpus.glob("*.jsonl")) for record in read_jsonl(p))
+    count = plain.build(path, ((r["id"], f"{r.get('title', '')}\n{r['text']}") for r in records))
+    stamp_file.write_text(json.dumps(stamp))
+    log(f"  {count} records")
+
+
+def load_data_queries(path: Path, langs: dict[str, str]) -> list[Judged]:
+    """A file's questions; "cross" when a relevant passage is in the other language."""
+    queries = []
+    for record in read_jsonl(path):
+        lang, relevant = record["lang"], frozenset(record["relevant"])
+        kind = lang if all(langs.get(r, lang) == lang for r in relevant) else "cross"
+        queries.append(Judged(record["qid"], kind, record["question"], relevant))
+    return queries
+
+
+def read_jsonl(path: Path):
+    """The objects of a JSON Lines file, blank lines skipped."""
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            if line.strip():
+                yield json.loads(line)
+
+
+# -- scoring -----------------------------------------------------------------------------------
+
+
+def sample(queries: list[Judged], max_queries: int) -> list[Judged]:
+    """At most ``max_queries`` queries (0 = all), drawn with the fixed seed, in file order."""
+    if not max_queries or len(queries) <= max_queries:
+        return queries
+    chosen = set(random.Random(SEED).sample(range(len(queries)), max_queries))
+    return [query for i, query in enumerate(queries) if i in chosen]
+
+
+def passerelle_rankers(index, key: Callable) -> dict[str, Ranker]:
+    """Passerelle's search function with and without expansion, as lists of unit keys."""
+    from indexer import SearchQuery
+    from indexer import search
+    from indexer.errors import PasserelleError
+
+    def ranker(expand: bool) -> Ranker:
+        def rank(text: str) -> list[str]:
+            try:
+                result = search(SearchQuery(text=text, per_page=metrics.K, expand=expand), index)
+            except PasserelleError:  # e.g. a question over the length limit: nothing found
+                return []
+            return [key(hit) for hit in result.results]
+
+        return rank
+
+    return {"expansion": ranker(True), "plain": ranker(False)}
+
+
+def score_queries(label: str, queries: list[Judged], rankers: dict[str, Ranker]) -> list[tuple[Judged, dict]]:
+    """Each query's ranking by each system; a progress line to stderr every 100 queries."""
+    scored = []
+    for n, query in enumerate(queries, start=1):
+        scored.append((query, {name: rank(query.text) for name, rank in rankers.items()}))
+        if n % 100 == 0:
+            log(f"  {label}: {n}/{len(queries)} queries")
+    return scored
+
+
+def group_rows(set_name: str, file: str, scored: list, judged: list[Judged], add_all: bool = False) -> list[Row]:
+    """One row per kind of query (en, fr, cross), plus an "all" row when asked and useful.
+
+    ``judged`` is the whole file before sampling, for the count each row was drawn from.
+    """
+    kinds = sorted({query.kind for query, _ in scored}, key=["en", "fr", "cross"].index)
+    groups = [(kind, [s for s in scored if s[0].kind == kind]) for kind in kinds]
+    totals = {kind: sum(query.kind == kind for query in judged) for kind in kinds}
+    if add_all and len(groups) > 1:
+        groups.append(("all", scored))
+        totals["all"] = len(judged)
+    return [Row(set_name, file, kind, len(group), totals[kind], mean_scores(group)) for kind, group in groups]
+
+
+def mean_scores(scored: list) -> dict[str, dict[str, float | None]]:
+    """Mean of each metric per system; queries with nothing relevant are left out."""
+    means = {}
+    for system in SYSTEMS:
+        per_query = [metrics.score(ranks[system], query.relevant) for query, ranks in scored]
+        kept = [s for s in per_query if s is not None]
+        means[system] = {name: metrics.mean(s[name] for s in kept) for name in metrics.METRICS}
+    return means
+
+
+def describe(query: Judged, ranks: dict[str, list[str]]) -> dict:
+    """Per-query detail for the JSON twin: where each system put the first relevant passage."""
+    first = {
+        system: next((i for i, key in enumerate(ranked, start=1) if key in query.relevant), None)
+        for system, ranked in ranks.items()
+    }
+    return {"qid": query.qid, "kind": query.kind, "query": query.text, "relevant": len(query.relevant),
+            "first_relevant_rank": first}
+
+
+# -- output ------------------------------------------------------------------------------------
+
+
+def render_markdown(run: Run, systems: dict[str, str]) -> str:
+    """The result table, the headline comparisons, notes and timings, as Markdown."""
+    limit = f"at most {run.max_queries}" if run.max_queries else "all"
+    data = str(run.data) if run.data_found else f"not found at {run.data}"
+    lines = [
+        "# Passerelle relevance evaluation",
+        "",
+        f"{time.strftime('%Y-%m-%d %H:%M:%S %Z')} · binary relevance · queries per file: {limit} "
+        f"(sampled with random.Random({SEED}); PASSERELLE_EVAL_MAX_QUERIES, 0 = all) · "
+        "queries with no relevant unit are left out of the averages · shared data: " + data,
+        "",
+        *_table(run.rows, systems),
+        "",
+        "## Headline",
+        "",
+        *_headline(run.rows, systems),
+    ]
+    if run.notes:
+        lines += ["", "## Notes", "", *(f"- {note}" for note in run.notes)]
+    lines += ["", "## Timings", "", *(f"- {name}: {seconds:.1f} s" for name, seconds in run.timings.items())]
+    return "\n".join(lines)
+
+
+def _table(rows: list[Row], systems: dict[str, str]) -> list[str]:
+    header = ["set", "queries file", "kind", "queries"]
+    for label in systems.values():
+        header += [f"{label} {metrics.LABELS['ndcg']}", metrics.LABELS["mrr"], metrics.LABELS["recall"]]
+    body = []
+    for row in rows:
+        count = str(row.queries) if row.queries == row.total else f"{row.queries} of {row.total}"
+        cells = [row.set, row.file, row.kind, count]
+        cells += [_number(row.scores[system][m]) for system in systems for m in ("ndcg", "mrr", "recall")]
+        body.append(cells)
+    widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
+    rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
+    return [_cells(header, widths), rule, *(_cells(cells, widths) for cells in body)]
+
+
+def _cells(cells: list[str], widths: list[int]) -> str:
+    """One Markdown table line, padded so that the columns also line up in a terminal."""
+    return "| " + " | ".join(cell.ljust(width) for cell, width in zip(cells, widths)) + " |"
+
+
+def _headline(rows: list[Row], systems: dict[str, str]) -> list[str]:
+    first, *_, last = systems
+    lines = [f"MRR@10, {systems[first]} vs {systems[last]}:", ""]
+    for name in dict.fromkeys(row.set for row in rows):
+        mine = [row for row in rows if row.set == name]
+        row = next((r for r in mine if r.kind == "all"), mine[0])
+        ours, theirs = row.scores[first]["mrr"], row.scores[last]["mrr"]
+        delta = f" ({ours - theirs:+.3f})" if ours is not None and theirs is not None else ""
+        lines.append(f"- {name} ({row.queries} queries): {_number(ours)} vs {_number(theirs)}{delta}")
+    lines += ["", "Cross-language rows, MRR@10 (" + " / ".join(systems.values()) + "):", ""]
+    for row in (r for r in rows if r.kind == "cross"):
+        values = " / ".join(_number(row.scores[system]["mrr"]) for system in systems)
+        lines.append(f"- {row.set} · {row.file} ({row.queries} queries): {values}")
+    return lines
+
+
+def _number(value: float | None) -> str:
+    return "–" if value is None else f"{value:.3f}"
+
+
+def render_json(run: Run, systems: dict[str, str]) -> dict:
+    """The JSON twin of the table, with our set's per-query ranks for error analysis."""
+    return {
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "k": metrics.K,
+        "max_queries": run.max_queries,
+        "seed": SEED,
+        "data": str(run.data) if run.data_found else None,
+        "systems": systems,
+        "metrics": metrics.LABELS,
+        "rows": [row.__dict__ for row in run.rows],
+        "notes": run.notes,
+        "timings": run.timings,
+        "our_queries": run.our_queries,
+    }
+
+
+
+class stage:
+    """Context manager: a banner on stderr, then the elapsed time, also kept in ``run.timings``."""
+
+    def __init__(self, run: Run, name: str):
+        self.run, self.name = run, name
+
+    def __enter__(self):
+        log(f"{self.name}…")
+        self.started = time.perf_counter()
+
+    def __exit__(self, *exc):
+        seconds = time.perf_counter() - self.started
+        self.run.timings[self.name] = round(seconds, 2)
+        log(f"{self.name}: {seconds:.1f} s")
+
+
+def log(message: str) -> None:
+    """Progress goes to stderr, so stdout holds only the table."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def write_results(out: Path, table: str, data: dict) -> list[Path]:
+    """``eval-<time>.md``, ``eval-latest.md`` and ``eval-latest.json`` in ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    stamped = out / f"eval-{time.strftime('%Y%m%d-%H%M%S')}.md"
+    paths = [stamped, out / "eval-latest.md", out / "eval-latest.json"]
+    for path, text in zip(paths, (table, table, json.dumps(data, ensure_ascii=False, indent=1))):
+        path.write_text(text + "\n", encoding="utf-8")
+    log(f"wrote {', '.join(str(p) for p in paths)}")
+    return paths
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,146 @@
+"""In real headless Chromium: search, follow a result to its passage, filter, switch language, stay safe.
+
+Marked ``browser``; skipped with the reason when selenium, Chromium or chromedriver is missing
+(``.ci/install-browser`` installs the browser). Each test saves a screenshot in tests/output/screenshots/.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import pytest
+
+pytest.importorskip("selenium", reason="browser tests need selenium: pip install -e '.[test]'")
+
+from selenium.common.exceptions import NoAlertPresentException  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
+from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+from web_helpers import EN_DOC  # noqa: E402
+from web_helpers import HOSTILE_DOC  # noqa: E402
+from web_helpers import IMG_PAYLOAD  # noqa: E402
+from web_helpers import SCRIPT_PAYLOAD  # noqa: E402
+from web_helpers import app_over  # noqa: E402
+from web_helpers import serve_in_thread  # noqa: E402
+
+pytestmark = pytest.mark.browser
+WAIT_SECONDS = 10
+IN_VIEW = "const r = arguments[0].getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight;"
+
+
+@pytest.fixture(autouse=True)
+def fresh_session(browser):
+    """Each test starts without cookies, so a language chosen by one test never leaks into the next."""
+    browser.execute_cdp_cmd("Network.clearBrowserCookies", {})
+
+
+def wait(browser) -> WebDriverWait:
+    """An explicit wait that polls often, so no test sleeps."""
+    return WebDriverWait(browser, WAIT_SECONDS, poll_frequency=0.05)
+
+
+def visible(browser, selector: str):
+    """The element matching ``selector`` once it is displayed."""
+    return wait(browser).until(EC.visibility_of_element_located((By.CSS_SELECTOR, selector)))
+
+
+def search_for(browser, base_url: str, text: str) -> None:
+    """Type ``text`` in the query box of the home page and submit with Enter, like a person."""
+    browser.get(base_url + "/")
+    box = visible(browser, "#q")
+    box.clear()
+    box.send_keys(text, Keys.ENTER)
+    wait(browser).until(lambda b: "/search?" in b.current_url)
+    visible(browser, ".result-count")
+
+
+def result_count(browser) -> int:
+    """The number of passages the results page announces."""
+    return int(visible(browser, ".result-count strong").text.split()[0])
+
+
+def alert_was_shown(browser) -> bool:
+    """True (and the alert dismissed) if a page script opened a dialog."""
+    try:
+        browser.switch_to.alert.dismiss()
+    except NoAlertPresentException:
+        return False
+    return True
+
+
+def test_a_search_shows_the_aml_cft_passage_with_marked_words(browser, live_server, screenshot):
+    search_for(browser, live_server, "money laundering")
+    hits = browser.find_elements(By.CSS_SELECTOR, ".hit")
+    aml = [hit for hit in hits if "AML/CFT" in hit.text and hit.find_elements(By.TAG_NAME, "mark")]
+    assert aml, [hit.text for hit in hits]
+    marked = {mark.text.lower() for mark in aml[0].find_elements(By.TAG_NAME, "mark")}
+    assert marked & {"money", "laundering"}
+    assert browser.find_element(By.ID, "q").get_attribute("value") == "money laundering"
+    assert "money laundering" in browser.title
+    screenshot()
+
+
+def test_clicking_a_result_shows_the_passage_in_view_and_marked(browser, live_server, screenshot):
+    search_for(browser, live_server, "money laundering")
+    link = browser.find_element(By.CSS_SELECTOR, ".hit .hit-title a")
+    passage_id = link.get_attribute("href").rsplit("#", 1)[1]
+    link.click()
+    wait(browser).until(lambda b: "/doc/" in b.current_url)
+    target = visible(browser, f".passage[id='{passage_id}']")
+    assert browser.execute_script("return document.querySelector(':target').id") == passage_id
+    wait(browser).until(lambda b: b.execute_script(IN_VIEW, target))
+    plain = browser.execute_script(
+        "return getComputedStyle(document.querySelector('.passage:not(:target)')).backgroundColor"
+    )
+    assert target.value_of_css_property("background-color") != plain
+    assert browser.find_elements(By.CSS_SELECTOR, ".document mark")
+    assert not browser.find_element(By.ID, "passage-missing").is_displayed()
+    screenshot()
+
+
+def test_a_facet_narrows_the_results(browser, live_server, screenshot):
+    search_for(browser, live_server, "crime")
+    before = result_count(browser)
+    value = browser.find_element(By.CSS_SELECTOR, ".facet[aria-labelledby='facet-project'] .facet-value")
+    expected = int(value.find_element(By.CSS_SELECTOR, ".count").text)
+    value.find_element(By.TAG_NAME, "a").click()
+    wait(browser).until(lambda b: "project=" in b.current_url)
+    after = result_count(browser)
+    assert after == expected and 0 < after < before
+    assert browser.find_elements(By.CSS_SELECTOR, ".active-filters .chip")
+    screenshot()
+
+
+def test_the_interface_switches_to_french(browser, live_server, screenshot):
+    search_for(browser, live_server, "money laundering")
+    browser.find_element(By.CSS_SELECTOR, ".ui-switch a[hreflang='fr']").click()
+    wait(browser).until(lambda b: b.find_element(By.TAG_NAME, "html").get_attribute("lang") == "fr")
+    assert browser.find_element(By.CSS_SELECTOR, ".search-row button").text == "Rechercher"
+    assert browser.find_element(By.ID, "q").get_attribute("value") == "money laundering"
+    assert "Affiner" in browser.find_element(By.CSS_SELECTOR, ".facets").text
+    browser.get(live_server + "/")  # the choice is remembered by the cookie
+    assert visible(browser, ".search-row button").text == "Rechercher"
+    screenshot()
+
+
+def test_a_missing_passage_shows_the_notice(browser, live_server, screenshot):
+    browser.get(f"{live_server}/doc/{EN_DOC}#no-such-passage")
+    assert "no longer in this document" in visible(browser, "#passage-missing").text
+    screenshot()
+
+
+def test_hostile_document_text_is_shown_and_nothing_runs(browser, hostile_index_dir, screenshot):
+    with app_over(hostile_index_dir) as app, serve_in_thread(app) as url:
+        search_for(browser, url, SCRIPT_PAYLOAD + " money")
+        assert not alert_was_shown(browser)
+        assert not browser.find_elements(By.CSS_SELECTOR, "main img, main script")
+        assert SCRIPT_PAYLOAD in browser.find_element(By.ID, "q").get_attribute("value")
+        screenshot("results")
+        browser.get(f"{url}/doc/{quote(HOSTILE_DOC, safe='/')}?q=money")
+        text = visible(browser, ".document").text
+        screenshot()
+        assert not alert_was_shown(browser)
+        assert SCRIPT_PAYLOAD in text and IMG_PAYLOAD in text
+        assert not browser.find_elements(By.CSS_SELECTOR, "main img, main script")
+        assert browser.execute_script("return document.scripts.length") == 1  # passage.js only

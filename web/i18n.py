@@ -1,0 +1,277 @@
+"""Interface strings in English and French, and the choice of interface language per request.
+
+Only the interface is translated; documents are always shown in their own language.
+The language comes from ``?ui=`` (then remembered in a cookie), else the cookie, else
+``Accept-Language``, else the app's ``UI_DEFAULT_LOCALE``.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+from urllib.parse import urlencode
+
+from flask import Flask
+from flask import current_app
+from flask import g
+from flask import request
+
+LOCALES = ("en", "fr")
+LOCALE_NAMES = {"en": "English", "fr": "Français"}  # each in its own language, for the switch
+UI_PARAM = "ui"
+UI_COOKIE = "ui"
+COOKIE_MAX_AGE = 365 * 24 * 3600
+
+STRINGS = {
+    "en": {
+        "tagline": "Bilingual passage search",
+        "skip_to_content": "Skip to content",
+        "ui_switch_label": "Interface language",
+        "title_home": "Passerelle – bilingual passage search",
+        "title_results": "“{q}” – Passerelle",
+        "title_filtered": "Passages: {filters} – Passerelle",
+        "title_page": "page {n}",
+        "search_label": "Search passages in English and French",
+        "search_placeholder": "money laundering, \"port security\", lang:fr",
+        "search_button": "Search",
+        "sort_label": "Sort by",
+        "sort_relevance": "Relevance",
+        "sort_newest": "Newest first",
+        "results_heading": "Results",
+        "count_one": "{n} passage",
+        "count_other": "{n} passages",
+        "took": "in {ms} ms",
+        "range": "showing {first}–{last}",
+        "no_results": "No passage matches your search.",
+        "no_results_hint": "Check the spelling, use fewer words, or remove a filter.",
+        "page_empty": "This page is past the last result.",
+        "first_page": "Go to the first page",
+        "did_you_mean": "Did you mean",
+        "also_searched": "Also searched:",
+        "relaxed": "No passage has all your words; these passages have some of them.",
+        "facets_heading": "Refine",
+        "facet_lang": "Language",
+        "facet_project": "Project",
+        "facet_partner": "Partner",
+        "facet_topic": "Topic",
+        "facet_more": "{n} more",
+        "lang_en": "English",
+        "lang_fr": "French",
+        "passage_in_en": "Passage in English",
+        "passage_in_fr": "Passage in French",
+        "active_filters": "Active filters",
+        "remove_filter": "Remove filter: {label}",
+        "clear_filters": "Clear all filters",
+        "add_filter": "Show only passages tagged {label}",
+        "tags_label": "Tags",
+        "pagination": "Result pages",
+        "previous": "Previous",
+        "next": "Next",
+        "page_n": "Page {n}",
+        "syntax_heading": "How to search",
+        "syntax_intro": "Type words in English or French; every passage of every document is searched, "
+        "in both languages.",
+        "syntax_words": "passages with all these words (any form: launder, laundering)",
+        "syntax_phrase": "these words together, in this order",
+        "syntax_or": "either word",
+        "syntax_not": "leave out passages with this word",
+        "syntax_lang": "only passages in French (lang:en for English)",
+        "syntax_project": "only passages about a project",
+        "syntax_partner": "only passages naming a partner",
+        "syntax_topic": "only passages on a topic",
+        "doc_language": "Language",
+        "doc_publisher": "Publisher",
+        "doc_source": "Source",
+        "doc_open_source": "Original page",
+        "doc_updated": "Updated",
+        "doc_tags": "Tags",
+        "doc_contents": "Contents",
+        "passage_permalink": "Link to this passage",
+        "passage_copy_hint": "Copy the link to this passage",
+        "passage_copied": "Link copied",
+        "passage_in_source": "See in the original page",
+        "passage_missing": "The passage you were looking for is no longer in this document "
+        "(it may have been edited). Here is the whole document.",
+        "highlighting": "Words of “{q}” are highlighted.",
+        "remove_highlighting": "Remove highlighting",
+        "back_to_results": "Back to results for “{q}”",
+        "new_search": "New search",
+        "error_title": "Error {status}",
+        "error_400": "The request is not valid.",
+        "error_404": "There is no page at this address.",
+        "error_405": "This address does not accept this kind of request.",
+        "error_500": "Something went wrong on our side. Please try again later.",
+        "error_503": "The search index is not ready yet. Please try again in a few minutes.",
+        "error_home": "Go to the search page",
+        "doc_not_found": "There is no document with the id “{doc_id}”.",
+        "bad_q": "The query is too long: at most {max} characters.",
+        "bad_page": "The page number must be a whole number from 1 to {max}.",
+        "bad_per_page": "The number of results per page must be a whole number from 1 to {max}.",
+        "bad_sort": "Sort by relevance or newest.",
+        "bad_lang": "The language filter must be en or fr.",
+        "feed_link": "Atom feed of the newest passages for this search",
+        "feed_title": "Passerelle: newest passages for “{q}”",
+        "feed_title_all": "Passerelle: newest passages",
+        "opensearch_description": "Search passages of English and French documents in Passerelle",
+        "footer": "Documents are shown in their original language; only the interface is translated.",
+        "api_link": "JSON API",
+    },
+    "fr": {
+        "tagline": "Recherche bilingue de passages",
+        "skip_to_content": "Aller au contenu",
+        "ui_switch_label": "Langue de l’interface",
+        "title_home": "Passerelle – recherche bilingue de passages",
+        "title_results": "« {q} » – Passerelle",
+        "title_filtered": "Passages : {filters} – Passerelle",
+        "title_page": "page {n}",
+        "search_label": "Rechercher des passages en anglais et en français",
+        "search_placeholder": "blanchiment, \"sécurité portuaire\", lang:en",
+        "search_button": "Rechercher",
+        "sort_label": "Trier par",
+        "sort_relevance": "Pertinence",
+        "sort_newest": "Plus récents d’abord",
+        "results_heading": "Résultats",
+        "count_one": "{n} passage",
+        "count_other": "{n} passages",
+        "took": "en {ms} ms",
+        "range": "affichés : {first} à {last}",
+        "no_results": "Aucun passage ne correspond à votre recherche.",
+        "no_results_hint": "Vérifiez l’orthographe, utilisez moins de mots ou retirez un filtre.",
+        "page_empty": "Cette page est au-delà du dernier résultat.",
+        "first_page": "Aller à la première page",
+        "did_you_mean": "Vouliez-vous dire",
+        "also_searched": "Également cherché :",
+        "relaxed": "Aucun passage ne contient tous vos mots ; voici ceux qui en contiennent une partie.",
+        "facets_heading": "Affiner",
+        "facet_lang": "Langue",
+        "facet_project": "Projet",
+        "facet_partner": "Partenaire",
+        "facet_topic": "Thème",
+        "facet_more": "{n} de plus",
+        "lang_en": "Anglais",
+        "lang_fr": "Français",
+        "passage_in_en": "Passage en anglais",
+        "passage_in_fr": "Passage en français",
+        "active_filters": "Filtres actifs",
+        "remove_filter": "Retirer le filtre : {label}",
+        "clear_filters": "Retirer tous les filtres",
+        "add_filter": "Afficher seulement les passages étiquetés {label}",
+        "tags_label": "Étiquettes",
+        "pagination": "Pages de résultats",
+        "previous": "Précédente",
+        "next": "Suivante",
+        "page_n": "Page {n}",
+        "syntax_heading": "Comment chercher",
+        "syntax_intro": "Tapez des mots en français ou en anglais ; tous les passages de tous les documents "
+        "sont cherchés, dans les deux langues.",
+        "syntax_words": "les passages qui contiennent tous ces mots (sous toutes leurs formes)",
+        "syntax_phrase": "ces mots ensemble, dans cet ordre",
+        "syntax_or": "l’un ou l’autre mot",
+        "syntax_not": "écarter les passages qui contiennent ce mot",
+        "syntax_lang": "seulement les passages en français (lang:en pour l’anglais)",
+        "syntax_project": "seulement les passages sur un projet",
+        "syntax_partner": "seulement les passages qui citent un partenaire",
+        "syntax_topic": "seulement les passages sur un thème",
+        "doc_language": "Langue",
+        "doc_publisher": "Éditeur",
+        "doc_source": "Source",
+        "doc_open_source": "Page d’origine",
+        "doc_updated": "Mis à jour",
+        "doc_tags": "Étiquettes",
+        "doc_contents": "Sommaire",
+        "passage_permalink": "Lien vers ce passage",
+        "passage_copy_hint": "Copier le lien vers ce passage",
+        "passage_copied": "Lien copié",
+        "passage_in_source": "Voir dans la page d’origine",
+        "passage_missing": "Le passage recherché ne figure plus dans ce document (il a peut-être été modifié). "
+        "Voici le document complet.",
+        "highlighting": "Les mots de « {q} » sont surlignés.",
+        "remove_highlighting": "Retirer le surlignage",
+        "back_to_results": "Retour aux résultats pour « {q} »",
+        "new_search": "Nouvelle recherche",
+        "error_title": "Erreur {status}",
+        "error_400": "La requête n’est pas valide.",
+        "error_404": "Il n’y a pas de page à cette adresse.",
+        "error_405": "Cette adresse n’accepte pas ce type de requête.",
+        "error_500": "Une erreur s’est produite de notre côté. Veuillez réessayer plus tard.",
+        "error_503": "L’index de recherche n’est pas encore prêt. Veuillez réessayer dans quelques minutes.",
+        "error_home": "Aller à la page de recherche",
+        "doc_not_found": "Il n’y a pas de document dont l’identifiant est « {doc_id} ».",
+        "bad_q": "La requête est trop longue : {max} caractères au plus.",
+        "bad_page": "Le numéro de page doit être un nombre entier de 1 à {max}.",
+        "bad_per_page": "Le nombre de résultats par page doit être un nombre entier de 1 à {max}.",
+        "bad_sort": "Triez par pertinence ou par date.",
+        "bad_lang": "Le filtre de langue doit valoir en ou fr.",
+        "feed_link": "Flux Atom des passages les plus récents pour cette recherche",
+        "feed_title": "Passerelle : passages les plus récents pour « {q} »",
+        "feed_title_all": "Passerelle : passages les plus récents",
+        "opensearch_description": "Rechercher des passages de documents anglais et français dans Passerelle",
+        "footer": "Les documents sont affichés dans leur langue d’origine ; seule l’interface est traduite.",
+        "api_link": "API JSON",
+    },
+}
+
+
+def init_app(app: Flask) -> None:
+    """Choose the interface language before each request, remember an explicit choice after it."""
+    app.before_request(_set_locale)
+    app.after_request(_remember_locale)
+    app.context_processor(_template_globals)
+
+
+def choose_locale(req) -> str:
+    """The interface language for ``req``: ``?ui=``, then the cookie, then ``Accept-Language``."""
+    for value in (req.args.get(UI_PARAM), req.cookies.get(UI_COOKIE)):
+        if value in LOCALES:
+            return value
+    default = current_app.config.get("UI_DEFAULT_LOCALE", LOCALES[0])
+    return req.accept_languages.best_match(LOCALES, default=default)
+
+
+def current_locale() -> str:
+    """The interface language of the current request (chosen lazily, so error pages have one too)."""
+    if "ui" not in g:
+        g.ui = choose_locale(request)
+    return g.ui
+
+
+def explicit_locale() -> str | None:
+    """The ``?ui=`` of the current URL when valid: links carry it so shared URLs keep the language."""
+    value = request.args.get(UI_PARAM)
+    return value if value in LOCALES else None
+
+
+def translate(key: str, **values) -> str:
+    """The interface string ``key`` in the current language, with ``values`` filled in."""
+    return STRINGS[current_locale()][key].format(**values)
+
+
+def translate_count(key: str, n: int, **values) -> str:
+    """A count with its noun in the right number (French treats 0 and 1 as singular)."""
+    singular = n < 2 if current_locale() == "fr" else n == 1
+    return translate(f"{key}_{'one' if singular else 'other'}", n=n, **values)
+
+
+def switch_url(locale: str) -> str:
+    """The current page in interface language ``locale`` (the choice is then kept in a cookie)."""
+    args = [(name, value) for name, value in request.args.items(multi=True) if name != UI_PARAM]
+    args.append((UI_PARAM, locale))
+    return f"{request.script_root}{quote(request.path, safe='/')}?{urlencode(args)}"
+
+
+def _template_globals() -> dict:
+    return {"t": translate, "tn": translate_count, "ui": current_locale(), "ui_url": switch_url, "locales": LOCALE_NAMES}
+
+
+def _set_locale() -> None:
+    g.ui = choose_locale(request)
+
+
+def _remember_locale(response):
+    chosen = explicit_locale()
+    if chosen and request.cookies.get(UI_COOKIE) != chosen:
+        response.set_cookie(UI_COOKIE, chosen, max_age=COOKIE_MAX_AGE, samesite="Lax", httponly=True)
+    # Caches must not serve one language's page to a reader of the other.
+    response.vary.update(("Accept-Language", "Cookie"))
+    if response.mimetype == "text/html":
+        response.content_language = current_locale()
+    return response
