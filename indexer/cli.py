@@ -107,11 +107,12 @@ def _report_printer(verbose: bool):
 @click.option("--topic", multiple=True, help="Only passages tagged with this topic id.")
 @click.option("--page", type=int, default=1, show_default=True, help="Result page.")
 @click.option("--per-page", type=int, default=10, show_default=True, help="Results per page.")
+@click.option("--no-expand", is_flag=True, help="Search only the words typed, not their glossary equivalents.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result object as JSON.")
-def search(query, index_dir, lang, project, partner, topic, page, per_page, as_json):
+def search(query, index_dir, lang, project, partner, topic, page, per_page, no_expand, as_json):
     """Search the index: words, "phrases", OR, NOT/-word, lang: project: partner: topic: filters."""
     settings = load_settings({"index": index_dir})
-    request = SearchQuery(" ".join(query), lang, project, partner, topic, page, per_page)
+    request = SearchQuery(" ".join(query), lang, project, partner, topic, page, per_page, expand=not no_expand)
     opened = open_index(Path(settings["index"]))
     try:
         result = run_search(request, opened)
@@ -123,6 +124,10 @@ def search(query, index_dir, lang, project, partner, topic, page, per_page, as_j
     click.echo(f"{result.total} passage{'' if result.total == 1 else 's'} ({result.took_ms:.1f} ms)")
     if result.suggestion:
         click.echo(f"Did you mean: {result.suggestion}")
+    if result.relaxed:
+        click.echo("No passage has every word; showing passages with some of them.")
+    for expansion in result.expanded:
+        click.echo(f"Also searched ({expansion.lang}): {', '.join(expansion.to)}")
     first = (result.page - 1) * result.per_page
     for rank, hit in enumerate(result.results, start=first + 1):
         heading = " › ".join(part for part in (hit.doc_title, hit.section_title) if part)

@@ -58,3 +58,39 @@ class CorpusNotFound(PasserelleError):
     def __init__(self, path: str):
         super().__init__(f"corpus folder not found: {path}")
         self.path = path
+
+
+class IndexOutdated(PasserelleError):
+    """The index was written by an older version of Passerelle."""
+
+    def __init__(self, index_dir: str):
+        super().__init__(f"the index at {index_dir} was built by an older Passerelle: run `passerelle index --rebuild`")
+        self.index_dir = index_dir
+
+
+class UnsupportedFileType(PasserelleError):
+    """An uploaded file's suffix is not one the readers know."""
+
+    def __init__(self, filename: str, suffix: str):
+        super().__init__(f"unsupported file type {suffix or '(no suffix)'!r} for {filename!r}")
+        self.filename = filename
+        self.suffix = suffix
+
+
+class DocumentNotFound(PasserelleError):
+    """No indexed corpus file gave a document with this id."""
+
+    def __init__(self, doc_id: str):
+        super().__init__(f"no document with id {doc_id!r}")
+        self.doc_id = doc_id
+
+
+class NotDeletable(PasserelleError):
+    """The document is one record of a .jsonl collection, so its file cannot be deleted for it alone."""
+
+    def __init__(self, doc_id: str, path: str):
+        super().__init__(
+            f"document {doc_id!r} is one record of the collection {path}: edit or delete that file instead"
+        )
+        self.doc_id = doc_id
+        self.path = path

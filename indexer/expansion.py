@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from indexer.analysis import analyze
+from indexer.analysis import is_stopword
 from indexer.glossary import Glossary
 from indexer.models import LANGUAGES
 from indexer.models import Expansion
@@ -47,7 +48,7 @@ class Expander:
             for lang in LANGUAGES:
                 for text in entry.expressions(lang):
                     tokens = tuple(analyze(text, lang))
-                    if tokens:
+                    if tokens and not any(is_stopword(token) for token in tokens):
                         self._by_first[lang][tokens[0]].append(_Expression(tokens, position, text))
         for table in self._by_first.values():
             for candidates in table.values():
@@ -106,7 +107,11 @@ class Expander:
         """Non-overlapping spans of words that some entry names, longest first, left to right."""
         spans: dict[tuple[int, int], list[int]] = defaultdict(list)
         for lang in LANGUAGES:
-            tokens = [(token, i) for i, word in enumerate(words) for token in analyze(word, lang)]
+            # A stop word of either language never starts or joins a match: English "the" is
+            # a French non-stop word, French "eu" ("a eu lieu") would read as "EU".
+            tokens = [
+                (token, i) for i, word in enumerate(words) if not is_stopword(word) for token in analyze(word, lang)
+            ]
             for start in range(len(tokens)):
                 for expression in self._by_first[lang].get(tokens[start][0], ()):
                     end = start + len(expression.tokens)

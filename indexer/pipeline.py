@@ -122,6 +122,9 @@ def _index_locked(corpus, index_root, rebuild, on_plan, on_file) -> IndexReport:
     report = IndexReport()
     discard_stale_generations(index_root)
     live = current_generation(index_root)
+    if live is not None and not live.is_current_format():
+        report.warnings.append("the index was written by an older Passerelle; rebuilding it")
+        rebuild = True
     generation = new_generation(index_root) if rebuild or live is None else live
     taxonomy = _load_taxonomy(corpus, live, report)
     manifest = Manifest.load(generation.manifest_path)

@@ -27,11 +27,15 @@ from pathlib import Path
 from indexer.backend import Backend
 from indexer.errors import IndexBusy
 from indexer.errors import IndexNotFound
+from indexer.errors import IndexOutdated
 from indexer.expansion import Expander
 from indexer.glossary import Glossary
 from indexer.taxonomy import Taxonomy
 from indexer.whoosh_backend import open_whoosh
 
+# Bump when the stored fields change: an older generation is then rebuilt by the next
+# `passerelle index`, and refused (with that advice) by search instead of failing oddly.
+INDEX_FORMAT = 2
 CURRENT = "current"
 GENERATIONS = "generations"
 WRITE_LOCK = "write.lock"
@@ -93,6 +97,17 @@ class Generation:
         return self.path / "taxonomy.json"
 
     @property
+    def format_path(self) -> Path:
+        return self.path / "format"
+
+    def is_current_format(self) -> bool:
+        """True when this generation was written with today's stored fields."""
+        try:
+            return int(self.format_path.read_text().strip()) == INDEX_FORMAT
+        except (OSError, ValueError):
+            return False
+
+    @property
     def glossary_path(self) -> Path:
         return self.path / "glossary.json"
 
@@ -140,6 +155,7 @@ def new_generation(root: Path) -> Generation:
     name = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}-{time.monotonic_ns() % 100000}"
     path = Path(root) / GENERATIONS / name
     path.mkdir(parents=True)
+    (path / "format").write_text(f"{INDEX_FORMAT}\n")
     return Generation(path)
 
 
@@ -183,6 +199,8 @@ def open_index(root: Path) -> OpenIndex:
     generation = current_generation(root)
     if generation is None or not generation.backend_dir.exists():
         raise IndexNotFound(str(root))
+    if not generation.is_current_format():
+        raise IndexOutdated(str(root))
     taxonomy = generation.load_taxonomy()
     expander = Expander(generation.load_glossary())
     return OpenIndex(Path(root), generation, generation.open_backend(taxonomy), taxonomy, expander)

@@ -75,3 +75,12 @@ def test_settings_come_from_the_environment(runner, tmp_corpus, tmp_path, monkey
     monkeypatch.setenv("PASSERELLE_INDEX", str(tmp_path / "env-index"))
     assert runner.invoke(main, ["index"]).exit_code == 0
     assert (tmp_path / "env-index" / "current").exists()
+
+
+def test_search_no_expand_searches_only_the_typed_words(runner, tmp_corpus, tmp_path):
+    index(runner, tmp_corpus, tmp_path / "index")
+    base = ["search", "--index", str(tmp_path / "index"), "--json", "renforcement des capacités"]
+    expanded = json.loads(runner.invoke(main, base).output)
+    plain = json.loads(runner.invoke(main, [*base, "--no-expand"]).output)
+    assert expanded["expanded"] and not plain["expanded"]
+    assert plain["total"] < expanded["total"]

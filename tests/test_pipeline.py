@@ -148,3 +148,18 @@ def test_two_files_claiming_one_document_id_keep_the_first(tmp_corpus, tmp_path)
     assert any("x1" in warning and "a.jsonl" in warning for warning in report.warnings)
     result = hits(tmp_path / "index", "zebrafish")
     assert [hit.text for hit in result.results] == ["alpha zebrafish"]
+
+
+def test_an_index_of_an_older_format_is_refused_then_rebuilt(tmp_corpus, tmp_path):
+    import pytest
+
+    from indexer.errors import IndexOutdated
+
+    root = tmp_path / "index"
+    index_corpus(tmp_corpus, root)
+    current_generation(root).format_path.write_text("1\n")
+    with pytest.raises(IndexOutdated):
+        open_index(root)
+    report = index_corpus(tmp_corpus, root)
+    assert report.added == 2 and any("older" in warning for warning in report.warnings)
+    assert hits(root, "SEACOP").total > 0

@@ -515,8 +515,8 @@ def test_jsonl_ids_are_doc_ids_verbatim(records):
     assert {record.path for record in records} == {"records.jsonl"}
 
 
-def test_jsonl_text_is_split_on_blank_lines_into_one_untitled_section(records):
-    assert records[0].sections == (Section("", ("Premier alinéa.", "Second alinéa.")),)
+def test_jsonl_text_is_split_on_blank_lines_into_one_section_headed_by_the_title(records):
+    assert records[0].sections == (Section("Loi sur les douanes", ("Premier alinéa.", "Second alinéa.")),)
 
 
 @pytest.mark.parametrize(

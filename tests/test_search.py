@@ -185,3 +185,39 @@ def test_only_filters_lists_passages_in_reading_order_of_a_project(corpus_index)
     result = run(corpus_index, "", project=("wecaps",), per_page=50)
     assert result.total > 0
     assert all("wecaps" in hit.projects for hit in result.results)
+
+
+@pytest.mark.parametrize(
+    "text, expected_in_text",
+    [
+        ("customs", "Organisation mondiale des douanes"),
+        ("blanchiment de capitaux", "money laundering"),
+        ("UNODC", "ONUDC"),
+        ("police cooperation", "coopération"),
+    ],
+)
+def test_cross_language_expansion_finds_the_other_language(corpus_index, text, expected_in_text):
+    hits = run(corpus_index, text, per_page=20).results
+    assert any(expected_in_text in hit.text for hit in hits)
+
+
+def test_expansion_is_reported_and_can_be_turned_off(corpus_index):
+    expanded = run(corpus_index, "customs")
+    assert any(e.lang == "fr" and any("douane" in t for t in e.to) for e in expanded.expanded)
+    plain = run(corpus_index, "renforcement des capacités", expand=False)
+    assert plain.expanded == () and plain.total < run(corpus_index, "renforcement des capacités").total
+
+
+def test_equivalents_are_marked_in_the_snippet(corpus_index):
+    hit = next(h for h in run(corpus_index, "customs", per_page=20).results if "OMD" in h.text)
+    assert "<mark>douanes</mark>" in hit.snippet
+
+
+def test_english_stop_words_expand_to_nothing(corpus_index):
+    assert run(corpus_index, "the fight").expanded == ()
+
+
+def test_a_query_with_no_passage_holding_every_word_is_relaxed(corpus_index):
+    result = run(corpus_index, "SEACOP zebrafish")
+    assert result.relaxed and result.total > 0
+    assert not run(corpus_index, "SEACOP").relaxed

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from indexer.settings import load_settings
+from web import admin
 from web import engine
 from web import i18n
 from web import security
@@ -17,7 +18,9 @@ def create_app(config: dict | None = None) -> Flask:
     """Build the app: config, the live index, interface language, security headers, blueprints, errors.
 
     :param config: overrides, e.g. ``{"INDEX_DIR": "var/index", "UI_DEFAULT_LOCALE": "fr"}``;
-        ``INDEX_DIR`` defaults to the ``index`` setting (passerelle.toml, PASSERELLE_INDEX).
+        ``INDEX_DIR`` defaults to the ``index`` setting (passerelle.toml, PASSERELLE_INDEX), ``CORPUS_DIR``
+        to the ``corpus`` setting; ``ADMIN_TOKEN``, ``UPLOAD_DIR`` and ``UPLOAD_MAX_BYTES`` are read by
+        ``web.admin.init_app``.
     """
     app = Flask(__name__)
     app.config.from_mapping(UI_DEFAULT_LOCALE=i18n.LOCALES[0])
@@ -31,7 +34,9 @@ def create_app(config: dict | None = None) -> Flask:
     engine.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
+    admin.init_app(app)
     app.register_blueprint(pages_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(admin.bp)
     register_error_handlers(app)
     return app

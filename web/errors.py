@@ -13,9 +13,11 @@ from flask import render_template
 from flask import request
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import MethodNotAllowed
+from werkzeug.exceptions import Unauthorized
 
 from indexer.errors import BadParameter
 from indexer.errors import IndexNotFound
+from indexer.errors import IndexOutdated
 from indexer.search import MAX_PAGE
 from indexer.search import MAX_PER_PAGE
 from indexer.search import MAX_QUERY_CHARS
@@ -33,6 +35,7 @@ def register_error_handlers(app: Flask) -> None:
     """Install the handlers: bad parameters 400, missing index 503, HTTP errors as such, anything else 500."""
     app.register_error_handler(BadParameter, handle_bad_parameter)
     app.register_error_handler(IndexNotFound, handle_index_not_found)
+    app.register_error_handler(IndexOutdated, handle_index_not_found)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(Exception, handle_unexpected)
 
@@ -68,7 +71,7 @@ def handle_bad_parameter(error: BadParameter):
     return error_page(400, bad_parameter_message(error))
 
 
-def handle_index_not_found(error: IndexNotFound):
+def handle_index_not_found(error: IndexNotFound | IndexOutdated):
     """503: the server runs, but nothing has been indexed yet (the folder is logged, not shown)."""
     current_app.logger.warning("%s", error)
     if is_api_request():
@@ -98,9 +101,14 @@ def handle_unexpected(error: Exception):
 
 
 def _with_allow(response, error: HTTPException):
-    """Keep the Allow header a 405 must carry."""
+    """Keep the Allow header a 405 must carry, and the WWW-Authenticate a 401 must carry."""
+    headers = {}
     if isinstance(error, MethodNotAllowed) and error.valid_methods:
+        headers["Allow"] = ", ".join(error.valid_methods)
+    if isinstance(error, Unauthorized) and error.www_authenticate:
+        headers["WWW-Authenticate"] = ", ".join(str(challenge) for challenge in error.www_authenticate)
+    if headers:
         if isinstance(response, str):
             response = current_app.make_response(response)
-        response.headers["Allow"] = ", ".join(error.valid_methods)
+        response.headers.update(headers)
     return response

@@ -34,6 +34,7 @@ class SearchLinks:
         params["page"] = query.page if query.page != 1 else None
         params["per_page"] = query.per_page if query.per_page != DEFAULT_PER_PAGE else None
         params["sort"] = query.sort if query.sort != DEFAULT_SORT else None
+        params["expand"] = None if query.expand else "0"
         params["ui"] = self.ui
         return {name: value for name, value in params.items() if value}
 
@@ -61,6 +62,10 @@ class SearchLinks:
     def with_text(self, text: str) -> str:
         """The first page of results for another query text, filters kept (the "did you mean" link)."""
         return self.url(page=1, text=text)
+
+    def toggle_expansion(self) -> str:
+        """The same results with cross-language expansion switched off, or back on."""
+        return self.url(page=1, expand=not self.query.expand)
 
     def active(self) -> list[tuple[str, str]]:
         """Every (facet, value) filter of the query, in facet order."""

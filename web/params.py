@@ -27,6 +27,7 @@ def search_query_from(args: MultiDict, per_page: int = DEFAULT_PER_PAGE, sort: s
         page=integer_param(args, "page", 1),
         per_page=integer_param(args, "per_page", per_page),
         sort=args.get("sort") or sort,
+        expand=args.get("expand", "1").strip() not in ("0", "false", "no", "off"),
         **filters,
     )
 

@@ -62,14 +62,15 @@ def _document(line: bytes, relpath: str, seen: set[str]) -> Document:
         raise _BadRecord("missing 'text'")
     if doc_id in seen:
         raise _BadRecord(f"duplicate id {doc_id!r}")
+    title = clean(record["title"]) if isinstance(record.get("title"), str) else ""
     builder = SectionBuilder()
+    builder.heading(title)  # the record's title heads its one section, so it is searchable
     for paragraph in _BLANK_LINE.split(text):
         builder.paragraph(paragraph)
     sections = builder.sections()
-    if not sections:
+    if not any(section.paragraphs for section in sections):
         raise _BadRecord("'text' holds nothing but capture noise")
     seen.add(doc_id)
-    title = clean(record["title"]) if isinstance(record.get("title"), str) else ""
     return Document(doc_id=doc_id, path=relpath, title=title or doc_id, sections=sections, **_source(record))
 
 

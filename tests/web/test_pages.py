@@ -479,3 +479,15 @@ def test_every_interface_string_exists_in_both_languages():
     used = {key for path in TEMPLATES.glob("*") for key in keys.findall(path.read_text(encoding="utf-8"))}
     known = set(STRINGS["en"]) | {key.rsplit("_", 1)[0] for key in STRINGS["en"] if key.endswith(("_one", "_other"))}
     assert used and used <= known, used - known
+
+
+def test_expansion_is_shown_and_can_be_switched_off(client):
+    page = client.get("/search?q=customs").get_data(as_text=True)
+    assert "douane" in page and "expand=0" in page
+    off = client.get("/search?q=customs&expand=0").get_data(as_text=True)
+    assert 'name="expand" value="0"' in off
+
+
+def test_api_search_honours_expand_0(client):
+    assert client.get("/api/search?q=customs").get_json()["expanded"]
+    assert client.get("/api/search?q=customs&expand=0").get_json()["expanded"] == []
