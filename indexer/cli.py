@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from indexer.errors import PasserelleError
+from indexer.cli_errors import PasserelleGroup
 from indexer.lexicon_cli import lexicon
 from indexer.models import SearchQuery
 from indexer.pipeline import index_corpus
@@ -20,16 +20,6 @@ from indexer.settings import load_settings
 from indexer.store import open_index
 
 EXIT_SKIPPED = 3  # indexing finished, but some files were skipped
-
-
-class PasserelleGroup(click.Group):
-    """Turns library errors into one-line messages instead of tracebacks."""
-
-    def invoke(self, ctx):
-        try:
-            return super().invoke(ctx)
-        except PasserelleError as error:
-            raise click.ClickException(str(error)) from None
 
 
 @click.group(cls=PasserelleGroup)

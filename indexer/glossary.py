@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import tomllib
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from indexer.folding import fold
 from indexer.models import LANGUAGES
 from indexer.taxonomy import Entry
 from indexer.taxonomy import Taxonomy
+from indexer.tomlfile import read_toml
 
 _FIELDS = ("en", "fr", "domain")
 _LANGUAGE_NAMES = {"en": "English", "fr": "French"}
@@ -103,19 +103,8 @@ def load_glossary(path: Path) -> Glossary:
     :raises GlossaryError: the file is unreadable, is not valid TOML, or has a malformed entry
         (the message names the entry by position and first expression).
     """
-    path = Path(path)
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        return EMPTY_GLOSSARY
-    except (OSError, UnicodeDecodeError) as exc:
-        raise GlossaryError(str(path), f"cannot read the file: {exc}") from exc
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        # The message ends with "(at line N, column M)".
-        raise GlossaryError(str(path), f"TOML syntax error: {exc}") from exc
-    return _glossary_from_tables(data, str(path))
+    data = read_toml(path, GlossaryError)
+    return EMPTY_GLOSSARY if data is None else _glossary_from_tables(data, str(path))
 
 
 def merge(*glossaries: Glossary) -> Glossary:

@@ -12,24 +12,15 @@ from pathlib import Path
 
 import click
 
-from indexer.errors import PasserelleError
+from indexer.cli_errors import PasserelleGroup
+
 from indexer.lexicon import FREEDICT_FILE
 from indexer.lexicon import LEARNED_FILE
 from indexer.lexicon import Lexicon
 from indexer.settings import load_settings
 
 
-class _LexiconGroup(click.Group):
-    """Library errors as one-line messages, also when the group runs on its own (tests, scripts)."""
-
-    def invoke(self, ctx):
-        try:
-            return super().invoke(ctx)
-        except PasserelleError as error:
-            raise click.ClickException(str(error)) from None
-
-
-@click.group(cls=_LexiconGroup)
+@click.group(cls=PasserelleGroup)  # errors as one line, also when the group runs on its own
 def lexicon():
     """Build the English-French translation lexicons used to search across languages."""
 

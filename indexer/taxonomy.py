@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field
@@ -19,6 +18,7 @@ from pathlib import Path
 from indexer.errors import TaxonomyError
 from indexer.folding import fold
 from indexer.models import Tags
+from indexer.tomlfile import read_toml
 
 KINDS = ("project", "partner", "topic")
 
@@ -126,19 +126,8 @@ def load_taxonomy(path: Path) -> Taxonomy:
     :raises TaxonomyError: the file is unreadable, is not valid TOML, or has a malformed entry
         (the message names the entry by kind and position, and by id when it has one).
     """
-    path = Path(path)
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        return EMPTY
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TaxonomyError(str(path), f"cannot read the file: {exc}") from exc
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        # The message ends with "(at line N, column M)".
-        raise TaxonomyError(str(path), f"TOML syntax error: {exc}") from exc
-    return _taxonomy_from_tables(data, str(path))
+    data = read_toml(path, TaxonomyError)
+    return EMPTY if data is None else _taxonomy_from_tables(data, str(path))
 
 
 def _taxonomy_from_tables(data: dict, where: str) -> Taxonomy:

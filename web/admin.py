@@ -18,6 +18,7 @@ from flask import current_app
 from flask import jsonify
 from flask import render_template
 from flask import request
+from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import BadRequest
 from werkzeug.exceptions import Conflict
 from werkzeug.exceptions import NotFound
@@ -26,7 +27,6 @@ from werkzeug.exceptions import ServiceUnavailable
 from werkzeug.exceptions import Unauthorized
 from werkzeug.exceptions import UnprocessableEntity
 from werkzeug.exceptions import UnsupportedMediaType
-from werkzeug.datastructures import WWWAuthenticate
 
 from indexer.errors import CorpusNotFound
 from indexer.errors import DocumentNotFound

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import click
@@ -27,10 +28,19 @@ DEFAULT_THREADS = 8
 @click.option(
     "--debug", is_flag=True, help="Use Flask's development server, with reloader and debugger (never in production)."
 )
-def serve(host, port, index_dir, threads, debug):
+@click.option("--watch", is_flag=True, help="Also re-index the corpus folder whenever its files change.")
+@click.option(
+    "--corpus",
+    "corpus_dir",
+    type=click.Path(path_type=Path),
+    help="Corpus folder, for --watch and uploads [default: corpus].",
+)
+def serve(host, port, index_dir, threads, debug, watch, corpus_dir):
     """Serve the search pages and the JSON API (waitress; the Flask development server with --debug)."""
-    settings = load_settings({"index": index_dir})
-    app = create_app({"INDEX_DIR": settings["index"]})
+    settings = load_settings({"index": index_dir, "corpus": corpus_dir})
+    app = create_app({"INDEX_DIR": settings["index"], "CORPUS_DIR": settings["corpus"]})
+    if watch:
+        start_watcher(Path(settings["corpus"]), Path(settings["index"]))
     if current_generation(Path(settings["index"])) is None:
         warning = f"warning: no index at {settings['index']} yet; searches answer 503 until `passerelle index` runs"
         click.secho(warning, fg="yellow", err=True)
@@ -41,6 +51,36 @@ def serve(host, port, index_dir, threads, debug):
     import waitress  # imported here: only the production path needs it
 
     waitress.serve(app, host=host, port=port, threads=threads)
+
+
+def start_watcher(corpus: Path, index_root: Path) -> threading.Thread:
+    """Run a ``CorpusWatcher`` in a daemon thread beside the server, printing each run's summary line.
+
+    :raises click.ClickException: when ``corpus`` is not a folder.
+    """
+    from indexer.watch import CorpusWatcher  # imported here: only --watch needs watchdog
+
+    if not corpus.is_dir():
+        raise click.ClickException(f"corpus folder not found: {corpus}")
+    watcher = CorpusWatcher(corpus, index_root, on_report=_echo_report)
+    thread = threading.Thread(target=_watch, args=(watcher,), name="corpus-watcher", daemon=True)
+    thread.start()
+    click.echo(f"Watching {corpus} for changes (index: {index_root})")
+    return thread
+
+
+def _watch(watcher) -> None:
+    """The watcher thread: an error is printed rather than lost, and the server keeps serving."""
+    try:
+        watcher.run_forever()
+    except Exception as error:  # noqa: BLE001 - a dead watcher must say why; searches go on
+        click.secho(f"watch stopped: {error}", fg="red", err=True)
+
+
+def _echo_report(report) -> None:
+    click.echo(f"watch: {report.summary()}")
+    for rel, reason in report.skipped:
+        click.secho(f"watch: skipped {rel}: {reason}", fg="yellow", err=True)
 
 
 main.add_command(serve)
