@@ -8,6 +8,7 @@ entries in both languages, which is how a tag named in either language finds the
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
@@ -126,6 +127,7 @@ class WhooshBackend:
         self._index = whoosh_index.open_dir(self.path)
         self._searcher = None
         self._checked_at = 0.0
+        self._refresh_lock = threading.Lock()
         self._facet_cache: dict = {}
 
     # -- writing ---------------------------------------------------------------
@@ -192,15 +194,18 @@ class WhooshBackend:
     def searcher(self):
         """The long-lived searcher, replaced when a newer commit exists (checked at most every 0.5 s)."""
         now = time.monotonic()
-        if self._searcher is None:
-            self._searcher = self._index.searcher(weighting=LanguageBM25F())
-            self._checked_at = now
-        elif now - self._checked_at > REFRESH_CHECK_SECONDS:
-            self._checked_at = now
-            if not self._searcher.up_to_date():
-                self._searcher = self._searcher.refresh()
-                self._facet_cache = {}
-        return self._searcher
+        if self._searcher is not None and now - self._checked_at <= REFRESH_CHECK_SECONDS:
+            return self._searcher
+        with self._refresh_lock:  # web threads share the backend: one refresh, no leaked searcher
+            if self._searcher is None:
+                self._searcher = self._index.searcher(weighting=LanguageBM25F())
+                self._checked_at = now
+            elif now - self._checked_at > REFRESH_CHECK_SECONDS:
+                self._checked_at = now
+                if not self._searcher.up_to_date():
+                    self._searcher = self._searcher.refresh()
+                    self._facet_cache = {}
+            return self._searcher
 
     def refresh(self) -> None:
         """See the latest commit now."""
