@@ -222,9 +222,13 @@ def table(results: list[KillResult], facts: dict, batch: int) -> str:
         f"| duplicate passages after re-run | {sum(r.duplicates for r in results)} |",
         f"| passage_count ≠ passages of documents after re-run | {sum(r.count_mismatch > 0 for r in results)} |",
         f"| median kill delay | {statistics.median(r.delay for r in results):.2f} s |",
-        f"| median re-run time | {statistics.median(r.rerun_seconds for r in results):.2f} s |",
-        "",
     ]
+    for mode in ("incremental", "rebuild"):
+        times = [r.rerun_seconds for r in results if r.mode == mode]
+        if times:
+            label = f"median re-run time after a killed {mode} run ({len(times)} runs)"
+            lines.append(f"| {label} | {statistics.median(times):.2f} s |")
+    lines.append("")
     return "\n".join(lines)
 
 

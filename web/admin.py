@@ -75,7 +75,7 @@ def upload():
 
     Optional fields ``title``, ``lang`` (en or fr), ``publisher``, ``source_url`` go to a sidecar.
     Errors: 401 bad token, 400 bad field (named), 413 too large, 415 unsupported type,
-    422 unreadable file (nothing is kept), 503 index busy.
+    422 unreadable file (nothing is kept), 503 index busy (the file is kept for the next run).
     """
     require_token()
     try:
@@ -94,7 +94,11 @@ def upload():
         stored = store_file(corpus, folder, upload_file.filename, upload_file.stream, metadata)
     except UnsupportedFileType as error:
         raise UnsupportedMediaType(str(error)) from None
-    report = _reindex(corpus)
+    try:
+        report = _reindex(corpus)
+    except ServiceUnavailable as error:
+        # The file stays: the run that holds the lock, or the next one, indexes it.
+        raise ServiceUnavailable(f"{error.description} (the file is stored as {stored.rel})") from None
     skipped = dict(report.skipped)
     if stored.rel in skipped:
         stored.discard()

@@ -40,8 +40,8 @@ def serve(host, port, index_dir, threads, debug, watch, corpus_dir):
     settings = load_settings({"index": index_dir, "corpus": corpus_dir})
     app = create_app({"INDEX_DIR": settings["index"], "CORPUS_DIR": settings["corpus"]})
     if watch:
-        start_watcher(Path(settings["corpus"]), Path(settings["index"]))
-    if current_generation(Path(settings["index"])) is None:
+        start_watcher(Path(settings["corpus"]), Path(settings["index"]))  # its first run builds the index
+    elif current_generation(Path(settings["index"])) is None:
         warning = f"warning: no index at {settings['index']} yet; searches answer 503 until `passerelle index` runs"
         click.secho(warning, fg="yellow", err=True)
     click.echo(f"Serving Passerelle on http://{host}:{port}/ (index: {settings['index']})")
@@ -53,8 +53,10 @@ def serve(host, port, index_dir, threads, debug, watch, corpus_dir):
     waitress.serve(app, host=host, port=port, threads=threads)
 
 
-def start_watcher(corpus: Path, index_root: Path) -> threading.Thread:
+def start_watcher(corpus: Path, index_root: Path):
     """Run a ``CorpusWatcher`` in a daemon thread beside the server, printing each run's summary line.
+
+    :returns: the watcher and its thread (``watcher.stop()`` ends it).
 
     :raises click.ClickException: when ``corpus`` is not a folder.
     """
@@ -66,7 +68,7 @@ def start_watcher(corpus: Path, index_root: Path) -> threading.Thread:
     thread = threading.Thread(target=_watch, args=(watcher,), name="corpus-watcher", daemon=True)
     thread.start()
     click.echo(f"Watching {corpus} for changes (index: {index_root})")
-    return thread
+    return watcher, thread
 
 
 def _watch(watcher) -> None:

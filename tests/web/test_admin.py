@@ -1,0 +1,261 @@
+"""Uploading and deleting documents over HTTP, the /admin page, and `serve --watch`."""
+
+from __future__ import annotations
+
+import io
+import time
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from indexer import index_corpus
+from indexer.intake import safe_stem
+from indexer.intake import sidecar_text
+from indexer.intake import toml_string
+from test_api import assert_error
+from web_helpers import EN_DOC
+from web_helpers import app_over
+from web_helpers import copy_corpus
+from web.cli import main
+
+TOKEN = "correct horse battery staple"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+NEW_TEXT = b"# Zanzibar ports\n\nDhow captains reported xylophone smuggling through Zanzibar harbour.\n"
+
+
+@pytest.fixture
+def admin_corpus(tmp_path) -> Path:
+    """A writable copy of the real corpus."""
+    return copy_corpus(tmp_path / "corpus")
+
+
+@pytest.fixture
+def admin_index_dir(tmp_path, admin_corpus) -> Path:
+    """``admin_corpus`` indexed into its own folder."""
+    root = tmp_path / "index"
+    index_corpus(admin_corpus, root)
+    return root
+
+
+@pytest.fixture
+def admin_client(admin_corpus, admin_index_dir, monkeypatch):
+    """A client of an app over ``admin_corpus`` with an admin token configured."""
+    monkeypatch.delenv("PASSERELLE_ADMIN_TOKEN", raising=False)
+    with app_over(admin_index_dir, CORPUS_DIR=str(admin_corpus), ADMIN_TOKEN=TOKEN) as app:
+        yield app.test_client()
+
+
+def upload(client, name="zanzibar.md", data=NEW_TEXT, headers=AUTH, **fields):
+    return client.post("/api/documents", headers=headers, data={"file": (io.BytesIO(data), name), **fields})
+
+
+def test_an_uploaded_document_is_searchable_right_after_the_201(admin_client, admin_corpus):
+    response = upload(admin_client)
+    assert response.status_code == 201
+    assert response.get_json() == {"ok": True, "doc_id": "zanzibar", "passages": 1, "path": "zanzibar.md"}
+    assert (admin_corpus / "zanzibar.md").read_bytes() == NEW_TEXT
+    results = admin_client.get("/api/search?q=xylophone").get_json()["results"]
+    assert [hit["doc_id"] for hit in results] == ["zanzibar"]
+
+
+def test_upload_metadata_goes_to_an_escaped_sidecar(admin_client, admin_corpus):
+    title = 'Quotes " and \\ backslash\nnew line \x01 and = [brackets]'
+    response = upload(admin_client, title=title, lang="fr", publisher="Évian & Co", source_url="")
+    assert response.status_code == 201
+    sidecar = tomllib.loads((admin_corpus / "zanzibar.meta.toml").read_text(encoding="utf-8"))
+    assert sidecar == {"title": title.strip(), "lang": "fr", "publisher": "Évian & Co"}
+    document = admin_client.get("/api/documents/zanzibar").get_json()
+    assert document["title"].startswith('Quotes " and \\ backslash')  # the indexer folds whitespace
+
+
+def test_upload_without_optional_fields_writes_no_sidecar(admin_client, admin_corpus):
+    assert upload(admin_client).status_code == 201
+    assert not (admin_corpus / "zanzibar.meta.toml").exists()
+
+
+@pytest.mark.parametrize("value", ['plain', 'a"b', "back\\slash", "tab\tnewline\ncr\r", "\x00\x1f\x7f", "é ü 漢字"])
+def test_toml_string_round_trips_through_tomllib(value):
+    assert tomllib.loads(f"v = {toml_string(value)}")["v"] == value
+
+
+def test_sidecar_text_keeps_the_documented_key_order():
+    assert sidecar_text({"lang": "en", "title": "T"}) == 'title = "T"\nlang = "en"\n'
+
+
+def test_a_bad_lang_is_a_400_naming_lang(admin_client, admin_corpus):
+    assert_error(upload(admin_client, lang="de"), 400, "lang")
+    assert not (admin_corpus / "zanzibar.md").exists()
+
+
+def test_an_unsupported_type_is_a_415_naming_the_suffix(admin_client, admin_corpus):
+    assert_error(upload(admin_client, name="tool.EXE"), 415, ".exe")
+    assert not list(admin_corpus.glob("tool*"))
+
+
+def test_an_oversized_upload_is_a_413_in_the_json_shape(admin_corpus, admin_index_dir):
+    with app_over(admin_index_dir, CORPUS_DIR=str(admin_corpus), ADMIN_TOKEN=TOKEN, UPLOAD_MAX_BYTES=1000) as app:
+        response = upload(app.test_client(), data=b"word " * 1000)
+    assert_error(response, 413, "limit")
+    assert not (admin_corpus / "zanzibar.md").exists()
+
+
+@pytest.mark.parametrize("name", ["../../escape.md", "..\\..\\escape.md", "/etc/escape.md", "sub/../../escape.md"])
+def test_a_name_with_dot_dot_stays_inside_the_corpus(admin_client, admin_corpus, name):
+    response = upload(admin_client, name=name)
+    assert response.status_code == 201, response.get_json()
+    path = response.get_json()["path"]
+    assert "/" not in path and not path.startswith(".")
+    assert (admin_corpus / path).is_file()
+    assert not (admin_corpus.parent / "escape.md").exists()
+
+
+def test_a_name_that_sanitises_to_nothing_gets_a_fallback_stem():
+    assert safe_stem("../...md") == "document"
+    assert safe_stem("日本語.md") == "document"
+
+
+def test_a_different_file_with_the_same_name_gets_a_suffix_and_overwrites_nothing(admin_client, admin_corpus):
+    first = upload(admin_client).get_json()
+    second = upload(admin_client, data=NEW_TEXT + b"\nA second, different version about walruses.\n").get_json()
+    assert (first["path"], second["path"]) == ("zanzibar.md", "zanzibar-2.md")
+    assert (admin_corpus / "zanzibar.md").read_bytes() == NEW_TEXT
+    assert upload(admin_client).get_json()["path"] == "zanzibar.md"  # the identical file is reused
+
+
+def test_a_stem_taken_by_another_format_is_not_reused(admin_client, admin_corpus):
+    (admin_corpus / "zanzibar.txt").write_text("Dhow text about harbours.\n", encoding="utf-8")
+    assert upload(admin_client).get_json()["path"] == "zanzibar-2.md"
+
+
+def test_uploads_go_to_the_upload_dir_inside_the_corpus(admin_corpus, admin_index_dir):
+    with app_over(admin_index_dir, CORPUS_DIR=str(admin_corpus), ADMIN_TOKEN=TOKEN, UPLOAD_DIR="inbox") as app:
+        body = upload(app.test_client()).get_json()
+    assert body["path"] == "inbox/zanzibar.md" and body["doc_id"] == "inbox/zanzibar"
+
+
+def test_an_upload_dir_outside_the_corpus_is_refused_at_start(admin_corpus, admin_index_dir):
+    with pytest.raises(ValueError, match="UPLOAD_DIR"):
+        with app_over(admin_index_dir, CORPUS_DIR=str(admin_corpus), ADMIN_TOKEN=TOKEN, UPLOAD_DIR="../elsewhere"):
+            pass
+
+
+def test_an_unreadable_upload_is_a_422_and_nothing_is_kept(admin_client, admin_corpus):
+    before = sorted(path.name for path in admin_corpus.iterdir())
+    response = upload(admin_client, name="blob.txt", data=b"\x00\x01\x02\xff" * 50, title="Blob")
+    assert_error(response, 422, "blob.txt")
+    assert sorted(path.name for path in admin_corpus.iterdir()) == before
+
+
+def test_a_missing_file_field_is_a_400(admin_client):
+    assert_error(admin_client.post("/api/documents", headers=AUTH, data={"title": "x"}), 400, "file")
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN}])
+def test_a_missing_or_wrong_token_is_a_401_with_a_bearer_challenge(admin_client, admin_corpus, headers):
+    response = upload(admin_client, headers=headers)
+    assert_error(response, 401, "token")
+    assert response.headers["WWW-Authenticate"].lower().startswith("bearer")
+    assert not (admin_corpus / "zanzibar.md").exists()
+    assert_error(admin_client.delete(f"/api/documents/{EN_DOC}", headers=headers), 401)
+    assert (admin_corpus / f"{EN_DOC}.txt").exists()
+
+
+def test_the_token_may_come_from_the_environment(admin_corpus, admin_index_dir, monkeypatch):
+    monkeypatch.setenv("PASSERELLE_ADMIN_TOKEN", "from-env")
+    with app_over(admin_index_dir, CORPUS_DIR=str(admin_corpus)) as app:
+        response = upload(app.test_client(), headers={"Authorization": "Bearer from-env"})
+    assert response.status_code == 201
+
+
+def test_without_a_configured_token_the_admin_endpoints_are_disabled(admin_corpus, admin_index_dir, monkeypatch):
+    monkeypatch.delenv("PASSERELLE_ADMIN_TOKEN", raising=False)
+    with app_over(admin_index_dir, CORPUS_DIR=str(admin_corpus)) as app:
+        client = app.test_client()
+        assert_error(upload(client), 404, "disabled")
+        assert_error(client.delete(f"/api/documents/{EN_DOC}", headers=AUTH), 404, "disabled")
+        assert client.get("/admin").status_code == 404
+    assert not (admin_corpus / "zanzibar.md").exists()
+
+
+def test_delete_removes_the_file_its_sidecar_and_its_passages(admin_client, admin_corpus):
+    upload(admin_client, title="To be deleted")
+    response = admin_client.delete("/api/documents/zanzibar", headers=AUTH)
+    assert response.status_code == 200
+    assert response.get_json() == {"ok": True, "deleted": "zanzibar"}
+    assert not (admin_corpus / "zanzibar.md").exists() and not (admin_corpus / "zanzibar.meta.toml").exists()
+    assert admin_client.get("/api/search?q=xylophone").get_json()["total"] == 0
+    assert_error(admin_client.get("/api/documents/zanzibar"), 404)
+
+
+def test_deleting_an_unknown_document_is_a_404(admin_client):
+    assert_error(admin_client.delete("/api/documents/no/such/doc", headers=AUTH), 404, "no/such/doc")
+
+
+def test_a_record_of_a_jsonl_collection_cannot_be_deleted_alone(admin_client, admin_corpus):
+    records = b'{"id": "rec-1", "lang": "en", "title": "One", "text": "Walrus tusks seized."}\n'
+    records += b'{"id": "rec-2", "lang": "en", "title": "Two", "text": "Narwhal tusks seized."}\n'
+    body = upload(admin_client, name="tusks.jsonl", data=records).get_json()
+    assert body["doc_ids"] == ["rec-1", "rec-2"] and body["passages"] == 2
+    assert_error(admin_client.delete("/api/documents/rec-1", headers=AUTH), 409, "tusks.jsonl")
+    assert (admin_corpus / "tusks.jsonl").exists()
+
+
+def test_the_admin_page_lists_documents_escaped_with_the_upload_form(admin_client, admin_corpus):
+    upload(admin_client, name="<b>bold</b>.md")
+    for ui in ("en", "fr"):
+        response = admin_client.get(f"/admin?ui={ui}")
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert 'enctype="multipart/form-data"' in html and 'name="file"' in html and 'type="password"' in html
+        assert f'data-doc-id="{EN_DOC}"' in html
+        assert "<b>bold" not in html
+        assert "admin.js" in html and "<script>" not in html
+    assert "Supprimer" in html
+
+
+def test_serve_watch_indexes_the_corpus_beside_the_server(tmp_path, runner, monkeypatch):
+    corpus = copy_corpus(tmp_path / "corpus")
+    index_dir = tmp_path / "index"
+    watchers = []
+
+    def fake_serve(app, **options):
+        """Stands in for waitress: waits (bounded) until the watcher's first run is reported and it observes."""
+        assert Path(app.config["CORPUS_DIR"]) == corpus
+        deadline = time.monotonic() + 20
+        while not (watchers and watchers[0][0]._observer) and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    import waitress
+
+    import web.cli
+
+    real_start = web.cli.start_watcher
+
+    def start_and_keep(*args):
+        started = real_start(*args)
+        watchers.append(started)
+        return started
+
+    monkeypatch.setattr(waitress, "serve", fake_serve)
+    monkeypatch.setattr(web.cli, "start_watcher", start_and_keep)
+    try:
+        result = runner.invoke(main, ["serve", "--watch", "--corpus", str(corpus), "--index", str(index_dir)])
+    finally:
+        for watcher, thread in watchers:
+            watcher.stop()
+            thread.join(timeout=10)
+    assert result.exit_code == 0, result.output
+    assert "Watching" in result.output and "watch: files: 2 added" in result.output
+    assert (index_dir / "current").exists()
+
+
+def test_a_busy_index_is_a_503_and_the_upload_waits_in_the_corpus(admin_client, admin_corpus, monkeypatch):
+    from indexer.errors import IndexBusy
+
+    def busy(corpus, index_root):
+        raise IndexBusy(str(index_root), 120)
+
+    monkeypatch.setattr("web.admin.index_corpus", busy)
+    assert_error(upload(admin_client), 503, "zanzibar.md")
+    assert (admin_corpus / "zanzibar.md").exists()
