@@ -24,7 +24,6 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from dataclasses import field
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a file: python bench/eval.py
@@ -32,6 +31,13 @@ if __package__ in (None, ""):  # run as a file: python bench/eval.py
 
 from bench import baseline as plain
 from bench import metrics
+from bench.report import SEED
+from bench.report import Row
+from bench.report import Run
+from bench.report import render_json
+from bench.report import render_markdown
+from bench.report import log
+from bench.report import write_results
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -39,7 +45,6 @@ OUR_QUERIES = ROOT / "tests" / "eval" / "queries.jsonl"
 RESULTS = ROOT / "bench" / "results"
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
 DEFAULT_MAX_QUERIES = 500
-SEED = 13
 CHUNK_RECORDS = 20_000  # records per corpus file: the pipeline reports progress per file
 CORPUS_SETTINGS = ("taxonomy.toml", "glossary.toml")  # the data index expands queries as ours does
 SYSTEMS = {
@@ -59,31 +64,6 @@ class Judged:
     kind: str  # en, fr or cross
     text: str
     relevant: frozenset[str]
-
-
-@dataclass
-class Row:
-    """Mean scores of one group of queries, per system and metric (None when nothing was scored)."""
-
-    set: str
-    file: str
-    kind: str
-    queries: int
-    total: int  # queries in the file before sampling
-    scores: dict[str, dict[str, float | None]]
-
-
-@dataclass
-class Run:
-    """Everything one evaluation produced, for the Markdown table and its JSON twin."""
-
-    max_queries: int
-    data: Path
-    data_found: bool
-    rows: list[Row] = field(default_factory=list)
-    timings: dict[str, float] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-    our_queries: list[dict] = field(default_factory=list)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -405,87 +385,6 @@ def describe(query: Judged, ranks: dict[str, list[str]]) -> dict:
 # -- output ------------------------------------------------------------------------------------
 
 
-def render_markdown(run: Run, systems: dict[str, str]) -> str:
-    """The result table, the headline comparisons, notes and timings, as Markdown."""
-    limit = f"at most {run.max_queries}" if run.max_queries else "all"
-    data = str(run.data) if run.data_found else f"not found at {run.data}"
-    lines = [
-        "# Passerelle relevance evaluation",
-        "",
-        f"{time.strftime('%Y-%m-%d %H:%M:%S %Z')} · binary relevance · queries per file: {limit} "
-        f"(sampled with random.Random({SEED}); PASSERELLE_EVAL_MAX_QUERIES, 0 = all) · "
-        "queries with no relevant unit are left out of the averages · shared data: " + data,
-        "",
-        *_table(run.rows, systems),
-        "",
-        "## Headline",
-        "",
-        *_headline(run.rows, systems),
-    ]
-    if run.notes:
-        lines += ["", "## Notes", "", *(f"- {note}" for note in run.notes)]
-    lines += ["", "## Timings", "", *(f"- {name}: {seconds:.1f} s" for name, seconds in run.timings.items())]
-    return "\n".join(lines)
-
-
-def _table(rows: list[Row], systems: dict[str, str]) -> list[str]:
-    header = ["set", "queries file", "kind", "queries"]
-    for label in systems.values():
-        header += [f"{label} {metrics.LABELS['ndcg']}", metrics.LABELS["mrr"], metrics.LABELS["recall"]]
-    body = []
-    for row in rows:
-        count = str(row.queries) if row.queries == row.total else f"{row.queries} of {row.total}"
-        cells = [row.set, row.file, row.kind, count]
-        cells += [_number(row.scores[system][m]) for system in systems for m in ("ndcg", "mrr", "recall")]
-        body.append(cells)
-    widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
-    rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
-    return [_cells(header, widths), rule, *(_cells(cells, widths) for cells in body)]
-
-
-def _cells(cells: list[str], widths: list[int]) -> str:
-    """One Markdown table line, padded so that the columns also line up in a terminal."""
-    return "| " + " | ".join(cell.ljust(width) for cell, width in zip(cells, widths)) + " |"
-
-
-def _headline(rows: list[Row], systems: dict[str, str]) -> list[str]:
-    first, *_, last = systems
-    lines = [f"MRR@10, {systems[first]} vs {systems[last]}:", ""]
-    for name in dict.fromkeys(row.set for row in rows):
-        mine = [row for row in rows if row.set == name]
-        row = next((r for r in mine if r.kind == "all"), mine[0])
-        ours, theirs = row.scores[first]["mrr"], row.scores[last]["mrr"]
-        delta = f" ({ours - theirs:+.3f})" if ours is not None and theirs is not None else ""
-        lines.append(f"- {name} ({row.queries} queries): {_number(ours)} vs {_number(theirs)}{delta}")
-    lines += ["", "Cross-language rows, MRR@10 (" + " / ".join(systems.values()) + "):", ""]
-    for row in (r for r in rows if r.kind == "cross"):
-        values = " / ".join(_number(row.scores[system]["mrr"]) for system in systems)
-        lines.append(f"- {row.set} · {row.file} ({row.queries} queries): {values}")
-    return lines
-
-
-def _number(value: float | None) -> str:
-    return "–" if value is None else f"{value:.3f}"
-
-
-def render_json(run: Run, systems: dict[str, str]) -> dict:
-    """The JSON twin of the table, with our set's per-query ranks for error analysis."""
-    return {
-        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "k": metrics.K,
-        "max_queries": run.max_queries,
-        "seed": SEED,
-        "data": str(run.data) if run.data_found else None,
-        "systems": systems,
-        "metrics": metrics.LABELS,
-        "rows": [row.__dict__ for row in run.rows],
-        "notes": run.notes,
-        "timings": run.timings,
-        "our_queries": run.our_queries,
-    }
-
-
-
 class stage:
     """Context manager: a banner on stderr, then the elapsed time, also kept in ``run.timings``."""
 
@@ -500,22 +399,6 @@ class stage:
         seconds = time.perf_counter() - self.started
         self.run.timings[self.name] = round(seconds, 2)
         log(f"{self.name}: {seconds:.1f} s")
-
-
-def log(message: str) -> None:
-    """Progress goes to stderr, so stdout holds only the table."""
-    print(message, file=sys.stderr, flush=True)
-
-
-def write_results(out: Path, table: str, data: dict) -> list[Path]:
-    """``eval-<time>.md``, ``eval-latest.md`` and ``eval-latest.json`` in ``out``."""
-    out.mkdir(parents=True, exist_ok=True)
-    stamped = out / f"eval-{time.strftime('%Y%m%d-%H%M%S')}.md"
-    paths = [stamped, out / "eval-latest.md", out / "eval-latest.json"]
-    for path, text in zip(paths, (table, table, json.dumps(data, ensure_ascii=False, indent=1))):
-        path.write_text(text + "\n", encoding="utf-8")
-    log(f"wrote {', '.join(str(p) for p in paths)}")
-    return paths
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ from functools import lru_cache
 
 import snowballstemmer
 from whoosh.analysis import Filter
-from whoosh.analysis import LowercaseFilter
 from whoosh.analysis import RegexTokenizer
 from whoosh.analysis import StopFilter
 from whoosh.lang.stopwords import stoplists

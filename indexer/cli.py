@@ -49,10 +49,7 @@ def index(corpus, index_dir, rebuild, verbose):
         on_file=progress.advance,
     )
     progress.finish()
-    for rel, reason in report.skipped:
-        click.secho(f"skipped {rel}: {reason}", fg="yellow", err=True)
-    _print_warnings(report.warnings, verbose)
-    click.echo(report.summary())
+    _print_report(report, verbose)
     if report.skipped:
         sys.exit(EXIT_SKIPPED)
 
@@ -79,13 +76,15 @@ def watch(corpus, index_dir, verbose):
 
 
 def _report_printer(verbose: bool):
-    def print_report(report) -> None:
-        for rel, reason in report.skipped:
-            click.secho(f"skipped {rel}: {reason}", fg="yellow", err=True)
-        _print_warnings(report.warnings, verbose)
-        click.echo(f"{time.strftime('%H:%M:%S')} {report.summary()}")
+    return lambda report: _print_report(report, verbose, stamp=time.strftime("%H:%M:%S "))
 
-    return print_report
+
+def _print_report(report, verbose: bool, stamp: str = "") -> None:
+    """Skipped files with their reasons, warnings, then the summary line."""
+    for rel, reason in report.skipped:
+        click.secho(f"skipped {rel}: {reason}", fg="yellow", err=True)
+    _print_warnings(report.warnings, verbose)
+    click.echo(f"{stamp}{report.summary()}")
 
 
 @main.command()

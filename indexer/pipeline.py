@@ -92,6 +92,7 @@ class Plan:
     new: set[str] = field(default_factory=set)
     removed: list[str] = field(default_factory=list)
     unchanged: int = 0
+    digests: dict[str, str] = field(default_factory=dict)  # content hashes already computed
 
 
 def index_corpus(
@@ -159,7 +160,7 @@ def plan_changes(corpus: Path, manifest: Manifest, retag: bool, report: IndexRep
         if record is None:
             plan.new.add(item.rel)
             plan.to_read.append(item)
-        elif retag or not _unchanged(item.path, record):
+        elif retag or not _unchanged(item.path, record, plan.digests, item.rel):
             plan.to_read.append(item)
         else:
             plan.unchanged += 1
@@ -181,11 +182,14 @@ def walk_corpus(corpus: Path, report: IndexReport):
             yield CorpusFile(rel, path)
 
 
-def _unchanged(path: Path, record: FileRecord) -> bool:
+def _unchanged(path: Path, record: FileRecord, digests: dict[str, str], rel: str) -> bool:
     stat = path.stat()
     if record.same_stat(stat):
         return True
-    if stat.st_size == record.size and file_sha256(path) == record.sha256:
+    if stat.st_size != record.size:
+        return False
+    digests[rel] = file_sha256(path)  # kept, so a changed file is not hashed a second time
+    if digests[rel] == record.sha256:
         record.mtime_ns = stat.st_mtime_ns  # touched, not edited
         return True
     return False
@@ -201,17 +205,17 @@ def _apply_plan(plan, corpus, manifest, tagger, writer, on_file):
         writer.forget(rel)
         writer.report.removed += 1
     for item in plan.to_read:
-        _index_file(item, corpus, manifest, owners, tagger, writer, is_new=item.rel in plan.new)
+        _index_file(item, corpus, manifest, owners, tagger, writer, plan)
         if on_file:
             on_file(item.rel)
     writer.report.unchanged = plan.unchanged
 
 
-def _index_file(item, corpus, manifest, owners, tagger, writer, is_new):
+def _index_file(item, corpus, manifest, owners, tagger, writer, plan):
     report = writer.report
     try:
         stat = item.path.stat()
-        digest = file_sha256(item.path)
+        digest = plan.digests.get(item.rel) or file_sha256(item.path)
         updated = datetime.fromtimestamp(stat.st_mtime, timezone.utc).isoformat(timespec="seconds")
         doc_ids = []
         for doc in read_documents(item.path, corpus, warn=report.warnings.append):
@@ -232,7 +236,7 @@ def _index_file(item, corpus, manifest, owners, tagger, writer, is_new):
     gone = sorted(set(old.doc_ids) - set(doc_ids)) if old else []
     writer.delete(gone)
     writer.remember(item.rel, FileRecord(digest, stat.st_size, stat.st_mtime_ns, doc_ids))
-    if is_new:
+    if item.rel in plan.new:
         report.added += 1
     else:
         report.changed += 1
@@ -293,20 +297,23 @@ class BatchWriter:
 
 def _load_taxonomy(corpus: Path, live: Generation | None, report: IndexReport) -> Taxonomy:
     """The corpus taxonomy; when it is broken, the one the live index already uses."""
-    try:
-        return load_taxonomy(corpus / TAXONOMY_FILE)
-    except TaxonomyError as error:
-        report.warnings.append(f"{error}; keeping the taxonomy of the existing index")
-        return live.load_taxonomy() if live else Taxonomy(())
+    kept = live.load_taxonomy if live else lambda: Taxonomy(())
+    return _load_or_keep(lambda: load_taxonomy(corpus / TAXONOMY_FILE), kept, "taxonomy", report)
 
 
 def _load_glossary(corpus: Path, live: Generation | None, report: IndexReport) -> Glossary:
     """The corpus glossary; when it is broken, the live index's (which includes taxonomy terms)."""
+    kept = live.load_glossary if live else lambda: Glossary(())
+    return _load_or_keep(lambda: load_glossary(corpus / GLOSSARY_FILE), kept, "glossary", report)
+
+
+def _load_or_keep(load, keep, what: str, report: IndexReport):
+    """A corpus settings file, or with a warning naming its error, what the index already has."""
     try:
-        return load_glossary(corpus / GLOSSARY_FILE)
-    except GlossaryError as error:
-        report.warnings.append(f"{error}; keeping the glossary of the existing index")
-        return live.load_glossary() if live else Glossary(())
+        return load()
+    except (TaxonomyError, GlossaryError) as error:
+        report.warnings.append(f"{error}; keeping the {what} of the existing index")
+        return keep()
 
 
 def _is_utf8(name: str) -> bool:

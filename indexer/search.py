@@ -18,6 +18,7 @@ from indexer.models import SearchResult
 from indexer.query import ParsedQuery
 from indexer.query import parse_query
 from indexer.query import relax
+from indexer.snippets import highlight
 from indexer.snippets import make_snippet
 from indexer.store import OpenIndex
 
@@ -63,6 +64,18 @@ def search(query: SearchQuery, index: OpenIndex) -> SearchResult:
         expanded=expanded,
         relaxed=relaxed,
     )
+
+
+def mark_passages(index: OpenIndex, text: str, passages: list, expand: bool = True) -> list[str]:
+    """Each passage's text as escaped HTML with the query's words in ``<mark>``.
+
+    The query is read as ``search`` reads it, expansion included, so a document page marks
+    the same words as the result snippet that led to it.
+    """
+    parsed = parse_query(text)
+    tree = index.expander.expand(parsed.tree)[0] if expand else parsed.tree
+    spans = index.backend.match_spans(SearchPlan(ParsedQuery(tree, parsed.filters)), list(passages))
+    return [highlight(passage.text, found) for passage, found in zip(passages, spans)]
 
 
 def passage_url(doc_id: str, passage_id: str) -> str:

@@ -113,9 +113,8 @@ class Generation:
 
     def load_glossary(self) -> Glossary:
         """The glossary (with taxonomy equivalents) stored with this generation, empty if none."""
-        if not self.glossary_path.exists():
-            return Glossary(())
-        return Glossary.from_dict(json.loads(self.glossary_path.read_text(encoding="utf-8")))
+        data = _read_json(self.glossary_path)
+        return Glossary(()) if data is None else Glossary.from_dict(data)
 
     def save_glossary(self, glossary: Glossary) -> None:
         """Store the glossary beside the index: query expansion needs no corpus folder."""
@@ -123,9 +122,8 @@ class Generation:
 
     def load_taxonomy(self) -> Taxonomy:
         """The taxonomy stored with this generation (empty if none yet)."""
-        if not self.taxonomy_path.exists():
-            return Taxonomy(())
-        return Taxonomy.from_dict(json.loads(self.taxonomy_path.read_text(encoding="utf-8")))
+        data = _read_json(self.taxonomy_path)
+        return Taxonomy(()) if data is None else Taxonomy.from_dict(data)
 
     def save_taxonomy(self, taxonomy: Taxonomy) -> None:
         """Store the taxonomy beside the index, so search needs no corpus folder."""
@@ -134,6 +132,10 @@ class Generation:
     def open_backend(self, taxonomy: Taxonomy | None = None, create: bool = False) -> Backend:
         """The backend over this generation's files."""
         return open_whoosh(self.backend_dir, taxonomy or self.load_taxonomy(), create=create)
+
+
+def _read_json(path: Path):
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
 
 
 def _write_json(path: Path, data) -> None:

@@ -36,7 +36,6 @@ from indexer.backend import IndexBatch
 from indexer.backend import SearchPlan
 from indexer.errors import IndexBusy
 from indexer.errors import IndexNotFound
-from indexer.models import FACETS
 from indexer.models import LANGUAGES
 from indexer.models import DocumentInfo
 from indexer.models import IndexedDocument
@@ -209,9 +208,7 @@ class WhooshBackend:
 
     def refresh(self) -> None:
         """See the latest commit now."""
-        self._checked_at = 0.0
-        if self._searcher is not None:
-            self._checked_at = -REFRESH_CHECK_SECONDS
+        self._checked_at = float("-inf")
         self.searcher()
 
     def close(self) -> None:
@@ -245,7 +242,7 @@ class WhooshBackend:
         for facet, fieldname in FACET_FIELDS.items():
             values = {}
             for value, postings in self._facet_postings(searcher, fieldname).items():
-                count = len(postings & docnums) if len(docnums) < len(postings) * 8 else len(docnums & postings)
+                count = len(docnums & postings)
                 if count:
                     values[value] = count
             counts[facet] = dict(sorted(values.items(), key=lambda item: (-item[1], item[0])))

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from indexer.backend import SearchPlan
 from indexer.models import Hit
 from indexer.models import Passage
-from indexer.query import parse_query
+from indexer.search import mark_passages as search_marks
 from indexer.snippets import highlight
 from indexer.store import OpenIndex
 
@@ -20,8 +19,7 @@ def mark_passages(index: OpenIndex, q: str, passages: list[Passage]) -> list[str
     """Each passage's text as escaped HTML, with the words of ``q`` in ``<mark>``."""
     if not q.strip():
         return [highlight(passage.text, ()) for passage in passages]
-    spans = index.backend.match_spans(SearchPlan(parse_query(q)), list(passages))
-    return [highlight(passage.text, found) for passage, found in zip(passages, spans)]
+    return search_marks(index, q, list(passages))
 
 
 def mark_headings(index: OpenIndex, q: str, passages: list[Passage]) -> list[str]:
