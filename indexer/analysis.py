@@ -1,4 +1,4 @@
-"""Per-language analysis: text -> index terms, described as data and built as Whoosh filter chains.
+"""Per-language analysis: text -> index terms, described as data and run as one memoised pass.
 
 The description (``LANGUAGE_SPECS``) is what a second backend would translate into its own
 analyzer settings (OpenSearch has elision, stop, asciifolding and snowball filters).
@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import snowballstemmer
-from whoosh.analysis import Filter
-from whoosh.analysis import RegexTokenizer
-from whoosh.analysis import StopFilter
+from whoosh.analysis import Analyzer
+from whoosh.analysis import Token
 from whoosh.lang.stopwords import stoplists
 
 from indexer.folding import fold
@@ -50,108 +49,112 @@ LANGUAGE_SPECS = {
 ALL_STOPWORDS = frozenset().union(*(spec.stopwords for spec in LANGUAGE_SPECS.values()))
 
 
-class FoldFilter(Filter):
-    """Case, accent, ligature and apostrophe folding (the same ``fold`` the tagger uses)."""
-
-    def __call__(self, tokens):
-        for t in tokens:
-            t.text = _fold_token(t.text)
-            yield t
+WORDS = "words"  # the unstemmed vocabulary behind "did you mean": folded, elided, no stop list
+_TOKENS = re.compile(TOKEN_PATTERN)
+_MEMO_LIMIT = 500_000  # distinct raw tokens remembered per kind; a corpus's vocabulary fits
 
 
-class ElisionFilter(Filter):
-    """Drops French elided articles and pronouns: l’Union -> union, qu'il -> il."""
+class _TermTable:
+    """Raw token -> (term or None for a stop word, start shift, end shift), memoised.
 
-    def __init__(self, elisions: tuple[str, ...] = FRENCH_ELISIONS):
-        self.elisions = tuple(elisions)
-        alternatives = "|".join(sorted(self.elisions, key=len, reverse=True))
-        self._pattern = re.compile(rf"^(?:{alternatives})'(?=\w)")
+    One lookup replaces the folding, elision, possessive, stop-word and stemming steps for
+    every repeated token: words follow Zipf's law, so most tokens of a text are repeats.
+    """
 
-    def __call__(self, tokens):
-        for t in tokens:
-            match = self._pattern.match(t.text)
-            if match:
-                t.text = t.text[match.end():]
-                if hasattr(t, "startchar"):
-                    t.startchar += match.end()
-            yield t
+    def __init__(self, kind: str):
+        spec = LANGUAGE_SPECS.get(kind)
+        self.stopwords = spec.stopwords if spec else frozenset()
+        elisions = spec.elisions if spec else FRENCH_ELISIONS
+        self.strip_possessive = spec.strip_possessive if spec else True
+        alternatives = "|".join(sorted(elisions, key=len, reverse=True))
+        self.elision = re.compile(rf"^(?:{alternatives})'(?=\w)") if elisions else None
+        self.stem = snowballstemmer.stemmer(spec.stemmer).stemWord if spec else None
+        self.memo: dict[str, tuple[str | None, int, int]] = {}
 
+    def __call__(self, raw: str) -> tuple[str | None, int, int]:
+        found = self.memo.get(raw)
+        if found is None:
+            if len(self.memo) >= _MEMO_LIMIT:
+                self.memo.clear()
+            found = self.memo[raw] = self._analyse(raw)
+        return found
 
-class PossessiveFilter(Filter):
-    """Strips the English possessive: agency's -> agency, States’ -> states."""
-
-    def __call__(self, tokens):
-        for t in tokens:
-            if t.text.endswith("'s"):
-                t.text = t.text[:-2]
-                if hasattr(t, "endchar"):
-                    t.endchar -= 2
-            yield t
-
-
-class SnowballStemFilter(Filter):
-    """Snowball stemming through PyStemmer, picklable (Whoosh pickles the schema into the index)."""
-
-    def __init__(self, algorithm: str):
-        self.algorithm = algorithm
-
-    def __getstate__(self):
-        return {"algorithm": self.algorithm}
-
-    def __setstate__(self, state):
-        self.algorithm = state["algorithm"]
-
-    def __eq__(self, other):
-        return type(other) is type(self) and other.algorithm == self.algorithm
-
-    def __call__(self, tokens):
-        stem = _stemmer(self.algorithm)
-        for t in tokens:
-            if not t.stopped:
-                t.text = stem(t.text)
-            yield t
-
-
-@lru_cache(maxsize=200_000)
-def _fold_token(text: str) -> str:
-    return fold(text)
+    def _analyse(self, raw: str) -> tuple[str | None, int, int]:
+        text = fold(raw)
+        start_shift = end_shift = 0
+        match = self.elision.match(text) if self.elision else None
+        if match:
+            text, start_shift = text[match.end():], match.end()
+        if self.strip_possessive and text.endswith("'s"):
+            text, end_shift = text[:-2], 2
+        if text in self.stopwords:
+            return None, start_shift, end_shift
+        return (self.stem(text) if self.stem else text), start_shift, end_shift
 
 
 @lru_cache(maxsize=None)
-def _stemmer(algorithm: str):
-    stemmer = snowballstemmer.stemmer(algorithm)
-    return lru_cache(maxsize=200_000)(stemmer.stemWord)
-
-
-def language_analyzer(lang: str):
-    """The analyzer of one language's fields: tokens, folding, elision or possessive, stop words, stems."""
-    spec = LANGUAGE_SPECS[lang]
-    chain = RegexTokenizer(TOKEN_PATTERN) | FoldFilter()
-    if spec.elisions:
-        chain = chain | ElisionFilter(spec.elisions)
-    if spec.strip_possessive:
-        chain = chain | PossessiveFilter()
-    return chain | StopFilter(stoplist=spec.stopwords, minsize=1) | SnowballStemFilter(spec.stemmer)
-
-
-def words_analyzer():
-    """Unstemmed folded words: the vocabulary behind "did you mean" suggestions."""
-    return RegexTokenizer(TOKEN_PATTERN) | FoldFilter() | ElisionFilter() | PossessiveFilter()
-
-
-ANALYZERS = {lang: language_analyzer(lang) for lang in LANGUAGE_SPECS}
+def _table(kind: str) -> _TermTable:
+    return _TermTable(kind)
 
 
 def analyze(text: str, lang: str) -> list[str]:
-    """Index terms of ``text`` in ``lang``, in order (stop words removed)."""
-    return [t.text for t in ANALYZERS[lang](text)]
+    """Index terms of ``text`` in ``lang``, in order (stop words removed); ``lang`` may be ``WORDS``."""
+    table = _table(lang)
+    known = table.memo.get  # inlined memo lookup: this loop runs for every token indexed
+    terms = []
+    for raw in _TOKENS.findall(text):
+        term = (known(raw) or table(raw))[0]
+        if term is not None:
+            terms.append(term)
+    return terms
 
 
 def analyze_with_offsets(text: str, lang: str) -> list[tuple[str, int, int]]:
     """Index terms of ``text`` with their character spans, for highlighting."""
-    return [(t.text, t.startchar, t.endchar) for t in ANALYZERS[lang](text, chars=True)]
+    table = _table(lang)
+    known = table.memo.get
+    found = []
+    for match in _TOKENS.finditer(text):
+        raw = match.group()
+        term, start_shift, end_shift = known(raw) or table(raw)
+        if term is not None:
+            found.append((term, match.start() + start_shift, match.end() - end_shift))
+    return found
 
 
 def is_stopword(word: str) -> bool:
     """True when the folded word is a stop word of either language."""
-    return _fold_token(word) in ALL_STOPWORDS
+    return fold(word) in ALL_STOPWORDS
+
+
+class TermAnalyzer(Analyzer):
+    """The Whoosh face of ``analyze`` (the schema needs one; the backend passes terms pre-analysed).
+
+    Picklable by name, since Whoosh pickles the schema into the index.
+    """
+
+    def __init__(self, kind: str):
+        self.kind = kind
+
+    def __getstate__(self):
+        return {"kind": self.kind}
+
+    def __setstate__(self, state):
+        self.kind = state["kind"]
+
+    def __eq__(self, other):
+        return type(other) is type(self) and other.kind == self.kind
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
+                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for pos, (term, start, end) in enumerate(analyze_with_offsets(value, self.kind), start_pos):
+            token.text, token.boost, token.stopped = term, 1.0, False
+            if positions:
+                token.pos = pos
+            if chars:
+                token.startchar, token.endchar = start_char + start, start_char + end
+            yield token
+
+
+ANALYZERS = {kind: TermAnalyzer(kind) for kind in (*LANGUAGE_SPECS, WORDS)}

@@ -5,10 +5,13 @@ implementation; an OpenSearch one would implement the same methods:
 
 - ``apply(batch)``: delete the listed documents, then add the given ones, in one transaction:
   readers see all of a document's passages or none of them.
+- ``begin()``: the same transaction, streamed: ``add(document)``, ``delete(doc_ids)``, then
+  ``commit()`` or ``cancel()`` (a context manager commits on success).
 - ``search(plan)``: ranked passages with match spans, the total, and facet counts.
 - ``get_document(doc_id)``: the stored document, passages in reading order, or None.
 - ``match_spans(plan, passages)``: where the plan's terms occur in arbitrary passages.
 - ``suggest(words)``: spelling suggestions for words the index does not know.
+- ``keep_warm()``: a long-lived process will search a lot: load ahead what first searches need.
 - ``refresh()``: see the latest commit; ``close()``.
 """
 
@@ -65,10 +68,24 @@ class BackendHits:
     facets: dict[str, dict[str, int]]
 
 
+class Transaction(Protocol):
+    """Writes that readers see all at once, at ``commit``."""
+
+    def add(self, document: IndexedDocument) -> None: ...
+
+    def delete(self, doc_ids) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def cancel(self) -> None: ...
+
+
 class Backend(Protocol):
     """What the pipeline and the search function need from a search engine."""
 
     def apply(self, batch: IndexBatch) -> None: ...
+
+    def begin(self) -> Transaction: ...
 
     def search(self, plan: SearchPlan) -> BackendHits: ...
 
@@ -81,6 +98,8 @@ class Backend(Protocol):
     def doc_ids(self) -> set[str]: ...
 
     def passage_count(self) -> int: ...
+
+    def keep_warm(self) -> None: ...
 
     def refresh(self) -> None: ...
 

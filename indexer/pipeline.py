@@ -23,13 +23,14 @@ from indexer.glossary import GlossaryError
 from indexer.glossary import from_taxonomy
 from indexer.glossary import load_glossary
 from indexer.glossary import merge
+from indexer.lexicon_store import save_configured_lexicons
 from indexer.manifest import FileRecord
 from indexer.manifest import Manifest
 from indexer.manifest import file_sha256
-from indexer.backend import IndexBatch
 from indexer.models import IndexedDocument
 from indexer.prepare import prepare_document
 from indexer.readers import SUPPORTED_SUFFIXES
+from indexer.readers import check_corpus_file
 from indexer.readers import read_documents
 from indexer.store import Generation
 from indexer.store import current_generation
@@ -44,7 +45,9 @@ from indexer.taxonomy import load_taxonomy
 
 TAXONOMY_FILE = "taxonomy.toml"
 GLOSSARY_FILE = "glossary.toml"
-BATCH_PASSAGES = 5000  # passages per commit: bounds memory; each commit is one transaction
+# Passages per commit. Each commit writes a segment and one segment searches fastest, so a
+# run of up to this size is one transaction (the Canadian laws corpus has 192k passages).
+BATCH_PASSAGES = 250_000
 
 
 @dataclass
@@ -137,10 +140,15 @@ def _index_locked(corpus, index_root, rebuild, on_plan, on_file) -> IndexReport:
     try:
         generation.save_taxonomy(taxonomy)
         generation.save_glossary(merge(_load_glossary(corpus, live, report), from_taxonomy(taxonomy)))
+        report.warnings.extend(save_configured_lexicons(corpus, generation.path))
         writer = BatchWriter(backend, manifest, generation, report)
-        _apply_plan(plan, corpus, manifest, Tagger(taxonomy), writer, on_file)
-        manifest.taxonomy = taxonomy.fingerprint()
-        writer.flush(force_save=True)
+        try:
+            _apply_plan(plan, corpus, manifest, Tagger(taxonomy), writer, on_file)
+            manifest.taxonomy = taxonomy.fingerprint()
+            writer.flush(force_save=True)
+        except BaseException:
+            writer.cancel()
+            raise
     finally:
         backend.close()
     if generation is not live:
@@ -214,6 +222,7 @@ def _apply_plan(plan, corpus, manifest, tagger, writer, on_file):
 def _index_file(item, corpus, manifest, owners, tagger, writer, plan):
     report = writer.report
     try:
+        check_corpus_file(item.path, corpus)  # before hashing: a link to /dev/zero would be read forever
         stat = item.path.stat()
         digest = plan.digests.get(item.rel) or file_sha256(item.path)
         updated = datetime.fromtimestamp(stat.st_mtime, timezone.utc).isoformat(timespec="seconds")
@@ -243,10 +252,11 @@ def _index_file(item, corpus, manifest, owners, tagger, writer, plan):
 
 
 class BatchWriter:
-    """Collects documents and deletions into batches of about ``BATCH_PASSAGES`` passages.
+    """Streams documents into a backend transaction, committed every ``BATCH_PASSAGES`` passages and at the end.
 
-    Each batch is one backend transaction; the manifest records a file only after the
-    commit that holds all of its documents.
+    Documents reach the backend as they are read, so a batch costs the backend's buffer, not
+    a list of documents in memory. The manifest records a file only after the commit that
+    holds all of its documents.
     """
 
     def __init__(self, backend, manifest: Manifest, generation: Generation, report: IndexReport):
@@ -254,14 +264,18 @@ class BatchWriter:
         self.manifest = manifest
         self.generation = generation
         self.report = report
-        self._adds: list[IndexedDocument] = []
-        self._deletes: list[str] = []
+        self._transaction = None
         self._records: dict[str, FileRecord | None] = {}
         self._passages = 0
 
+    def _open(self):
+        if self._transaction is None:
+            self._transaction = self.backend.begin()
+        return self._transaction
+
     def add(self, document: IndexedDocument) -> None:
-        """Queue a document (replacing any earlier version with the same id)."""
-        self._adds.append(document)
+        """Write a document (replacing any earlier version with the same id)."""
+        self._open().add(document)
         self._passages += len(document.passages)
         self.report.documents += 1
         self.report.passages += len(document.passages)
@@ -269,8 +283,9 @@ class BatchWriter:
             self.flush()
 
     def delete(self, doc_ids) -> None:
-        """Queue documents for removal."""
-        self._deletes.extend(doc_ids)
+        """Remove documents."""
+        if doc_ids:
+            self._open().delete(doc_ids)
 
     def remember(self, rel: str, record: FileRecord) -> None:
         """Record a fully read file in the manifest at the next commit."""
@@ -281,9 +296,10 @@ class BatchWriter:
         self._records[rel] = None
 
     def flush(self, force_save: bool = False) -> None:
-        """Commit what is queued, then save the manifest."""
-        if self._adds or self._deletes:
-            self.backend.apply(IndexBatch(delete=tuple(self._deletes), add=tuple(self._adds)))
+        """Commit what is written, then save the manifest."""
+        if self._transaction is not None:
+            self._transaction.commit()
+            self._transaction = None
         changed_manifest = bool(self._records)
         for rel, record in self._records.items():
             if record is None:
@@ -292,7 +308,13 @@ class BatchWriter:
                 self.manifest.files[rel] = record
         if changed_manifest or force_save:
             self.manifest.save(self.generation.manifest_path)
-        self._adds, self._deletes, self._records, self._passages = [], [], {}, 0
+        self._records, self._passages = {}, 0
+
+    def cancel(self) -> None:
+        """Drop what was written since the last commit."""
+        if self._transaction is not None:
+            self._transaction.cancel()
+            self._transaction = None
 
 
 def _load_taxonomy(corpus: Path, live: Generation | None, report: IndexReport) -> Taxonomy:

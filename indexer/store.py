@@ -30,12 +30,13 @@ from indexer.errors import IndexNotFound
 from indexer.errors import IndexOutdated
 from indexer.expansion import Expander
 from indexer.glossary import Glossary
+from indexer.lexicon_store import load_lexicon
 from indexer.taxonomy import Taxonomy
 from indexer.whoosh_backend import open_whoosh
 
 # Bump when the stored fields change: an older generation is then rebuilt by the next
 # `passerelle index`, and refused (with that advice) by search instead of failing oddly.
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3  # 3: one-pass analyzers, spelling vocabulary posted once per commit
 CURRENT = "current"
 GENERATIONS = "generations"
 WRITE_LOCK = "write.lock"
@@ -204,7 +205,7 @@ def open_index(root: Path) -> OpenIndex:
     if not generation.is_current_format():
         raise IndexOutdated(str(root))
     taxonomy = generation.load_taxonomy()
-    expander = Expander(generation.load_glossary())
+    expander = Expander(generation.load_glossary(), load_lexicon(generation.path))
     return OpenIndex(Path(root), generation, generation.open_backend(taxonomy), taxonomy, expander)
 
 
@@ -254,6 +255,7 @@ class LiveIndex:
         with self._lock:
             if self._open is None or live is None or self._open.generation.path != live.path:
                 previous, self._open = self._open, open_index(self.root)
+                self._open.backend.keep_warm()
                 if previous is not None:
                     previous.close()
             return self._open

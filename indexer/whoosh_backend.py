@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from pathlib import Path
 
+import numpy as np
 from whoosh import index as whoosh_index
 from whoosh import query as wq
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN
+from whoosh.codec.whoosh3 import _lenfield
 from whoosh.fields import ID
 from whoosh.fields import KEYWORD
 from whoosh.fields import STORED
@@ -23,13 +27,14 @@ from whoosh.index import LockError
 from whoosh.scoring import BM25F
 from whoosh.scoring import BM25FScorer
 from whoosh.scoring import WeightScorer
+from whoosh.util.numeric import byte_to_length
 
 from indexer import query as q
 from indexer.analysis import ANALYZERS
+from indexer.analysis import WORDS
 from indexer.analysis import analyze
 from indexer.analysis import analyze_with_offsets
 from indexer.analysis import is_stopword
-from indexer.analysis import words_analyzer
 from indexer.backend import BackendHit
 from indexer.backend import BackendHits
 from indexer.backend import IndexBatch
@@ -42,6 +47,11 @@ from indexer.models import IndexedDocument
 from indexer.models import Passage
 from indexer.models import Tags
 from indexer.taxonomy import Taxonomy
+from indexer.whoosh_arrays import WARM_FIELDS
+from indexer.whoosh_arrays import QueryArrays
+from indexer.whoosh_arrays import SegmentCache
+from indexer.whoosh_arrays import evaluate
+from indexer.whoosh_arrays import top
 
 # Above body matches, but only just: a heading is shared by every passage of its section,
 # and a stronger weight ranked bare lead-ins ("The objectives are to :") above content.
@@ -50,27 +60,27 @@ TAGS_BOOST = 1.1
 EXPANSION_WEIGHT = 0.6  # glossary equivalents count less than the user's own words
 FACET_FIELDS = {"lang": "lang", "project": "projects", "partner": "partners", "topic": "topics"}
 LOCK_WAIT_SECONDS = 60.0
-WRITER_MEMORY_MB = 256
-REFRESH_CHECK_SECONDS = 0.5  # how often a long-lived searcher looks for a newer commit
+WRITER_MEMORY_MB = 512
+RESULT_CACHE_SIZE = 256
+SUGGESTION_CACHE_SIZE = 10_000
+SUGGESTION_PREFIX = 1  # letters a spelling suggestion shares with the word typed
+REFRESH_CHECK_SECONDS = 0.5
+RETIRED_SEARCHER_SECONDS = 30.0
+WARM_MIN_DOCS = 200  # terms in at least this many passages (and 0.5% of them) are decoded ahead  # how often a long-lived searcher looks for a newer commit
 
 
 def make_schema() -> Schema:
     """One Whoosh document per passage: stored fields for display, analysed fields per language."""
     fields = dict(
-        key=ID(unique=True),
         doc_id=ID(stored=True),
-        passage_id=STORED,
-        section_id=STORED,
-        section_title=STORED,
-        position=STORED,
-        text=STORED,
         lang=ID(stored=True),
         projects=KEYWORD(stored=True, commas=True),
         partners=KEYWORD(stored=True, commas=True),
         topics=KEYWORD(stored=True, commas=True),
-        doc=STORED,  # (path, title, lang, publisher, source_url, updated) of the document
+        # One stored tuple rather than a field each: Whoosh's per-field work dominates indexing.
+        record=STORED,  # (passage_id, section_id, section_title, position, text) + (path, title, lang, publisher, source_url, updated) of its document
         updated=ID(sortable=True),
-        words=TEXT(analyzer=words_analyzer(), phrase=False),
+        words=TEXT(analyzer=ANALYZERS[WORDS], phrase=False),
     )
     for lang in LANGUAGES:
         fields[f"body_{lang}"] = TEXT(analyzer=ANALYZERS[lang])
@@ -125,58 +135,70 @@ class WhooshBackend:
             raise IndexNotFound(str(self.path))
         self._index = whoosh_index.open_dir(self.path)
         self._searcher = None
+        self._arrays: QueryArrays | None = None  # the searcher's array view, swapped with it
+        self._segment_cache = SegmentCache()
         self._checked_at = 0.0
         self._refresh_lock = threading.Lock()
-        self._facet_cache: dict = {}
+        # Whoosh's readers seek and read shared file objects: one thread reads at a time (the GIL
+        # allowed no more anyway; worker processes are how serving uses several cores).
+        self._read_lock = threading.RLock()
+        self._warmed = threading.Event()
+        self._keep_warm = False
+        self._results = _ResultCache()  # answers of the current searcher, by plan
+        self._retired: list = []  # (time replaced, searcher) not closed yet
 
     # -- writing ---------------------------------------------------------------
 
     def apply(self, batch: IndexBatch) -> None:
         """Delete then add documents in one commit; waits up to ``LOCK_WAIT_SECONDS`` for the lock."""
-        writer = self._writer()
-        # One searcher for all the deletions of the batch: without it Whoosh reopens every
-        # segment for each delete_by_term, and indexing slows down as the index grows.
-        searcher = writer.searcher()
-        try:
-            for doc_id in (*batch.delete, *(document.info.doc_id for document in batch.add)):
-                writer.delete_by_term("doc_id", doc_id, searcher=searcher)
+        with self.begin() as transaction:
+            transaction.delete(batch.delete)
             for document in batch.add:
-                for passage in document.passages:
-                    writer.add_document(**self._fields(document.info, passage))
-        except BaseException:
-            searcher.close()
-            writer.cancel()
-            raise
-        searcher.close()
-        writer.commit()
+                transaction.add(document)
+
+    def begin(self) -> WhooshTransaction:
+        """A transaction to stream documents into; readers see nothing of it until ``commit``."""
+        return WhooshTransaction(self, self._writer())
 
     def _writer(self):
         try:
-            return self._index.writer(timeout=LOCK_WAIT_SECONDS, delay=0.25, limitmb=WRITER_MEMORY_MB)
+            writer = self._index.writer(
+                timeout=LOCK_WAIT_SECONDS, delay=0.25, limitmb=WRITER_MEMORY_MB, compound=False
+            )
         except LockError:
             raise IndexBusy(str(self.path), LOCK_WAIT_SECONDS) from None
+        open_lengths = writer.per_document_reader
+        writer.per_document_reader = lambda: _LengthsInMemory(open_lengths())
+        return writer
 
-    def _fields(self, info: DocumentInfo, passage: Passage) -> dict:
+    def _fields(self, info: DocumentInfo, passage: Passage, vocabulary: set[str]) -> dict:
+        """The Whoosh fields of one passage; ``vocabulary`` holds the words the batch already has.
+
+        The ``words`` field is the spelling vocabulary, not a search field: a word is posted
+        once per batch (on its first passage) rather than on every passage, which halves the
+        postings a commit writes. Suggestions rank candidates by body frequency instead.
+        """
         lang = passage.lang
-        return {
-            "key": f"{passage.doc_id}\x1f{passage.passage_id}",
+        new_words = [w for w in dict.fromkeys(analyze(f"{passage.text}\n{passage.section_title}", WORDS)) if w not in vocabulary]
+        vocabulary.update(new_words)
+        fields = {
             "doc_id": passage.doc_id,
-            "passage_id": passage.passage_id,
-            "section_id": passage.section_id,
-            "section_title": passage.section_title,
-            "position": passage.position,
-            "text": passage.text,
             "lang": lang,
             "projects": ",".join(passage.tags.projects),
             "partners": ",".join(passage.tags.partners),
             "topics": ",".join(passage.tags.topics),
-            "doc": (info.path, info.title, info.lang, info.publisher, info.source_url, info.updated),
+            "record": (
+                passage.passage_id, passage.section_id, passage.section_title, passage.position, passage.text,
+                info.path, info.title, info.lang, info.publisher, info.source_url, info.updated,
+            ),
             "updated": info.updated or "0",
-            "words": f"{passage.text}\n{passage.section_title}",
-            f"body_{lang}": passage.text,
-            f"heading_{lang}": passage.section_title,
-            **{f"tags_{tag_lang}": self._tag_text(passage.search_tags, tag_lang) for tag_lang in LANGUAGES},
+            # Terms go in pre-analysed (a list bypasses Whoosh's analyzer): one memoised pass each.
+            "words": new_words,
+            f"body_{lang}": analyze(passage.text, lang),
+            f"heading_{lang}": analyze(passage.section_title, lang),
+            **{f"tags_{tag_lang}": analyze(self._tag_text(passage.search_tags, tag_lang), tag_lang) for tag_lang in LANGUAGES},
         }
+        return {name: value for name, value in fields.items() if value != "" and value != []}  # Whoosh skips None
 
     def _tag_text(self, tags: Tags, lang: str) -> str:
         lines = []
@@ -192,19 +214,70 @@ class WhooshBackend:
 
     def searcher(self):
         """The long-lived searcher, replaced when a newer commit exists (checked at most every 0.5 s)."""
+        return self._view()[0]
+
+    def _view(self):
+        """(searcher, its array view), replaced together when a newer commit exists."""
         now = time.monotonic()
-        if self._searcher is not None and now - self._checked_at <= REFRESH_CHECK_SECONDS:
-            return self._searcher
+        view = self._searcher, self._arrays
+        if view[0] is not None and now - self._checked_at <= REFRESH_CHECK_SECONDS:
+            return view
         with self._refresh_lock:  # web threads share the backend: one refresh, no leaked searcher
             if self._searcher is None:
-                self._searcher = self._index.searcher(weighting=LanguageBM25F())
-                self._checked_at = now
-            elif now - self._checked_at > REFRESH_CHECK_SECONDS:
-                self._checked_at = now
-                if not self._searcher.up_to_date():
-                    self._searcher = self._searcher.refresh()
-                    self._facet_cache = {}
-            return self._searcher
+                searcher = self._index.searcher(weighting=LanguageBM25F())
+            elif now - self._checked_at > REFRESH_CHECK_SECONDS and not self._searcher.up_to_date():
+                # A new searcher rather than refresh(): refresh() shares segment readers with the
+                # old searcher, which then could never be closed. Decoded postings are cached per
+                # segment, so unchanged segments cost nothing to reopen.
+                searcher = self._index.searcher(weighting=LanguageBM25F())
+                self._retire(self._searcher, now)
+            else:
+                searcher = None
+            if searcher is not None:
+                arrays = QueryArrays(searcher, self._segment_cache, _average_length)
+                self._searcher, self._arrays = searcher, arrays
+                self._results = _ResultCache()
+                self._warmed.clear()
+                if self._keep_warm:
+                    self._start_warming(searcher)
+            self._checked_at = now
+            return self._searcher, self._arrays
+
+    def keep_warm(self) -> None:
+        """From now on, decode the frequent terms' postings whenever a searcher opens.
+
+        For long-lived processes (the web server): a one-off search would only pay for it.
+        """
+        if not self._keep_warm:
+            self._keep_warm = True
+            self._start_warming(self.searcher())
+
+    def _start_warming(self, searcher) -> None:
+        threading.Thread(target=self._warm, args=(searcher,), name="warm-postings", daemon=True).start()
+
+    def _warm(self, searcher) -> None:
+        """Decode the frequent terms' postings in the background (cached segments cost nothing)."""
+        min_frequency = max(WARM_MIN_DOCS, searcher.doc_count_all() // 200)
+        still_open = lambda: self._searcher is searcher  # noqa: E731 - replaced or closed: stop
+        for reader, _ in searcher.reader().leaf_readers():
+            self._segment_cache.warm(reader, WARM_FIELDS, min_frequency, self._read_lock, still_open)
+        if still_open():
+            self._warmed.set()
+
+    def wait_until_warm(self, timeout: float | None = None) -> bool:
+        """``keep_warm``, then block until the current searcher's frequent postings are decoded."""
+        self.keep_warm()
+        return self._warmed.wait(timeout)
+
+    def _retire(self, searcher, now: float) -> None:
+        """Close a replaced searcher once no search can still be using it (they last milliseconds)."""
+        kept = []
+        for since, old in self._retired:
+            if now - since < RETIRED_SEARCHER_SECONDS:
+                kept.append((since, old))
+            else:
+                old.close()
+        self._retired = [*kept, (now, searcher)]
 
     def refresh(self) -> None:
         """See the latest commit now."""
@@ -213,51 +286,53 @@ class WhooshBackend:
 
     def close(self) -> None:
         """Release the searcher's files."""
-        if self._searcher is not None:
-            self._searcher.close()
-            self._searcher = None
+        with self._read_lock:
+            for _, old in self._retired:
+                old.close()
+            self._retired = []
+            if self._searcher is not None:
+                self._searcher.close()
+                self._searcher, self._arrays = None, None
         self._index.close()
 
     def search(self, plan: SearchPlan) -> BackendHits:
         """Ranked passages for ``plan``, with match spans, total and facet counts."""
-        searcher = self.searcher()
+        searcher, arrays = self._view()
+        results = self._results
+        key = repr(plan)
+        found = results.get(key)
+        if found is None:
+            with self._read_lock:
+                found = results.put(key, self._search(plan, searcher, arrays))
+        return found
+
+    def _search(self, plan: SearchPlan, searcher, arrays: QueryArrays) -> BackendHits:
         compiled = compile_query(plan.query.tree, compile_filters(plan.filters))
-        # normalize() merges repeated sub-queries ("cooperation OR coopération" share a stem);
-        # Whoosh 2.7.4 drops top hits of an Or that holds the same term twice.
-        sorting = {"sortedby": "updated", "reverse": True} if plan.sort == "newest" else {}
-        results = searcher.search(compiled.normalize(), limit=plan.offset + plan.limit, terms=False, **sorting)
+        # normalize() merges repeated sub-queries ("cooperation OR coopération" share a stem).
+        found = evaluate(compiled.normalize(), arrays)
+        ranks = arrays.column_ranks("updated") if plan.sort == "newest" else None
         positive = positive_terms(plan.query.tree)
-        ranked = plan.sort == "relevance"  # when sorted by date, Whoosh's "score" is the sort key
-        window = results[plan.offset:plan.offset + plan.limit]
-        hits = tuple(self._hit(hit, positive, hit.score if ranked else 0.0) for hit in window)
-        facets = self._facets(searcher, results.docs()) if plan.with_facets else {}
-        return BackendHits(total=len(results), hits=hits, facets=facets)
+        hits = tuple(
+            self._hit(searcher.stored_fields(docnum), positive, score)
+            for docnum, score in top(found, plan.limit, plan.offset, ranks)
+        )
+        facets = self._facets(arrays, found.mask) if plan.with_facets else {}
+        return BackendHits(total=int(np.count_nonzero(found.mask)), hits=hits, facets=facets)
 
-    def _hit(self, hit, positive, score) -> BackendHit:
-        passage, info = _records(hit.fields())
-        return BackendHit(passage, info, float(score or 0.0), spans_for(passage, positive))
+    def _hit(self, fields, positive, score) -> BackendHit:
+        passage, info = _records(fields)
+        return BackendHit(passage, info, score, spans_for(passage, positive))
 
-    def _facets(self, searcher, docnums) -> dict[str, dict[str, int]]:
+    def _facets(self, arrays: QueryArrays, mask) -> dict[str, dict[str, int]]:
         counts = {}
         for facet, fieldname in FACET_FIELDS.items():
             values = {}
-            for value, postings in self._facet_postings(searcher, fieldname).items():
-                count = len(docnums & postings)
+            for value in arrays.values(fieldname):
+                count = int(np.count_nonzero(mask[arrays.value_docnums(fieldname, value)]))
                 if count:
                     values[value] = count
             counts[facet] = dict(sorted(values.items(), key=lambda item: (-item[1], item[0])))
         return counts
-
-    def _facet_postings(self, searcher, fieldname) -> dict[str, set[int]]:
-        if fieldname not in self._facet_cache:
-            reader = searcher.reader()
-            self._facet_cache[fieldname] = {
-                value.decode("utf-8") if isinstance(value, bytes) else value: set(
-                    reader.postings(fieldname, value).all_ids()
-                )
-                for value in reader.lexicon(fieldname)
-            }
-        return self._facet_cache[fieldname]
 
     def match_spans(self, plan: SearchPlan, passages: list[Passage]):
         """Spans of the plan's positive terms in each passage (for the document page)."""
@@ -266,7 +341,8 @@ class WhooshBackend:
 
     def get_document(self, doc_id: str) -> IndexedDocument | None:
         """The stored document with its passages in reading order, or None."""
-        stored = list(self.searcher().documents(doc_id=doc_id))
+        with self._read_lock:
+            stored = list(self.searcher().documents(doc_id=doc_id))
         if not stored:
             return None
         records = sorted((_records(fields) for fields in stored), key=lambda pair: pair[0].position)
@@ -275,17 +351,41 @@ class WhooshBackend:
     def suggest(self, words: list[str]) -> dict[str, str]:
         """For each word no analysed field knows, the closest indexed word (edit distance ≤ 2)."""
         searcher = self.searcher()
-        corrector = None
+        known = self._results.suggestions  # per searcher: the same typos come back
         suggestions = {}
-        for word in words:
-            if is_stopword(word) or self._known(searcher, word):
-                continue
-            corrector = corrector or searcher.corrector("words")
-            token = next(iter(words_analyzer()(word)), None)
-            found = corrector.suggest(token.text, limit=1, maxdist=2) if token else []
-            if found:
-                suggestions[word] = found[0]
+        with self._read_lock:
+            for word in words:
+                if word not in known:
+                    known[word] = self._suggestion(searcher, word)
+                if known[word]:
+                    suggestions[word] = known[word]
         return suggestions
+
+    def _suggestion(self, searcher, word: str) -> str | None:
+        if is_stopword(word) or self._known(searcher, word):
+            return None
+        token = next(iter(analyze(word, WORDS)), None)
+        return self._closest_word(searcher, token) if token else None
+
+    def _closest_word(self, searcher, word: str) -> str | None:
+        """The nearest vocabulary word, the most frequent in passages among equally near ones."""
+        reader = searcher.reader()
+        for distance in (1, 2):
+            # Sharing the first letter: Whoosh walks the vocabulary in Python, and a first-letter
+            # typo is rare (1.1 s down to a few ms for 8 words on 10,000 passages).
+            within = reader.terms_within("words", word, distance, prefix=SUGGESTION_PREFIX)
+            candidates = [c for c in map(_decode, within) if c != word]
+            ranked = sorted((-self._frequency(searcher, c), c) for c in candidates)
+            if ranked and ranked[0][0] < 0:
+                return ranked[0][1]
+        return None
+
+    def _frequency(self, searcher, word: str) -> int:
+        """Passages holding ``word`` in either language (0 when no passage still has it)."""
+        return max(
+            sum(searcher.doc_frequency(f"{kind}_{lang}", term) for kind in ("body", "heading") for term in analyze(word, lang)[:1])
+            for lang in LANGUAGES
+        )
 
     def _known(self, searcher, word: str) -> bool:
         for lang in LANGUAGES:
@@ -296,12 +396,110 @@ class WhooshBackend:
 
     def doc_ids(self) -> set[str]:
         """Ids of every indexed document."""
-        reader = self.searcher().reader()
-        return {value.decode("utf-8") if isinstance(value, bytes) else value for value in reader.lexicon("doc_id")}
+        with self._read_lock:
+            return set(map(_decode, self.searcher().reader().lexicon("doc_id")))
 
     def passage_count(self) -> int:
         """Number of passages in the index."""
-        return self.searcher().doc_count()
+        with self._read_lock:
+            return self.searcher().doc_count()
+
+
+class _ResultCache:
+    """The last ``RESULT_CACHE_SIZE`` answers of one searcher (paging and facet clicks repeat
+    queries), and its spelling suggestions."""
+
+    def __init__(self):
+        self._answers: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+        self.suggestions: dict[str, str | None] = {}  # word -> closest indexed word (None: none)
+
+    def get(self, key):
+        with self._lock:
+            found = self._answers.get(key)
+            if found is not None:
+                self._answers.move_to_end(key)
+            return found
+
+    def put(self, key, answer):
+        with self._lock:
+            self._answers[key] = answer
+            if len(self._answers) > RESULT_CACHE_SIZE:
+                self._answers.popitem(last=False)
+            if len(self.suggestions) > SUGGESTION_CACHE_SIZE:
+                self.suggestions.clear()
+        return answer
+
+
+class WhooshTransaction:
+    """One Whoosh writer: deletions and additions, committed or cancelled together.
+
+    A commit writes one new segment, and one segment searches faster than several, so the
+    pipeline streams a whole run into one transaction (Whoosh spills postings to disk past
+    ``WRITER_MEMORY_MB``).
+    """
+
+    def __init__(self, backend: WhooshBackend, writer):
+        self._backend = backend
+        self._writer = writer
+        # One searcher for all the deletions: without it Whoosh reopens every segment for
+        # each delete_by_term, and indexing slows down as the index grows.
+        self._searcher = writer.searcher()
+        self._vocabulary: set[str] = set()
+
+    def delete(self, doc_ids) -> None:
+        """Remove the committed documents with these ids."""
+        for doc_id in doc_ids:
+            self._writer.delete_by_term("doc_id", doc_id, searcher=self._searcher)
+
+    def add(self, document: IndexedDocument) -> None:
+        """Write a document's passages, replacing its committed version if any."""
+        self.delete((document.info.doc_id,))
+        for passage in document.passages:
+            self._writer.add_document(**self._backend._fields(document.info, passage, self._vocabulary))
+
+    def commit(self) -> None:
+        self._searcher.close()
+        self._writer.commit()
+
+    def cancel(self) -> None:
+        self._searcher.close()
+        self._writer.cancel()
+
+    def __enter__(self) -> WhooshTransaction:
+        return self
+
+    def __exit__(self, kind, error, trace) -> None:
+        if kind is None:
+            self.commit()
+        else:
+            self.cancel()
+
+
+class _LengthsInMemory:
+    """The new segment's field lengths, each field's column read once, for the commit.
+
+    Whoosh's commit asks for a document's field length once per posting, and its reader
+    seeks and unpacks one byte from the column file each time: a third of the commit.
+    """
+
+    def __init__(self, reader):
+        self._reader = reader
+        self._lengths: dict[str, list | None] = {}
+
+    def doc_field_length(self, docnum, fieldname, default=0):
+        if fieldname not in self._lengths:
+            column = self._reader._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+            # As Whoosh's own reader: a zero byte reads as None, not as a length.
+            self._lengths[fieldname] = None if column is None else [_BYTE_LENGTHS[b] for b in column.load()]
+        lengths = self._lengths[fieldname]
+        return default if lengths is None else lengths[docnum]
+
+    def close(self):
+        self._reader.close()
+
+
+_BYTE_LENGTHS = [byte_to_length(b) if b else None for b in range(256)]
 
 
 def open_whoosh(path: Path, taxonomy: Taxonomy | None = None, create: bool = False) -> WhooshBackend:
@@ -343,6 +541,11 @@ def _compile(node, lang, keep_stops):
         for alt_lang, words in node.alternatives:
             if alt_lang == lang:
                 parts.append(_field_query(analyze(" ".join(words), lang), lang, EXPANSION_WEIGHT))
+        # Lexicon translations are stems already, searched in the body only: each costs a
+        # posting-list walk, and headings would add every passage of an instrument (issue 8).
+        parts.extend(
+            wq.Term(f"body_{lang}", term, boost=weight) for term_lang, term, weight in node.translations if term_lang == lang
+        )
         parts = [part for part in parts if part is not None]
         return wq.Or(parts) if len(parts) > 1 else (parts[0] if parts else None)
     if isinstance(node, q.Not):
@@ -382,13 +585,17 @@ def positive_terms(tree) -> dict[str, set[str]]:
     kept = [w for w in words if keep_stops or not is_stopword(w)]
     terms = {lang: {t for w in kept for t in analyze(w, lang)} for lang in LANGUAGES}
     for lang, alternative in _alternatives(tree):
-        terms[lang].update(analyze(" ".join(alternative), lang))
+        terms[lang].update(alternative)
     return terms
 
 
 def _alternatives(node):
+    """``(language, index terms)`` of every glossary equivalent and lexicon translation in the tree."""
     if isinstance(node, q.Expanded):
-        yield from node.alternatives
+        for lang, words in node.alternatives:
+            yield lang, analyze(" ".join(words), lang)
+        for lang, term, _ in node.translations:
+            yield lang, (term,)
     elif isinstance(node, (q.And, q.Or)):
         for child in node.children:
             yield from _alternatives(child)
@@ -403,7 +610,9 @@ def spans_for(passage: Passage, positive: dict[str, set[str]]) -> tuple[tuple[in
 
 
 def _records(fields: dict) -> tuple[Passage, DocumentInfo]:
-    path, title, doc_lang, publisher, source_url, updated = fields["doc"]
+    passage_id, section_id, section_title, position, text, path, title, doc_lang, publisher, source_url, updated = (
+        fields["record"]
+    )
     tags = Tags(
         projects=_split(fields.get("projects")),
         partners=_split(fields.get("partners")),
@@ -411,15 +620,19 @@ def _records(fields: dict) -> tuple[Passage, DocumentInfo]:
     )
     passage = Passage(
         doc_id=fields["doc_id"],
-        passage_id=fields["passage_id"],
-        section_id=fields["section_id"],
-        section_title=fields["section_title"],
-        position=fields["position"],
-        text=fields["text"],
+        passage_id=passage_id,
+        section_id=section_id,
+        section_title=section_title,
+        position=position,
+        text=text,
         lang=fields["lang"],
         tags=tags,
     )
     return passage, DocumentInfo(fields["doc_id"], path, title, doc_lang, publisher, source_url, updated)
+
+
+def _decode(term) -> str:
+    return term.decode("utf-8") if isinstance(term, bytes) else term
 
 
 def _split(value: str | None) -> tuple[str, ...]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -73,9 +72,7 @@ def test_make_eval_on_our_set_alone_writes_a_table_with_the_three_systems(tmp_pa
     for name in ("PASSERELLE_DATA", "PASSERELLE_EVAL_SETS", "PASSERELLE_EVAL_MAX_QUERIES"):
         monkeypatch.delenv(name, raising=False)
     (tmp_path / "no-data").mkdir()
-    started = time.monotonic()
     status = make_eval.main(["--data", str(tmp_path / "no-data"), "--max-queries", "6", "--out", str(tmp_path / "out")])
-    assert time.monotonic() - started < 10
     assert status == 0
     assert "shared data not found at" in capsys.readouterr().err
     table = (tmp_path / "out" / "eval-latest.md").read_text(encoding="utf-8")

@@ -54,7 +54,9 @@ def test_a_file_still_growing_is_not_indexed_yet(tmp_corpus, tmp_path):
     assert watcher.step() is False  # the size moved while it was checked
     writer.join()
     assert watcher.step() is True
-    document = open_index(tmp_path / "index").backend.get_document("big")
+    index = open_index(tmp_path / "index")
+    document = index.backend.get_document("big")
+    index.close()
     assert sum(len(p.text) for p in document.passages) > 20_000
 
 

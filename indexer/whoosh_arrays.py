@@ -1,0 +1,303 @@
+"""Compiled Whoosh queries evaluated over NumPy arrays: the Whoosh backend's query engine.
+
+Whoosh scores each matching posting through a chain of Python matcher objects (about 10 µs
+a match) and must run a query again to count or facet its matches. Here a term's postings are
+decoded once into arrays and kept (segments never change, so the cache outlives refreshes);
+a query is evaluated over the whole collection with array operations, and the one match mask
+it yields gives the total, the facet counts and the top k. Scores are Whoosh's BM25F, term for
+term (same idf, quantised lengths and average lengths), so the ranking is Whoosh's; a phrase's
+positions are checked by Whoosh's own phrase matcher.
+
+Only ``indexer.whoosh_backend`` imports this module.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+from whoosh import query as wq
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.codec.whoosh3 import _lenfield
+from whoosh.reading import TermNotFound
+from whoosh.util.numeric import byte_to_length
+
+CACHE_BYTES = 96 * 1024 * 1024  # decoded postings kept per process (8 bytes a posting)
+WARM_FIELDS = ("body_en", "body_fr", "heading_en", "heading_fr")
+_BYTE_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
+_EMPTY = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
+
+
+@dataclass
+class Match:
+    """Which documents of the collection match, and their scores (dense, one slot per docnum)."""
+
+    mask: np.ndarray  # bool
+    scores: np.ndarray  # float64
+
+
+class SegmentCache:
+    """Decoded postings and field lengths per segment, shared by every searcher of a backend."""
+
+    def __init__(self, limit_bytes: int = CACHE_BYTES):
+        self.limit_bytes = limit_bytes
+        self._postings: OrderedDict = OrderedDict()
+        self._bytes = 0
+        self._lengths: dict = {}
+        self._lock = threading.Lock()
+
+    def postings(self, reader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """(segment-local docnums, weights) of a term in one segment reader."""
+        key = (_segment_key(reader), fieldname, text)
+        with self._lock:
+            found = self._postings.get(key)
+            if found is not None:
+                self._postings.move_to_end(key)
+                return found
+        found = _decode_postings(reader, fieldname, text)
+        size = found[0].nbytes + found[1].nbytes
+        with self._lock:
+            self._postings[key] = found
+            self._bytes += size
+            while self._bytes > self.limit_bytes and len(self._postings) > 1:
+                _, (ids, weights) = self._postings.popitem(last=False)
+                self._bytes -= ids.nbytes + weights.nbytes
+        return found
+
+    def lengths(self, reader, fieldname: str) -> np.ndarray:
+        """Quantised field lengths of one segment's documents, as Whoosh's BM25F reads them."""
+        key = (_segment_key(reader), fieldname)
+        found = self._lengths.get(key)
+        if found is None:
+            column = reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+            codes = np.frombuffer(bytes(column.load()), dtype=np.uint8) if column is not None else None
+            found = _BYTE_LENGTHS[codes] if codes is not None else np.ones(reader.doc_count_all(), np.float32)
+            self._lengths[key] = found
+        return found
+
+    def warm(self, reader, fieldnames, min_frequency: int, read_lock, still_open) -> None:
+        """Decode ahead the postings of every term in at least ``min_frequency`` documents.
+
+        Frequent terms have the longest postings: decoding one on first use is what makes a
+        query slow (tens of ms); together they take a few MB per 100,000 passages. Runs beside
+        searches, taking ``read_lock`` for each read so that they interleave, and stops when
+        ``still_open()`` turns false (the searcher was replaced or closed).
+        """
+        for fieldname in fieldnames:
+            with read_lock:
+                if not still_open():
+                    return
+                frequent = [text for text, info in reader.iter_field(fieldname) if info.doc_frequency() >= min_frequency]
+            for text in frequent:
+                with read_lock:
+                    if not still_open():
+                        return
+                    self.postings(reader, fieldname, text.decode("utf-8") if isinstance(text, bytes) else text)
+
+    def forget(self, live_keys: set) -> None:
+        """Drop the lengths of segments that were merged away (postings age out of the LRU)."""
+        for key in [key for key in self._lengths if key[0] not in live_keys]:
+            del self._lengths[key]
+
+
+def _segment_key(reader):
+    return reader._segment.segment_id()
+
+
+def _decode_postings(reader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+    try:
+        btext = reader._text_to_bytes(fieldname, text)
+        matcher = reader._terms.matcher(fieldname, btext, reader.schema[fieldname].format)
+    except (TermNotFound, KeyError):
+        return _EMPTY
+    if not isinstance(matcher, W3LeafMatcher):  # few postings, inlined in the term's entry
+        ids = np.fromiter(matcher.all_ids(), dtype=np.int32)
+        matcher.reset()
+        weights = np.fromiter((w for _, w in matcher.items_as("weight")), dtype=np.float32, count=len(ids))
+        return ids, weights
+    id_blocks, weight_blocks = [], []
+    while matcher.is_active():
+        # The block's decoded tuple, read straight from Whoosh's own block reader: ids are
+        # delta-encoded within a block, weights omitted when all 1 or all equal.
+        matcher._read_data()
+        raw_ids, raw_weights = matcher._data[0], matcher._data[1]
+        ids = np.asarray(raw_ids, dtype=np.int32)
+        id_blocks.append(ids if matcher._byteids else np.cumsum(ids))
+        count = len(raw_ids)
+        if raw_weights is None or isinstance(raw_weights, float):
+            weight_blocks.append(np.full(count, 1.0 if raw_weights is None else raw_weights, dtype=np.float32))
+        else:
+            weight_blocks.append(np.asarray(raw_weights, dtype=np.float32))
+        matcher._next_block()
+    return np.concatenate(id_blocks), np.concatenate(weight_blocks)
+
+
+class QueryArrays:
+    """One searcher's view: its segments at their docnum offsets, and the live-document mask."""
+
+    def __init__(self, searcher, cache: SegmentCache, average_length):
+        self.searcher = searcher
+        self.cache = cache
+        self.average_length = average_length
+        self.size = searcher.doc_count_all()
+        self.leaves = list(searcher.reader().leaf_readers())
+        self.live = np.ones(self.size, dtype=bool)
+        for reader, offset in self.leaves:
+            deleted = list(reader._perdoc.deleted_docs())
+            if deleted:
+                self.live[np.asarray(deleted, dtype=np.int64) + offset] = False
+        cache.forget({_segment_key(reader) for reader, _ in self.leaves})
+        weighting = searcher.weighting
+        self.K1, self.B, self._field_B = weighting.K1, weighting.B, weighting._field_B
+        self._column_values: dict = {}
+        self._value_ids: dict = {}
+        self._values: dict = {}
+        self._average_lengths: dict = {}
+
+    def empty(self) -> Match:
+        return Match(np.zeros(self.size, dtype=bool), np.zeros(self.size))
+
+    def term_scores(self, fieldname: str, text: str, boost: float, into: Match) -> None:
+        """Add one term's matches and BM25F scores (times ``boost``) into ``into``."""
+        field = self.searcher.schema[fieldname]
+        scorable = field.scorable
+        if scorable:
+            idf = self.searcher.idf(fieldname, text)
+            avgfl = self._average_lengths.get(fieldname)
+            if avgfl is None:
+                avgfl = self._average_lengths[fieldname] = self.average_length(self.searcher, fieldname)
+            B = self._field_B.get(fieldname, self.B)
+        for reader, offset in self.leaves:
+            ids, weights = self.cache.postings(reader, fieldname, text)
+            if not len(ids):
+                continue
+            if scorable:
+                lengths = self.cache.lengths(reader, fieldname)[ids]
+                scores = idf * (weights * (self.K1 + 1)) / (weights + self.K1 * ((1 - B) + B * lengths / avgfl))
+            else:
+                scores = weights
+            into.mask[ids + offset] = True
+            into.scores[ids + offset] += scores * boost
+
+    def values(self, fieldname: str) -> list[str]:
+        """Every value an unscored (facet) field holds."""
+        found = self._values.get(fieldname)
+        if found is None:
+            lexicon = self.searcher.reader().lexicon(fieldname)
+            found = self._values[fieldname] = [v.decode("utf-8") if isinstance(v, bytes) else v for v in lexicon]
+        return found
+
+    def value_docnums(self, fieldname: str, value: str) -> np.ndarray:
+        """Live docnums holding ``value`` in an unscored (facet) field."""
+        key = (fieldname, value)
+        found = self._value_ids.get(key)
+        if found is None:
+            parts = [self.cache.postings(reader, fieldname, value)[0] + offset for reader, offset in self.leaves]
+            found = np.concatenate(parts) if parts else _EMPTY[0]
+            self._value_ids[key] = found = found[self.live[found]]
+        return found
+
+    def column_ranks(self, fieldname: str) -> np.ndarray:
+        """Each document's rank in the sort order of a sortable column (for sorting by date)."""
+        found = self._column_values.get(fieldname)
+        if found is None:
+            values = [v.decode("utf-8") if isinstance(v, bytes) else str(v) for v in self.searcher.reader().column_reader(fieldname)]
+            found = np.unique(np.asarray(values), return_inverse=True)[1]
+            self._column_values[fieldname] = found
+        return found
+
+
+def evaluate(query, arrays: QueryArrays) -> Match:
+    """The live documents matching a (normalised) compiled query, with their scores."""
+    found = _evaluate(query, arrays, 1.0)
+    found.mask &= arrays.live
+    return found
+
+
+def _evaluate(query, arrays: QueryArrays, boost: float) -> Match:
+    boost *= getattr(query, "boost", 1.0)
+    if isinstance(query, wq.Term):
+        found = arrays.empty()
+        arrays.term_scores(query.fieldname, query.text, boost, found)
+        return found
+    if isinstance(query, wq.Or):
+        return _union(query.subqueries, arrays, boost)
+    if isinstance(query, wq.And):
+        return _intersection(query.subqueries, arrays, boost)
+    if isinstance(query, wq.Phrase):
+        return _phrase(query, arrays, boost)
+    if isinstance(query, wq.Not):
+        inner = _evaluate(query.query, arrays, 1.0)
+        return Match(arrays.live & ~inner.mask, np.zeros(arrays.size))
+    if isinstance(query, wq.ConstantScoreQuery):
+        inner = _evaluate(query.child, arrays, 1.0)
+        return Match(inner.mask, np.where(inner.mask, query.score, 0.0))
+    if isinstance(query, wq.Every):
+        return Match(arrays.live.copy(), np.zeros(arrays.size))
+    if query is wq.NullQuery or isinstance(query, type(wq.NullQuery)):
+        return arrays.empty()
+    raise TypeError(f"no array evaluation for Whoosh query {type(query).__name__}")
+
+
+def _union(children, arrays: QueryArrays, boost: float) -> Match:
+    found = arrays.empty()
+    for child in children:
+        if isinstance(child, wq.Term):  # the common leaf: scattered straight into the sum
+            arrays.term_scores(child.fieldname, child.text, boost * child.boost, found)
+        else:
+            part = _evaluate(child, arrays, boost)
+            found.mask |= part.mask
+            found.scores += part.scores
+    return found
+
+
+def _intersection(children, arrays: QueryArrays, boost: float) -> Match:
+    found = None
+    for child in children:
+        part = _evaluate(child, arrays, boost)
+        if found is None:
+            found = part
+        else:
+            found.mask &= part.mask
+            found.scores += part.scores
+        if not found.mask.any():
+            break
+    found = found or arrays.empty()
+    found.scores[~found.mask] = 0.0
+    return found
+
+
+def _phrase(query, arrays: QueryArrays, boost: float) -> Match:
+    terms = [wq.Term(query.fieldname, word) for word in query.words]
+    found = _intersection(terms, arrays, boost)
+    if found.mask.any():
+        # Positions are Whoosh's job (a decoder of our own was no faster on frequent words);
+        # a boolean context builds no scorers.
+        verified = np.zeros(arrays.size, dtype=bool)
+        positions = wq.Phrase(query.fieldname, query.words, slop=query.slop)
+        matcher = positions.matcher(arrays.searcher, arrays.searcher.boolean_context())
+        verified[np.fromiter(matcher.all_ids(), dtype=np.int64)] = True
+        found.mask &= verified
+        found.scores[~found.mask] = 0.0
+    return found
+
+
+def top(found: Match, count: int, offset: int = 0, ranks: np.ndarray | None = None) -> list[tuple[int, float]]:
+    """The ``offset``-th to ``offset + count``-th best (docnum, score): by score, or by ``ranks``
+    (newest first) then score; ties go to the lower docnum."""
+    docnums = np.flatnonzero(found.mask)
+    wanted = offset + count
+    if not len(docnums) or offset >= len(docnums):
+        return []
+    scores = found.scores[docnums]
+    primary = -ranks[docnums] if ranks is not None else -scores
+    if len(docnums) > wanted:
+        keep = np.argpartition(primary, wanted - 1)[:wanted]
+        # argpartition splits ties at the boundary arbitrarily: take every tie, then sort.
+        keep = np.flatnonzero(primary <= primary[keep].max())
+        docnums, scores, primary = docnums[keep], scores[keep], primary[keep]
+    order = np.lexsort((docnums, -scores, primary))[offset:wanted]
+    return [(int(docnums[i]), float(scores[i])) for i in order]
