@@ -1,4 +1,4 @@
-"""`make eval`: relevance of Passerelle (with and without glossary expansion) against plain Whoosh.
+"""`make eval`: relevance of Passerelle (glossary, translation lexicons, neither) against plain Whoosh.
 
 Query sets:
 
@@ -8,6 +8,11 @@ Query sets:
 
 Every system answers the same queries over the same units, built in the same run. The table goes to
 stdout and to ``bench/results/eval-<time>.md``, ``eval-latest.md`` and ``eval-latest.json``.
+
+The lexicon systems (issue 8) add query translation to the glossary: FreeDict, a lexicon learned
+from the first selected data set with ``pairs.jsonl``, or both (``bench/eval_lexicons.py``). That
+data set also gets split rows: the learned lexicon is learned again from half of the instruments
+and only the queries of the other half are scored.
 
     python -m bench.eval [--data DIR] [--sets a,b] [--max-queries N] [--out DIR] [--keep-index DIR]
 """
@@ -30,6 +35,7 @@ if __package__ in (None, ""):  # run as a file: python bench/eval.py
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import baseline as plain
+from bench import eval_lexicons
 from bench import metrics
 from bench.report import SEED
 from bench.report import Row
@@ -50,8 +56,12 @@ CORPUS_SETTINGS = ("taxonomy.toml", "glossary.toml")  # the data index expands q
 SYSTEMS = {
     "expansion": "Passerelle + expansion",
     "plain": "Passerelle, no expansion",
+    "dictionary": "+ dictionary",
+    "learned": "+ learned lexicon",
+    "both": "+ both lexicons",
     "baseline": "plain Whoosh baseline",
 }
+SPLIT_SUFFIX = " (split)"  # rows scored with the lexicon learned from the other half of the instruments
 
 Ranker = Callable[[str], list[str]]
 
@@ -64,6 +74,7 @@ class Judged:
     kind: str  # en, fr or cross
     text: str
     relevant: frozenset[str]
+    instrument: str = ""  # the Canadian queries name the instrument of their relevant passage
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     run = evaluate(options)
     table = render_markdown(run, SYSTEMS)
     print(table)
-    write_results(options.out, table, render_json(run, SYSTEMS))
+    write_results(options.out, "eval", table, render_json(run, SYSTEMS))
     return 0
 
 
@@ -98,20 +109,28 @@ def evaluate(options: argparse.Namespace) -> Run:
     folders = select_sets(options.data, options.sets)
     run = Run(options.max_queries, options.data, folders is not None)
     with tempfile.TemporaryDirectory(prefix="passerelle-eval-") as tmp:
-        evaluate_ours(Path(tmp), run)
+        work = Path(options.keep_index or tmp)
+        if folders:
+            with stage(run, "lexicons: FreeDict and learned"):
+                lexicons = eval_lexicons.prepare(folders, work)
+        else:  # our set alone stays a quick run: no dictionary to build, no pairs to learn from
+            note = "no shared data set evaluated: the lexicon systems equal glossary only"
+            lexicons = eval_lexicons.Lexicons(notes=[note])
+        run.notes.extend(lexicons.notes)
+        evaluate_ours(Path(tmp), run, lexicons)
         if folders is None:
             message = f"shared data not found at {options.data} (set PASSERELLE_DATA)"
             log(message)
             run.notes.append(message)
         elif folders:
-            evaluate_data(folders, Path(options.keep_index or tmp), run)
+            evaluate_data(folders, work, run, lexicons)
     return run
 
 
 # -- our judged queries ------------------------------------------------------------------------
 
 
-def evaluate_ours(work: Path, run: Run) -> None:
+def evaluate_ours(work: Path, run: Run, lexicons: eval_lexicons.Lexicons) -> None:
     """Index corpus/ and its passages for the baseline, then score tests/eval/queries.jsonl."""
     from indexer import index_corpus
     from indexer import open_index
@@ -128,7 +147,7 @@ def evaluate_ours(work: Path, run: Run) -> None:
         queries = sample(judged, run.max_queries)
         baseline = plain.Baseline(work / "ours-baseline")
         try:
-            rankers = passerelle_rankers(index, passage_key) | {"baseline": baseline.search}
+            rankers = passerelle_rankers(index, passage_key, lexicons) | {"baseline": baseline.search}
             with stage(run, f"ours: search {len(queries)} queries"):
                 scored = score_queries("ours", queries, rankers)
         finally:
@@ -164,7 +183,7 @@ def load_our_queries(path: Path, passages: list, run: Run) -> list[Judged]:
 # -- shared data sets --------------------------------------------------------------------------
 
 
-def evaluate_data(folders: dict[str, Path], work: Path, run: Run) -> None:
+def evaluate_data(folders: dict[str, Path], work: Path, run: Run, lexicons: eval_lexicons.Lexicons) -> None:
     """Index the selected data sets together (Passerelle and baseline), then score every query file."""
     from indexer import open_index
 
@@ -178,7 +197,8 @@ def evaluate_data(folders: dict[str, Path], work: Path, run: Run) -> None:
     index = open_index(work / "data-index")
     baseline = plain.Baseline(work / "data-baseline")
     try:
-        rankers = passerelle_rankers(index, lambda hit: hit.doc_id) | {"baseline": baseline.search}
+        rankers = passerelle_rankers(index, lambda hit: hit.doc_id, lexicons) | {"baseline": baseline.search}
+        half = passerelle_rankers(index, lambda hit: hit.doc_id, lexicons, half=True)
         for name, folder in folders.items():
             pooled, pooled_judged = [], []
             for path in query_files(folder):
@@ -188,6 +208,8 @@ def evaluate_data(folders: dict[str, Path], work: Path, run: Run) -> None:
                     scored = score_queries(f"{name}/{path.stem}", queries, rankers)
                 run.rows.extend(group_rows(name, path.stem, scored, judged))
                 pooled, pooled_judged = pooled + scored, pooled_judged + judged
+                if name == lexicons.source:
+                    split_run(name, path.stem, scored, judged, lexicons.held_out, half, run)
             if len(query_files(folder)) > 1:
                 run.rows.append(Row(name, "all", "all", len(pooled), len(pooled_judged), mean_scores(pooled)))
     finally:
@@ -296,7 +318,7 @@ def load_data_queries(path: Path, langs: dict[str, str]) -> list[Judged]:
     for record in read_jsonl(path):
         lang, relevant = record["lang"], frozenset(record["relevant"])
         kind = lang if all(langs.get(r, lang) == lang for r in relevant) else "cross"
-        queries.append(Judged(record["qid"], kind, record["question"], relevant))
+        queries.append(Judged(record["qid"], kind, record["question"], relevant, record.get("instrument", "")))
     return queries
 
 
@@ -319,13 +341,29 @@ def sample(queries: list[Judged], max_queries: int) -> list[Judged]:
     return [query for i, query in enumerate(queries) if i in chosen]
 
 
-def passerelle_rankers(index, key: Callable) -> dict[str, Ranker]:
-    """Passerelle's search function with and without expansion, as lists of unit keys."""
+def split_run(name: str, file: str, scored: list, judged: list[Judged], held_out, half: dict, run: Run) -> None:
+    """Rows for the queries of held-out instruments, their lexicon systems re-ranked with the half lexicon."""
+    kept = [(query, ranks) for query, ranks in scored if query.instrument in held_out]
+    if not kept:
+        return
+    with stage(run, f"{name}: search {len(kept)} held-out {file} with the half lexicon"):
+        rescored = score_queries(f"{name}/{file}{SPLIT_SUFFIX}", [query for query, _ in kept],
+                                 {system: half[system] for system in eval_lexicons.LEXICON_SYSTEMS})
+    merged = [(query, ranks | new) for (query, ranks), (_, new) in zip(kept, rescored)]
+    held_out_judged = [query for query in judged if query.instrument in held_out]
+    run.rows.extend(group_rows(name + SPLIT_SUFFIX, file, merged, held_out_judged))
+
+
+def passerelle_rankers(index, key: Callable, lexicons: eval_lexicons.Lexicons, half: bool = False) -> dict[str, Ranker]:
+    """Passerelle's search function without and with expansion and lexicons, as lists of unit keys.
+
+    :param half: the lexicon systems use the lexicon learned from half of the instruments.
+    """
     from indexer import SearchQuery
     from indexer import search
     from indexer.errors import PasserelleError
 
-    def ranker(expand: bool) -> Ranker:
+    def ranker(expand: bool, index=index) -> Ranker:
         def rank(text: str) -> list[str]:
             try:
                 result = search(SearchQuery(text=text, per_page=metrics.K, expand=expand), index)
@@ -335,7 +373,9 @@ def passerelle_rankers(index, key: Callable) -> dict[str, Ranker]:
 
         return rank
 
-    return {"expansion": ranker(True), "plain": ranker(False)}
+    opened = eval_lexicons.expanders(index, lexicons, half)
+    translated = {system: ranker(True, with_lexicons) for system, with_lexicons in opened.items()}
+    return {"expansion": ranker(True), "plain": ranker(False)} | translated
 
 
 def score_queries(label: str, queries: list[Judged], rankers: dict[str, Ranker]) -> list[tuple[Judged, dict]]:

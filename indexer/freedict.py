@@ -139,10 +139,12 @@ def freedict_lexicon(source_lang: str, index_path: Path | None = None, dict_path
     dict_path = Path(dict_path or DICTD_DIR / f"{name}.dict.dz")
     target_lang = _other(source_lang)
     table: dict[str, dict[str, float]] = {}
+    surfaces: dict[str, dict[str, str]] = {source_lang: {}, target_lang: {}}  # the first word seen per stem
     for headword, senses in read_freedict(index_path, dict_path):
         source = _single_term(headword, source_lang)
         if source is None:
             continue
+        surfaces[source_lang].setdefault(source, headword.strip().lower())
         targets = table.setdefault(source, {})
         for rank, sense in enumerate(senses):
             for translation in sense:
@@ -150,8 +152,9 @@ def freedict_lexicon(source_lang: str, index_path: Path | None = None, dict_path
                 # Several headwords share a stem ("abandon", "abandonment"): keep the best rank.
                 if target is not None and SENSE_DECAY**rank > targets.get(target, 0.0):
                     targets[target] = SENSE_DECAY**rank
+                    surfaces[target_lang].setdefault(target, translation.strip().lower())
     entries = {term: list(targets.items()) for term, targets in table.items() if targets}
-    return Lexicon({source_lang: entries}, {"method": METHOD, "dictionary": name})
+    return Lexicon({source_lang: entries}, {"method": METHOD, "dictionary": name}, surfaces)
 
 
 def build_freedict_lexicon(paths: dict[str, tuple[Path, Path]] | None = None) -> Lexicon | None:
@@ -168,7 +171,8 @@ def build_freedict_lexicon(paths: dict[str, tuple[Path, Path]] | None = None) ->
         lexicons.extend((forward, _inverse(forward, lang).scaled(INVERSE_WEIGHT)))
     merged = Lexicon.merge(*lexicons)
     names = ", ".join(DICTIONARY_NAMES[lang] for lang in sorted(paths))
-    return Lexicon(merged.table(), {"method": METHOD, "dictionaries": names, "inverse_weight": str(INVERSE_WEIGHT)})
+    meta = {"method": METHOD, "dictionaries": names, "inverse_weight": str(INVERSE_WEIGHT)}
+    return Lexicon(merged.table(), meta, merged.surfaces)
 
 
 def _inverse(lexicon: Lexicon, source_lang: str) -> Lexicon:
@@ -179,7 +183,7 @@ def _inverse(lexicon: Lexicon, source_lang: str) -> Lexicon:
             targets = inverse.setdefault(translation.term, {})
             targets[term] = max(targets.get(term, 0.0), translation.prob)
     table = {term: list(targets.items()) for term, targets in inverse.items()}
-    return Lexicon({_other(source_lang): table}, {"method": METHOD})
+    return Lexicon({_other(source_lang): table}, {"method": METHOD}, lexicon.surfaces)
 
 
 def _single_term(text: str, lang: str) -> str | None:

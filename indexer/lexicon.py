@@ -12,6 +12,7 @@ File format (``save``/``load``): gzip-compressed UTF-8 text, one source term per
     # key: value                      (provenance: method, pairs, vocabulary sizes...)
     en<TAB>custom<TAB>douan<TAB>0.8312<TAB>droit<TAB>0.0511
     fr<TAB>douan<TAB>custom<TAB>0.9120
+    @fr<TAB>douan<TAB>douane          (optional: the word a stem is shown as, its most frequent form)
 
 Translations on a line are sorted by probability, highest first.
 """
@@ -60,14 +61,18 @@ Table = dict[str, dict[str, list[tuple[str, float]]]]
 class Lexicon:
     """Translations of index terms in both directions, looked up per query term."""
 
-    def __init__(self, table: Table, meta: dict[str, str] | None = None):
+    def __init__(
+        self, table: Table, meta: dict[str, str] | None = None, surfaces: dict[str, dict[str, str]] | None = None
+    ):
         """Build from ``{"en": {en_stem: [(fr_stem, p), ...]}, "fr": {...}}``.
 
         Lists are re-sorted by probability (highest first); a missing language is an empty table.
 
         :param meta: provenance (method, sizes...), written as comments by ``save``.
+        :param surfaces: ``{lang: {stem: word}}``, how to show a stem to a reader (see ``surface``).
         """
         self.meta = dict(meta or {})
+        self.surfaces: dict[str, dict[str, str]] = {lang: dict(words) for lang, words in (surfaces or {}).items()}
         self._entries: dict[str, dict[str, tuple[Translation, ...]]] = {lang: {} for lang in LANGUAGES}
         for lang, entries in table.items():
             target = self._entries.setdefault(lang, {})
@@ -104,6 +109,10 @@ class Lexicon:
             kept.append(translation)
         return kept
 
+    def surface(self, term: str, lang: str) -> str:
+        """A word to show for an index term of ``lang``: its most frequent form when known, else the stem."""
+        return self.surfaces.get(lang, {}).get(term, term)
+
     def entries(self, lang: str) -> dict[str, tuple[Translation, ...]]:
         """Every source term of ``lang`` and its translations (read-only view, for tools and tests)."""
         return self._entries.get(lang, {})
@@ -121,7 +130,7 @@ class Lexicon:
             lang: {term: [(t.term, t.prob * factor) for t in translations] for term, translations in entries.items()}
             for lang, entries in self._entries.items()
         }
-        return Lexicon(table, {**self.meta, "scaled": str(factor)})
+        return Lexicon(table, {**self.meta, "scaled": str(factor)}, self.surfaces)
 
     @classmethod
     def merge(cls, *lexicons: Lexicon) -> Lexicon:
@@ -138,8 +147,12 @@ class Lexicon:
         table = {
             lang: {term: list(targets.items()) for term, targets in by_term.items()} for lang, by_term in best.items()
         }
+        surfaces: dict[str, dict[str, str]] = {}
+        for lexicon in reversed(lexicons):  # the first lexicon's surface form of a stem wins
+            for lang, words in lexicon.surfaces.items():
+                surfaces.setdefault(lang, {}).update(words)
         sources = [lexicon.meta.get("method", "?") for lexicon in lexicons]
-        return cls(table, {"method": "merge", "sources": " + ".join(sources)})
+        return cls(table, {"method": "merge", "sources": " + ".join(sources)}, surfaces)
 
     def save(self, path: Path) -> None:
         """Write the lexicon as gzip-compressed tab-separated lines (see the module docstring)."""
@@ -158,6 +171,8 @@ class Lexicon:
                 for t in self._entries[lang][term]:
                     cells.extend((t.term, f"{t.prob:.{PROB_DIGITS}g}"))
                 lines.append("\t".join(cells))
+        for lang in sorted(self.surfaces):
+            lines.extend(f"@{lang}\t{term}\t{word}" for term, word in sorted(self.surfaces[lang].items()))
         return "\n".join(lines) + "\n"
 
     @classmethod
@@ -181,14 +196,20 @@ class Lexicon:
             raise LexiconFileError(where, f"not a lexicon file (first line should be {FORMAT_HEADER!r})")
         meta: dict[str, str] = {}
         table: Table = {lang: {} for lang in LANGUAGES}
+        surfaces: dict[str, dict[str, str]] = {}
         for number, line in enumerate(lines[1:], start=2):
             if line.startswith("#"):
                 key, _, value = line[1:].partition(":")
                 meta[key.strip()] = value.strip()
+            elif line.startswith("@"):
+                cells = line[1:].split("\t")
+                if len(cells) != 3:
+                    raise LexiconFileError(where, f"line {number}: expected @lang, term, then the word shown for it")
+                surfaces.setdefault(cells[0], {})[cells[1]] = cells[2]
             elif line:
                 lang, term, translations = _parse_line(line, where, number)
                 table.setdefault(lang, {})[term] = translations
-        return cls(table, meta)
+        return cls(table, meta, surfaces)
 
 
 def _parse_line(line: str, where: str, number: int) -> tuple[str, str, list[tuple[str, float]]]:

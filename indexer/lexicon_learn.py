@@ -14,6 +14,8 @@ Method: IBM Model 1, trained by expectation-maximisation, once in each direction
    (M step). French -> English is the same with the sides swapped.
 4. Translations with ``t >= floor`` are kept, at most ``MAX_STORED`` per term; numbers,
    identifiers and stop words are never kept as sources or targets.
+5. Each kept target term remembers its most frequent word form (lower case), which the search
+   result shows instead of the stem ("douane" rather than "douan").
 
 The EM runs on numpy arrays: each distinct (source, target) pair that co-occurs in some passage
 pair is a "cell" with one probability, and a passage pair contributes one instance per
@@ -31,7 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from indexer.analysis import analyze
+from indexer.analysis import analyze_with_offsets
 from indexer.errors import PasserelleError
 from indexer.lexicon import Lexicon
 from indexer.lexicon import is_translatable
@@ -92,7 +94,8 @@ def learn_lexicon(
     pairs = read_pairs(Path(pairs_path), instruments)
     total = len(pairs) * (1 + 2 * iterations)
     report = _Reporter(progress, total)
-    terms = _analyzed_passages(Path(passages_path), pairs, report)
+    surface_counts: dict[str, Counter] = {"en": Counter(), "fr": Counter()}
+    terms = _analyzed_passages(Path(passages_path), pairs, report, surface_counts)
     pairs = [(en, fr) for en, fr in pairs if en in terms and fr in terms]
     report.total = report.done + len(pairs) * 2 * iterations
     english = _encode("en", [terms[en] for en, _ in pairs], min_count)
@@ -115,7 +118,24 @@ def learn_lexicon(
     }
     if instruments is not None:
         meta["instruments"] = str(len(instruments))
-    return Lexicon(table, meta)
+    return Lexicon(table, meta, _surfaces(table, surface_counts))
+
+
+def _surfaces(table: dict, surface_counts: dict[str, Counter]) -> dict[str, dict[str, str]]:
+    """The most frequent word form of every target term of the table (ties: the shorter, then alphabetical)."""
+    wanted = {lang: set() for lang in surface_counts}
+    for source_lang, entries in table.items():
+        target_lang = "fr" if source_lang == "en" else "en"
+        for translations in entries.values():
+            wanted[target_lang].update(term for term, _ in translations)
+    best: dict[str, dict[str, tuple]] = {lang: {} for lang in surface_counts}
+    for lang, counts in surface_counts.items():
+        for (term, word), count in counts.items():
+            if term in wanted[lang]:
+                key = (-count, len(word), word)
+                if term not in best[lang] or key < best[lang][term]:
+                    best[lang][term] = key
+    return {lang: {term: key[2] for term, key in words.items()} for lang, words in best.items()}
 
 
 def read_pairs(path: Path, instruments: set[str] | None = None) -> list[tuple[str, str]]:
@@ -163,8 +183,13 @@ class _Reporter:
             self.callback(min(self.done, self.total), self.total)
 
 
-def _analyzed_passages(path: Path, pairs: list[tuple[str, str]], report: _Reporter) -> dict[str, list[str]]:
-    """Index terms (first ``MAX_TERMS``) of every paired passage, streamed from the passages file."""
+def _analyzed_passages(
+    path: Path, pairs: list[tuple[str, str]], report: _Reporter, surface_counts: dict[str, Counter]
+) -> dict[str, list[str]]:
+    """Index terms (first ``MAX_TERMS``) of every paired passage, streamed from the passages file.
+
+    Counts each kept ``(term, word as written, lower case)`` in ``surface_counts[lang]`` on the way.
+    """
     wanted = {passage_id: "en" for passage_id, _ in pairs}
     wanted.update({passage_id: "fr" for _, passage_id in pairs})
     terms: dict[str, list[str]] = {}
@@ -173,7 +198,10 @@ def _analyzed_passages(path: Path, pairs: list[tuple[str, str]], report: _Report
         lang = wanted.get(record.get("id")) if isinstance(record, dict) else None
         if lang is None:
             continue
-        terms[record["id"]] = analyze(str(record.get("text", "")), lang)[:MAX_TERMS]
+        text = str(record.get("text", ""))
+        found = analyze_with_offsets(text, lang)[:MAX_TERMS]
+        terms[record["id"]] = [term for term, _, _ in found]
+        surface_counts[lang].update((term, text[start:end].lower()) for term, start, end in found)
         # Two passages make one pair: report in pairs, as the EM passes do.
         if len(terms) // 2 - reported >= PROGRESS_BATCH:
             report.advance(len(terms) // 2 - reported)

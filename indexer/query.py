@@ -23,7 +23,9 @@ FILTER_FIELDS = {
 AND_WORDS = {"AND", "ET", "&&"}
 OR_WORDS = {"OR", "OU", "||"}
 NOT_WORDS = {"NOT", "SAUF"}
-MAX_TERMS = 64  # longer queries are truncated: every term costs a posting-list walk
+MAX_TERMS = 64  # words kept, phrase words included; the rest is dropped: every term costs a posting-list walk
+# Words, phrases, operators and parentheses kept: also bounds how deeply groups can nest.
+MAX_TOKENS = MAX_TERMS * 2
 
 _TOKEN = re.compile(
     r"""(?P<neg>-)?(?:(?P<field>\w+):"(?P<quoted>[^"]*)"?|"(?P<phrase>[^"]*)"?|(?P<open>\()|(?P<close>\))"""
@@ -62,10 +64,15 @@ class Not:
 
 @dataclass(frozen=True)
 class Expanded:
-    """A part of the query with equivalents from the glossary, searched with a lower weight."""
+    """A part of the query with equivalents from the glossary or translations from the lexicons.
+
+    Both are searched below the user's own words. Glossary equivalents are words, which each
+    backend analyses; lexicon translations are index terms already (stems), never re-analysed.
+    """
 
     original: object
     alternatives: tuple[tuple[str, tuple[str, ...]], ...]  # (language, words) of each equivalent
+    translations: tuple[tuple[str, str, float], ...] = ()  # (language, index term, weight below 1)
 
 
 @dataclass(frozen=True)
@@ -94,14 +101,20 @@ def parse_query(text: str) -> ParsedQuery:
 
 def _tokenize(text: str):
     tokens, filters = [], {}
+    words_left = MAX_TERMS
     for match in _TOKEN.finditer(text[:4000]):
         kind, value = _classify(match)
         if kind == "filter":
             field, val = value
             filters.setdefault(field, ())
             filters[field] += (val,)
-        elif kind is not None and len(tokens) < MAX_TERMS * 2:
-            tokens.append((kind, value, bool(match.group("neg"))))
+            continue
+        if kind is None or len(tokens) >= MAX_TOKENS or (kind in ("word", "phrase") and words_left <= 0):
+            continue
+        if kind == "phrase":
+            value = value[:words_left]  # a 200-word "phrase" would otherwise bypass the term limit
+        words_left -= len(value) if kind == "phrase" else kind == "word"
+        tokens.append((kind, value, bool(match.group("neg"))))
     return tokens, filters
 
 

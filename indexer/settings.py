@@ -25,6 +25,13 @@ class Setting:
 SETTINGS = (
     Setting("corpus", "corpus", "Folder of source documents, taxonomy.toml and glossary.toml."),
     Setting("index", "var/index", "Folder where the index lives (created on first indexing)."),
+    Setting(
+        "lexicons",
+        "",
+        "Translation lexicon files, comma-separated, copied into the index when indexing "
+        "[default: lexicon.tsv.gz in the corpus folder, if there is one].",
+    ),
+    Setting("freedict", "off", "on: also translate with the installed Debian FreeDict dictionaries."),
 )
 
 

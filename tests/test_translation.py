@@ -1,0 +1,301 @@
+"""Query translation with lexicons (issue 8): from the lexicon file to what a search finds and shows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from indexer.analysis import analyze
+from indexer.errors import BadParameter
+from indexer.expansion import TRANSLATION_WEIGHT
+from indexer.expansion import Expander
+from indexer.freedict import default_freedict_paths
+from indexer.glossary import Glossary
+from indexer.glossary import GlossaryEntry
+from indexer.lexicon import LEARNED_FILE
+from indexer.lexicon import Lexicon
+from indexer.models import SearchQuery
+from indexer.pipeline import index_corpus
+from indexer.query import And
+from indexer.query import Expanded
+from indexer.query import Term
+from indexer.query import parse_query
+from indexer.search import mark_passages
+from indexer.search import search
+from indexer.store import open_index
+
+
+def stem(word: str, lang: str) -> str:
+    (term,) = analyze(word, lang)
+    return term
+
+
+WARDROBE, ARMOIRE = stem("wardrobe", "en"), stem("armoire", "fr")
+KEY, CLEF = stem("key", "en"), stem("clef", "fr")
+
+
+def wardrobe_lexicon() -> Lexicon:
+    """English "wardrobe" means French "armoire"; nothing else in the corpus below bridges them."""
+    return Lexicon(
+        {"en": {WARDROBE: [(ARMOIRE, 0.8)], KEY: [(CLEF, 0.6)]}, "fr": {ARMOIRE: [(WARDROBE, 0.9)]}},
+        {"method": "hand"},
+        {"fr": {ARMOIRE: "armoire"}},
+    )
+
+
+@pytest.fixture
+def small_corpus(tmp_path) -> Path:
+    """One French and one English document, and the lexicon file beside them."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    french = "Les registres du greffe sont rangés dans l'armoire du tribunal.\n"
+    (corpus / "greffe.txt").write_text(french, encoding="utf-8")
+    (corpus / "shelf.txt").write_text("The court keeps its registers on a shelf.\n", encoding="utf-8")
+    for name in ("greffe", "shelf"):
+        lang = "fr" if name == "greffe" else "en"
+        (corpus / f"{name}.meta.toml").write_text(f'lang = "{lang}"\n', encoding="utf-8")
+    wardrobe_lexicon().save(corpus / LEARNED_FILE)
+    return corpus
+
+
+def build(corpus: Path, root: Path):
+    report = index_corpus(corpus, root)
+    return report, open_index(root)
+
+
+def run(index, text: str, **options):
+    return search(SearchQuery(text, **options), index)
+
+
+# --- search over a tiny index -----------------------------------------------------------------
+
+
+def test_an_english_word_known_only_to_the_lexicon_finds_the_french_passage(small_corpus, tmp_path):
+    _, index = build(small_corpus, tmp_path / "index")
+    try:
+        result = run(index, "wardrobe")
+        assert [hit.doc_id for hit in result.results] == ["greffe"]
+        assert "<mark>armoire</mark>" in result.results[0].snippet
+    finally:
+        index.close()
+
+
+def test_the_expanded_field_lists_translations_as_words(small_corpus, tmp_path):
+    _, index = build(small_corpus, tmp_path / "index")
+    try:
+        expanded = run(index, "wardrobe").to_dict()["expanded"]
+        assert expanded == [{"from": "wardrobe", "to": ["armoire"], "lang": "fr"}]
+    finally:
+        index.close()
+
+
+def test_a_translation_without_a_known_word_is_shown_as_its_stem(small_corpus, tmp_path):
+    _, index = build(small_corpus, tmp_path / "index")
+    try:
+        assert run(index, "key").to_dict()["expanded"] == [{"from": "key", "to": [CLEF], "lang": "fr"}]
+    finally:
+        index.close()
+
+
+def test_the_document_page_marks_the_translation(small_corpus, tmp_path):
+    _, index = build(small_corpus, tmp_path / "index")
+    try:
+        document = index.backend.get_document("greffe")
+        (marked,) = mark_passages(index, "wardrobe", list(document.passages))
+        assert "<mark>armoire</mark>" in marked
+    finally:
+        index.close()
+
+
+def test_a_passage_with_the_translation_of_only_some_words_is_found_when_relaxed(small_corpus, tmp_path):
+    _, index = build(small_corpus, tmp_path / "index")
+    try:
+        result = run(index, "wardrobe key")  # the French passage has "armoire", not "clef"
+        assert [hit.doc_id for hit in result.results] == ["greffe"] and result.relaxed
+    finally:
+        index.close()
+
+
+def test_without_expansion_nothing_is_translated(small_corpus, tmp_path):
+    _, index = build(small_corpus, tmp_path / "index")
+    try:
+        result = run(index, "wardrobe", expand=False)
+        assert result.total == 0 and result.expanded == ()
+    finally:
+        index.close()
+
+
+def test_without_a_lexicon_search_behaves_as_before(small_corpus, tmp_path):
+    (small_corpus / LEARNED_FILE).unlink()
+    _, index = build(small_corpus, tmp_path / "index")
+    try:
+        result = run(index, "wardrobe")
+        assert result.total == 0 and result.expanded == ()
+    finally:
+        index.close()
+
+
+def test_the_index_keeps_its_copy_of_the_lexicon(small_corpus, tmp_path):
+    build(small_corpus, tmp_path / "index")[1].close()
+    (small_corpus / LEARNED_FILE).unlink()
+    index = open_index(tmp_path / "index")
+    try:
+        assert run(index, "wardrobe").total == 1  # the corpus folder's file is gone; the index's copy answers
+    finally:
+        index.close()
+    build(small_corpus, tmp_path / "index")[1].close()  # re-indexed without it: gone from the index too
+    index = open_index(tmp_path / "index")
+    try:
+        assert run(index, "wardrobe").total == 0
+    finally:
+        index.close()
+
+
+def test_the_lexicons_setting_names_files_outside_the_corpus(small_corpus, tmp_path, monkeypatch):
+    elsewhere = tmp_path / "elsewhere.tsv.gz"
+    (small_corpus / LEARNED_FILE).rename(elsewhere)
+    monkeypatch.setenv("PASSERELLE_LEXICONS", str(elsewhere))
+    _, index = build(small_corpus, tmp_path / "index")
+    try:
+        assert run(index, "wardrobe").total == 1
+    finally:
+        index.close()
+
+
+def test_a_missing_lexicon_file_is_named_and_indexing_goes_on(small_corpus, tmp_path, monkeypatch):
+    monkeypatch.setenv("PASSERELLE_LEXICONS", str(tmp_path / "nope.tsv.gz"))
+    report, index = build(small_corpus, tmp_path / "index")
+    try:
+        assert any("nope.tsv.gz" in warning for warning in report.warnings)
+        assert run(index, "registres").total == 1 and run(index, "wardrobe").total == 0
+    finally:
+        index.close()
+
+
+def test_a_broken_lexicon_file_is_named_and_left_out(small_corpus, tmp_path):
+    (small_corpus / LEARNED_FILE).write_bytes(b"not gzip")
+    report, index = build(small_corpus, tmp_path / "index")
+    try:
+        assert any(LEARNED_FILE in warning for warning in report.warnings)
+        assert run(index, "wardrobe").total == 0
+    finally:
+        index.close()
+
+
+def test_an_unknown_freedict_setting_is_refused_by_name(small_corpus, tmp_path, monkeypatch):
+    monkeypatch.setenv("PASSERELLE_FREEDICT", "maybe")
+    with pytest.raises(BadParameter, match="freedict"):
+        index_corpus(small_corpus, tmp_path / "index")
+
+
+def test_freedict_on_translates_with_the_installed_dictionaries(small_corpus, tmp_path, monkeypatch):
+    if default_freedict_paths() is None:
+        pytest.skip("FreeDict dictionaries not installed (run .ci/install-freedict)")
+    (small_corpus / LEARNED_FILE).unlink()
+    monkeypatch.setenv("PASSERELLE_FREEDICT", "on")
+    _, index = build(small_corpus, tmp_path / "index")
+    try:
+        assert run(index, "wardrobe").total == 1  # FreeDict: wardrobe -> armoire
+    finally:
+        index.close()
+
+
+# --- the expander: caps, floors, what is never translated -------------------------------------
+
+
+def expand(text: str, lexicon: Lexicon, glossary: Glossary = Glossary(()), **options):
+    return Expander(glossary, lexicon, **options).expand(parse_query(text).tree)
+
+
+def many_translations() -> Lexicon:
+    probs = [("douane", 0.5), ("coutume", 0.3), ("usage", 0.12), ("habitude", 0.05)]
+    targets = [(stem(word, "fr"), prob) for word, prob in probs]
+    return Lexicon({"en": {stem("customs", "en"): targets}})
+
+
+def test_translations_are_capped_per_term():
+    tree, _ = expand("customs", many_translations(), per_term=2, floor=0)
+    assert [term for _, term, _ in tree.translations] == [stem("douane", "fr"), stem("coutume", "fr")]
+
+
+def test_translations_below_the_floor_are_dropped():
+    tree, _ = expand("customs", many_translations(), per_term=10, floor=0.1)
+    assert [term for _, term, _ in tree.translations] == [stem(w, "fr") for w in ("douane", "coutume", "usage")]
+
+
+def test_translations_weigh_less_than_the_users_words_in_proportion_to_their_probability():
+    tree, _ = expand("customs", many_translations(), per_term=2, floor=0)
+    assert [weight for _, _, weight in tree.translations] == [0.5 * TRANSLATION_WEIGHT, 0.3 * TRANSLATION_WEIGHT]
+    assert all(weight < 1 for _, _, weight in tree.translations)
+
+
+@pytest.mark.parametrize("text", ["the", "2002", "s.83", "C-46"])
+def test_stop_words_numbers_and_identifiers_stay_as_typed(text):
+    terms = {term for lang in ("en", "fr") for term in analyze(text, lang)} | {text.lower()}
+    lexicon = Lexicon({lang: {term: [("anything", 0.9)] for term in terms} for lang in ("en", "fr")})
+    tree, found = expand(text, lexicon)
+    assert not any(isinstance(node, Expanded) for node in _nodes(tree)) and found == ()
+
+
+def test_words_of_a_quoted_phrase_are_not_translated():
+    tree, found = expand('"wardrobe key"', wardrobe_lexicon())
+    assert found == () and not any(isinstance(node, Expanded) for node in _nodes(tree))
+
+
+def test_a_word_the_glossary_covers_is_not_translated_again():
+    glossary = Glossary((GlossaryEntry(("wardrobe",), ("garde-robe",)),))
+    tree, found = expand("wardrobe key", wardrobe_lexicon(), glossary)
+    assert [(e.source, e.to) for e in found] == [("wardrobe", ("garde-robe",)), ("key", (CLEF,))]
+
+
+def test_each_word_of_a_query_gets_its_own_translations():
+    _, found = expand("wardrobe key", wardrobe_lexicon())
+    assert [(e.source, e.to, e.lang) for e in found] == [("wardrobe", ("armoire",), "fr"), ("key", (CLEF,), "fr")]
+
+
+def test_pooled_translations_of_all_words_let_a_passage_need_only_some():
+    tree, _ = expand("wardrobe key", wardrobe_lexicon(), pooled=True)
+    assert tree.original == And((Term("wardrobe"), Term("key")))
+    assert {term for _, term, _ in tree.translations} == {ARMOIRE, CLEF}
+
+
+def test_by_default_translations_stay_with_their_word():
+    tree, _ = expand("wardrobe key", wardrobe_lexicon())
+    assert [node.original for node in tree.children] == [Term("wardrobe"), Term("key")]
+
+
+@pytest.mark.parametrize(
+    ("text", "into"),
+    [("wardrobe key", {"fr"}), ("the wardrobe", {"fr"}), ("l'armoire", {"en"}), ("armoire wardrobe", {"en", "fr"})],
+)
+def test_translations_go_out_of_the_querys_language_when_it_is_clear(text, into):
+    tree, found = expand(text, wardrobe_lexicon())
+    assert {lang for node in _nodes(tree) if isinstance(node, Expanded) for lang, _, _ in node.translations} == into
+    assert {e.lang for e in found} == into
+
+
+def test_a_french_word_is_translated_into_english():
+    tree, found = expand("armoire", wardrobe_lexicon())
+    assert tree.translations == (("en", WARDROBE, round(0.9 * TRANSLATION_WEIGHT, 4)),)
+
+
+def test_a_translation_the_word_already_searches_is_left_out():
+    # "infraction" is the same stem in both languages: searching it again as a translation adds nothing.
+    same = stem("infraction", "fr")
+    lexicon = Lexicon({"en": {stem("infraction", "en"): [(same, 0.7), (stem("délit", "fr"), 0.2)]}})
+    tree, _ = expand("infraction", lexicon)
+    assert [term for _, term, _ in tree.translations] == [stem("délit", "fr")]
+
+
+def test_without_a_lexicon_the_expander_adds_nothing():
+    tree, found = expand("wardrobe", None)
+    assert tree == Term("wardrobe") and found == ()
+
+
+def _nodes(node):
+    yield node
+    for child in getattr(node, "children", ()):
+        yield from _nodes(child)
+    if isinstance(node, Expanded):
+        yield from _nodes(node.original)
