@@ -39,14 +39,22 @@ READERS: dict[str, str] = {
     ".docx": "docx:read_docx",
 }
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset(READERS) | {".jsonl"}
+MB = 1024 * 1024
+# Single-document files are read whole, so their size is capped to keep memory bounded (a 50 MB
+# text file is a dump, not a document: split it). PDF and DOCX sizes are mostly images. A .jsonl
+# collection is streamed record by record instead (see readers.jsonl.MAX_RECORD_BYTES).
+MAX_FILE_BYTES: dict[str, int] = {
+    ".txt": 16 * MB, ".md": 16 * MB, ".markdown": 16 * MB, ".html": 16 * MB, ".htm": 16 * MB,
+    ".pdf": 128 * MB, ".docx": 128 * MB,
+}  # fmt: skip
 
-__all__ = ["READERS", "SUPPORTED_SUFFIXES", "read_documents"]
+__all__ = ["MAX_FILE_BYTES", "READERS", "SUPPORTED_SUFFIXES", "check_corpus_file", "read_documents"]
 
 
 def read_documents(path: Path, root: Path, warn: Callable[[str], None] | None = None) -> Iterator[Document]:
     """Read one corpus file into Documents (one for most formats, one per record for .jsonl)."""
     warn = warn or _ignore
-    relpath = corpus_relpath(path, root)
+    relpath = check_corpus_file(path, root)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise UnreadableDocument(relpath, f"unsupported file type {suffix or '(no suffix)'!r}")
@@ -54,8 +62,20 @@ def read_documents(path: Path, root: Path, warn: Callable[[str], None] | None = 
     if suffix == ".jsonl":
         yield from read_records(path, relpath, sidecar, warn)
         return
-    parsed = reader_for(suffix)(_read_bytes(path, relpath), relpath, warn)
+    parsed = reader_for(suffix)(_read_bytes(path, relpath, MAX_FILE_BYTES[suffix]), relpath, warn)
     yield _document(path, relpath, parsed, sidecar)
+
+
+def check_corpus_file(path: Path, root: Path) -> str:
+    """The corpus-relative path of ``path``, checked before a single byte of it is read.
+
+    :raises UnreadableDocument: when it (or its symlink target) is outside the corpus, or is not
+        a regular file: a link to a device such as /dev/zero would otherwise be read forever.
+    """
+    relpath = corpus_relpath(path, root)
+    if not path.is_file():  # follows symlinks: False for devices, pipes, sockets and broken links
+        raise UnreadableDocument(relpath, "not a regular file (a device, a pipe or a broken link)")
+    return relpath
 
 
 def reader_for(suffix: str) -> Reader:
@@ -90,11 +110,25 @@ def _sidecar(path: Path, root: Path, warn: Callable[[str], None]) -> Metadata:
     return load_sidecar(sidecar, corpus_relpath(sidecar, root), warn)
 
 
-def _read_bytes(path: Path, relpath: str) -> bytes:
+def _read_bytes(path: Path, relpath: str, limit: int) -> bytes:
     try:
-        return path.read_bytes()
+        size = path.stat().st_size
+        if size <= limit:
+            with path.open("rb") as handle:
+                data = handle.read(size + 1)  # read(n) reserves n bytes: never ask for the limit itself
+                if len(data) > size:  # the file grew since stat: read on, still not past the limit
+                    data += handle.read(limit + 1 - len(data))
+            size = len(data)
     except OSError as exc:
         raise UnreadableDocument(relpath, f"cannot read: {exc.strerror or exc}") from exc
+    if size > limit:
+        limit_text = f"the limit for {path.suffix.lower()} files is {_megabytes(limit)}"
+        raise UnreadableDocument(relpath, f"too large: {_megabytes(size)} ({limit_text})")
+    return data
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / MB:.1f} MB"
 
 
 def _document(path: Path, relpath: str, parsed: Parsed, sidecar: Metadata) -> Document:

@@ -23,6 +23,8 @@ from indexer.readers.text import clean
 
 _BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
 _URL_SCHEMES = ("http://", "https://")
+# Lines are read with this limit, so one endless line never fills memory; a longer record is skipped.
+MAX_RECORD_BYTES = 16 * 1024 * 1024
 
 
 class _BadRecord(ValueError):
@@ -36,8 +38,8 @@ def read_records(path: Path, relpath: str, defaults: Metadata, warn: Warn) -> It
     found = 0
     try:
         with path.open("rb") as lines:
-            for number, line in enumerate(lines, start=1):
-                if not line.strip():
+            for number, line in enumerate(_bounded_lines(lines), start=1):
+                if line is not None and not line.strip():
                     continue
                 try:
                     document = _document(line, relpath, seen)
@@ -52,7 +54,17 @@ def read_records(path: Path, relpath: str, defaults: Metadata, warn: Warn) -> It
         raise UnreadableDocument(relpath, "no valid record")
 
 
-def _document(line: bytes, relpath: str, seen: set[str]) -> Document:
+def _bounded_lines(handle) -> Iterator[bytes | None]:
+    """Each line of ``handle``; a line longer than ``MAX_RECORD_BYTES`` comes as ``None`` after being skipped."""
+    while line := handle.readline(MAX_RECORD_BYTES + 1):
+        if len(line) > MAX_RECORD_BYTES and not line.endswith(b"\n"):
+            while (rest := handle.readline(MAX_RECORD_BYTES)) and not rest.endswith(b"\n"):
+                pass  # the rest of the over-long line, read in bounded pieces and dropped
+            line = None
+        yield line
+
+
+def _document(line: bytes | None, relpath: str, seen: set[str]) -> Document:
     record = _parse(line)
     doc_id = record.get("id")
     text = record.get("text")
@@ -74,7 +86,9 @@ def _document(line: bytes, relpath: str, seen: set[str]) -> Document:
     return Document(doc_id=doc_id, path=relpath, title=title or doc_id, sections=sections, **_source(record))
 
 
-def _parse(line: bytes) -> dict:
+def _parse(line: bytes | None) -> dict:
+    if line is None:
+        raise _BadRecord(f"longer than {MAX_RECORD_BYTES:,} bytes")
     try:
         record = json.loads(line.decode("utf-8").lstrip("\ufeff"))
     except UnicodeDecodeError as exc:

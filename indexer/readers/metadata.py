@@ -24,6 +24,7 @@ Warn = Callable[[str], None]
 
 KNOWN_KEYS = ("title", "lang", "publisher", "source_url", "tags")
 SIDECAR_SUFFIX = ".meta.toml"
+MAX_SIDECAR_BYTES = 1024 * 1024  # a few fields; anything bigger is not a sidecar, and is not read whole
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,11 @@ def load_sidecar(path: Path, relpath: str, warn: Warn) -> Metadata:
     if not path.is_file():
         return Metadata()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_SIDECAR_BYTES + 1)
+        if len(raw) > MAX_SIDECAR_BYTES:
+            raise UnreadableDocument(relpath, f"malformed sidecar: larger than {MAX_SIDECAR_BYTES // 1024} KB")
+        data = tomllib.loads(raw.decode("utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise UnreadableDocument(relpath, f"malformed sidecar: {exc}") from exc
     return metadata_from_mapping(data, relpath, warn)

@@ -37,6 +37,10 @@ SENTENCE_ENDINGS = ".!?…:;"
 SHORT_LINE_RATIO = 0.7
 # Share of control characters above which decoded bytes are taken for a binary file.
 BINARY_CONTROL_RATIO = 0.05
+# A longer paragraph (a whole dump on one line) is cut at spaces into passages at most this long, so
+# that detecting, highlighting and snippets work on bounded text. Above every paragraph of the shared
+# data sets (the longest, in service-public, has 82,296 characters).
+MAX_PARAGRAPH_CHARS = 100_000
 
 # Zero-width space, stray BOM and soft hyphen vanish; no-break spaces (U+00A0, U+202F) need no entry,
 # as str.split() and str.strip() already treat them as whitespace.
@@ -122,7 +126,7 @@ class SectionBuilder:
         """Add a paragraph to the current section, unless it is empty or noise."""
         text = clean(text)
         if text and not is_noise(text):
-            self._paragraphs.append(text)
+            self._paragraphs.extend(_pieces(text, MAX_PARAGRAPH_CHARS))
 
     def sections(self) -> tuple[Section, ...]:
         """Everything collected so far; sections with neither title nor paragraphs are left out."""
@@ -164,6 +168,17 @@ def _decode_without_bom(data: bytes) -> str:
     except UnicodeDecodeError:
         # cp1252 leaves five bytes undefined; Latin-1 maps them to controls, which the binary check counts.
         return data.decode("latin-1")
+
+
+def _pieces(text: str, limit: int) -> Iterable[str]:
+    """``text`` in pieces of at most ``limit`` characters, cut at a space in the second half where there is one."""
+    while len(text) > limit:
+        cut = text.rfind(" ", limit // 2, limit)
+        cut = cut if cut > 0 else limit
+        yield text[:cut]
+        text = text[cut:].lstrip()
+    if text:
+        yield text
 
 
 def _looks_binary(text: str) -> bool:
