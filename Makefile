@@ -19,6 +19,12 @@ $(STAMP): pyproject.toml
 eval: $(STAMP)
 	$(BIN)/python -m bench.eval
 
+# Long measurements, never part of `make test`: speed (issue 6), then fuzzing and load (issue 7).
+bench: $(STAMP)
+	$(BIN)/python -m bench.perf
+	$(BIN)/python -m bench.fuzz
+	$(BIN)/python -m bench.load
+
 index: $(STAMP)
 	$(BIN)/passerelle index --corpus $(CORPUS) --index $(INDEX) || test $$? -eq 3
 

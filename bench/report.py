@@ -118,13 +118,17 @@ def render_json(run: Run, systems: dict[str, str]) -> dict:
     }
 
 
-def write_results(out: Path, table: str, data: dict) -> list[Path]:
-    """``eval-<time>.md``, ``eval-latest.md`` and ``eval-latest.json`` in ``out``."""
+def write_results(out: Path, name: str, table: str, data: dict, stamped: bool = True) -> list[Path]:
+    """``<name>-latest.md`` and ``.json`` in ``out``, and when ``stamped`` a ``<name>-<time>`` pair too."""
     out.mkdir(parents=True, exist_ok=True)
-    stamped = out / f"eval-{time.strftime('%Y%m%d-%H%M%S')}.md"
-    paths = [stamped, out / "eval-latest.md", out / "eval-latest.json"]
-    for path, text in zip(paths, (table, table, json.dumps(data, ensure_ascii=False, indent=1))):
-        path.write_text(text + "\n", encoding="utf-8")
+    text = json.dumps(data, ensure_ascii=False, indent=1)
+    names = [f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"] if stamped else []
+    paths = []
+    for stem in (*names, f"{name}-latest"):
+        for suffix, content in ((".md", table), (".json", text)):
+            path = out / f"{stem}{suffix}"
+            path.write_text(content + "\n", encoding="utf-8")
+            paths.append(path)
     log(f"wrote {', '.join(str(p) for p in paths)}")
     return paths
 

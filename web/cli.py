@@ -16,6 +16,9 @@ from indexer.store import current_generation
 from web import create_app
 
 DEFAULT_THREADS = 8
+# Search is CPU-bound Python: one process uses one core whatever its threads, so one worker per
+# core of the 2-core machine this runs on; more workers only add an open index (memory) each.
+DEFAULT_WORKERS = 2
 
 
 @click.command()
@@ -23,7 +26,18 @@ DEFAULT_THREADS = 8
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder [default: var/index].")
 @click.option(
-    "--threads", default=DEFAULT_THREADS, show_default=True, type=click.IntRange(1, 256), help="Worker threads."
+    "--workers",
+    default=DEFAULT_WORKERS,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Worker processes: more than 1 runs gunicorn with pre-forked workers, 1 runs waitress in this process.",
+)
+@click.option(
+    "--threads",
+    default=DEFAULT_THREADS,
+    show_default=True,
+    type=click.IntRange(1, 256),
+    help="Threads per worker process.",
 )
 @click.option(
     "--debug", is_flag=True, help="Use Flask's development server, with reloader and debugger (never in production)."
@@ -35,22 +49,34 @@ DEFAULT_THREADS = 8
     type=click.Path(path_type=Path),
     help="Corpus folder, for --watch and uploads [default: corpus].",
 )
-def serve(host, port, index_dir, threads, debug, watch, corpus_dir):
-    """Serve the search pages and the JSON API (waitress; the Flask development server with --debug)."""
+def serve(host, port, index_dir, workers, threads, debug, watch, corpus_dir):
+    """Serve the search pages and the JSON API (gunicorn workers, or waitress; Flask's server with --debug)."""
     settings = load_settings({"index": index_dir, "corpus": corpus_dir})
+    corpus, index_root = Path(settings["corpus"]), Path(settings["index"])
     app = create_app({"INDEX_DIR": settings["index"], "CORPUS_DIR": settings["corpus"]})
-    if watch:
-        start_watcher(Path(settings["corpus"]), Path(settings["index"]))  # its first run builds the index
-    elif current_generation(Path(settings["index"])) is None:
+    prefork = workers > 1 and not debug
+    if watch and prefork:
+        # The watcher must run once: in the master, started when it listens, never in a worker.
+        if not corpus.is_dir():
+            raise click.ClickException(f"corpus folder not found: {corpus}")
+    elif watch:
+        start_watcher(corpus, index_root)  # its first run builds the index
+    if not watch and current_generation(index_root) is None:
         warning = f"warning: no index at {settings['index']} yet; searches answer 503 until `passerelle index` runs"
         click.secho(warning, fg="yellow", err=True)
-    click.echo(f"Serving Passerelle on http://{host}:{port}/ (index: {settings['index']})")
+    processes = f"{workers} worker processes × {threads} threads" if prefork else f"{threads} threads"
+    click.echo(f"Serving Passerelle on http://{host}:{port}/ (index: {settings['index']}; {processes})")
     if debug:
         app.run(host=host, port=port, debug=True)
-        return
-    import waitress  # imported here: only the production path needs it
+    elif prefork:
+        from web.prefork import serve_prefork  # imported here: gunicorn is only needed with workers
 
-    waitress.serve(app, host=host, port=port, threads=threads)
+        when_ready = (lambda: start_watcher(corpus, index_root)) if watch else None
+        serve_prefork(app, host, port, workers=workers, threads=threads, when_ready=when_ready)
+    else:
+        import waitress  # imported here: only the single-process production path needs it
+
+        waitress.serve(app, host=host, port=port, threads=threads)
 
 
 def start_watcher(corpus: Path, index_root: Path):

@@ -240,7 +240,9 @@ def test_serve_watch_indexes_the_corpus_beside_the_server(tmp_path, runner, monk
     monkeypatch.setattr(waitress, "serve", fake_serve)
     monkeypatch.setattr(web.cli, "start_watcher", start_and_keep)
     try:
-        result = runner.invoke(main, ["serve", "--watch", "--corpus", str(corpus), "--index", str(index_dir)])
+        result = runner.invoke(
+            main, ["serve", "--workers", "1", "--watch", "--corpus", str(corpus), "--index", str(index_dir)]
+        )
     finally:
         for watcher, thread in watchers:
             watcher.stop()

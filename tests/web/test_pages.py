@@ -425,7 +425,9 @@ def test_a_bad_feed_parameter_is_a_400(client):
 def test_serve_runs_the_app_under_waitress(runner, monkeypatch, web_index_dir):
     calls = []
     monkeypatch.setattr("waitress.serve", lambda app, **options: calls.append((app, options)))
-    result = runner.invoke(main, ["serve", "--index", str(web_index_dir), "--port", "8123", "--threads", "2"])
+    result = runner.invoke(
+        main, ["serve", "--workers", "1", "--index", str(web_index_dir), "--port", "8123", "--threads", "2"]
+    )
     assert result.exit_code == 0, result.output
     app, options = calls[0]
     assert options == {"host": "127.0.0.1", "port": 8123, "threads": 2}
@@ -443,7 +445,7 @@ def test_serve_uses_the_development_server_only_with_debug(runner, monkeypatch, 
 
 def test_serve_warns_when_there_is_no_index_yet(runner, monkeypatch, tmp_path):
     monkeypatch.setattr("waitress.serve", lambda *a, **k: None)
-    result = runner.invoke(main, ["serve", "--index", str(tmp_path / "none")])
+    result = runner.invoke(main, ["serve", "--workers", "1", "--index", str(tmp_path / "none")])
     assert result.exit_code == 0 and "no index" in result.output
 
 
