@@ -7,7 +7,7 @@ from ``bench.querygen.random_query`` with a fixed seed, so every run sends the s
 sent with drawn parameters (expansion on or off, language and taxonomy filters, page, page size,
 sort). An error is an exception or an unsound answer (``bench.querygen.result_problems``).
 
-    python -m bench.fuzz [--queries 20000] [--seed 7] [--records 2000] [--data DIR] [--out DIR]
+    python -m bench.fuzz [--queries 20000] [--seed 7] [--records 2000] [--workers N] [--data DIR] [--out DIR]
 
 The table goes to stdout and to ``bench/results/fuzz-latest.md`` (and ``.json``); progress to
 stderr. The exit status is 1 when any query failed. Not part of ``make test``.
@@ -16,6 +16,7 @@ stderr. The exit status is 1 when any query failed. Not part of ``make test``.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import random
 import shutil
@@ -57,11 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         report = index_corpus(corpus, Path(work) / "index")
         index_seconds = time.monotonic() - started
         log(f"indexed {report.passages} passages in {index_seconds:.0f} s")
-        index = open_index(Path(work) / "index")
-        try:
-            run = fuzz(index, options)
-        finally:
-            index.close()
+        run = fuzz(Path(work) / "index", options)
     run.update(sources=sources, passages=report.passages, index_seconds=round(index_seconds, 1))
     markdown = render(run)
     write_results(options.out, "fuzz", markdown, run, stamped=False)
@@ -75,6 +72,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--queries", type=int, default=20_000, help="queries to send (default 20000)")
     parser.add_argument("--seed", type=int, default=7, help="seed of the query generator (default 7)")
     parser.add_argument("--records", type=int, default=2000, help="Canadian records in the index (default 2000)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="processes sharing the queries (default: one per core)")
     parser.add_argument("--data", type=Path, default=Path(os.environ.get("PASSERELLE_DATA") or DEFAULT_DATA))
     parser.add_argument("--out", type=Path, default=RESULTS, help="where fuzz-latest.md/.json go")
     return parser.parse_args(argv)
@@ -113,24 +112,17 @@ def draw_query(rng: random.Random) -> SearchQuery:
     )
 
 
-def fuzz(index, options: argparse.Namespace) -> dict:
-    """Send ``options.queries`` drawn queries; count errors, keep the slowest."""
+def fuzz(index_path: Path, options: argparse.Namespace) -> dict:
+    """Send ``options.queries`` drawn queries, shared among ``options.workers`` processes (each
+    with its own open index, as server workers have); count errors, keep the slowest."""
     rng = random.Random(options.seed)
-    times: list[tuple[float, SearchQuery]] = []
-    errors: list[dict] = []
+    queries = [draw_query(rng) for _ in range(options.queries)]
+    workers = max(1, min(options.workers, len(queries)))
     started = time.monotonic()
-    for number in range(1, options.queries + 1):
-        query = draw_query(rng)
-        before = time.perf_counter()
-        try:
-            problems = result_problems(search(query, index))
-        except Exception as error:  # noqa: BLE001 - counting failures is what this run is for
-            problems = [f"{type(error).__name__}: {error}", traceback.format_exc(limit=-3)]
-        times.append((time.perf_counter() - before, query))
-        if problems:
-            errors.append({"query": describe(query), "problems": problems})
-        if number % 1000 == 0:
-            log(f"{number} queries, {len(errors)} errors, {time.monotonic() - started:.0f} s")
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        shares = pool.starmap(_run_share, [(index_path, queries[k::workers], k) for k in range(workers)])
+    times = [pair for share_times, _ in shares for pair in share_times]
+    errors = [error for _, share_errors in shares for error in share_errors]
     seconds = sorted(elapsed for elapsed, _ in times)
     slowest = sorted(times, key=lambda pair: -pair[0])[:SLOWEST_SHOWN]
     return {
@@ -138,12 +130,35 @@ def fuzz(index, options: argparse.Namespace) -> dict:
         "seed": options.seed,
         "errors": len(errors),
         "error_examples": errors[:ERRORS_SHOWN],
+        "workers": workers,
         "wall_seconds": round(time.monotonic() - started, 1),
         "median_ms": round(statistics.median(seconds) * 1000, 1),
         "p99_ms": round(seconds[int(len(seconds) * 0.99)] * 1000, 1),
         "max_ms": round(seconds[-1] * 1000, 1),
         "slowest": [{"ms": round(elapsed * 1000, 1), "query": describe(query)} for elapsed, query in slowest],
     }
+
+
+def _run_share(index_path: Path, queries: list[SearchQuery], share: int) -> tuple[list, list]:
+    """One process's share of the queries: (seconds, query) per query, and the errors."""
+    index = open_index(index_path)
+    times, errors = [], []
+    started = time.monotonic()
+    try:
+        for number, query in enumerate(queries, 1):
+            before = time.perf_counter()
+            try:
+                problems = result_problems(search(query, index))
+            except Exception as error:  # noqa: BLE001 - counting failures is what this run is for
+                problems = [f"{type(error).__name__}: {error}", traceback.format_exc(limit=-3)]
+            times.append((time.perf_counter() - before, query))
+            if problems:
+                errors.append({"query": describe(query), "problems": problems})
+            if number % 1000 == 0:
+                log(f"share {share}: {number} queries, {len(errors)} errors, {time.monotonic() - started:.0f} s")
+    finally:
+        index.close()
+    return times, errors
 
 
 def describe(query: SearchQuery) -> dict:
@@ -158,7 +173,8 @@ def render(run: dict) -> str:
         "",
         f"Index: {', '.join(run['sources'])}: {run['passages']} passages, indexed in {run['index_seconds']} s. "
         f"Queries: {run['queries']} from `bench.querygen.random_query` (seed {run['seed']}), each with drawn "
-        "parameters (expansion, language and taxonomy filters, page up to 1000, page size, sort).",
+        f"parameters (expansion, language and taxonomy filters, page up to 1000, page size, sort), shared among "
+        f"{run['workers']} processes.",
         "",
         "| measure | value |",
         "| --- | --- |",
