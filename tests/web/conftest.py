@@ -8,12 +8,14 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from indexer import index_corpus
+from web_helpers import ADMIN_TOKEN
 from web_helpers import CHROMEDRIVER
 from web_helpers import CHROMIUM
 from web_helpers import CHROMIUM_FLAGS
 from web_helpers import CORPUS
 from web_helpers import SCREENSHOTS
 from web_helpers import app_over
+from web_helpers import copy_corpus
 from web_helpers import serve_in_thread
 from web_helpers import write_hostile_corpus
 
@@ -102,3 +104,25 @@ def screenshot(browser, request):
         return path
 
     return save
+
+
+@pytest.fixture
+def admin_corpus(tmp_path) -> Path:
+    """A writable copy of the real corpus."""
+    return copy_corpus(tmp_path / "corpus")
+
+
+@pytest.fixture
+def admin_index_dir(tmp_path, admin_corpus) -> Path:
+    """``admin_corpus`` indexed into its own folder."""
+    root = tmp_path / "index"
+    index_corpus(admin_corpus, root)
+    return root
+
+
+@pytest.fixture
+def admin_client(admin_corpus, admin_index_dir, monkeypatch):
+    """A client of an app over ``admin_corpus`` with the admin token configured."""
+    monkeypatch.delenv("PASSERELLE_ADMIN_TOKEN", raising=False)
+    with app_over(admin_index_dir, CORPUS_DIR=str(admin_corpus), ADMIN_TOKEN=ADMIN_TOKEN) as app:
+        yield app.test_client()

@@ -2,53 +2,24 @@
 
 from __future__ import annotations
 
-import io
 import time
 import tomllib
 from pathlib import Path
 
 import pytest
 
-from indexer import index_corpus
 from indexer.intake import safe_stem
 from indexer.intake import sidecar_text
 from indexer.intake import toml_string
 from test_api import assert_error
+from web_helpers import AUTH
 from web_helpers import EN_DOC
+from web_helpers import NEW_TEXT
+from web_helpers import ADMIN_TOKEN as TOKEN
+from web_helpers import upload
 from web_helpers import app_over
 from web_helpers import copy_corpus
 from web.cli import main
-
-TOKEN = "correct horse battery staple"
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
-NEW_TEXT = b"# Zanzibar ports\n\nDhow captains reported xylophone smuggling through Zanzibar harbour.\n"
-
-
-@pytest.fixture
-def admin_corpus(tmp_path) -> Path:
-    """A writable copy of the real corpus."""
-    return copy_corpus(tmp_path / "corpus")
-
-
-@pytest.fixture
-def admin_index_dir(tmp_path, admin_corpus) -> Path:
-    """``admin_corpus`` indexed into its own folder."""
-    root = tmp_path / "index"
-    index_corpus(admin_corpus, root)
-    return root
-
-
-@pytest.fixture
-def admin_client(admin_corpus, admin_index_dir, monkeypatch):
-    """A client of an app over ``admin_corpus`` with an admin token configured."""
-    monkeypatch.delenv("PASSERELLE_ADMIN_TOKEN", raising=False)
-    with app_over(admin_index_dir, CORPUS_DIR=str(admin_corpus), ADMIN_TOKEN=TOKEN) as app:
-        yield app.test_client()
-
-
-def upload(client, name="zanzibar.md", data=NEW_TEXT, headers=AUTH, **fields):
-    return client.post("/api/documents", headers=headers, data={"file": (io.BytesIO(data), name), **fields})
-
 
 def test_an_uploaded_document_is_searchable_right_after_the_201(admin_client, admin_corpus):
     response = upload(admin_client)

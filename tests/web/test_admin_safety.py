@@ -12,40 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from indexer import index_corpus
 from readers_helpers import make_files
 from test_api import assert_error
+from web_helpers import AUTH
 from web_helpers import EN_DOC
+from web_helpers import NEW_TEXT
+from web_helpers import ADMIN_TOKEN as TOKEN
+from web_helpers import upload
 from web_helpers import app_over
-from web_helpers import copy_corpus
-
-TOKEN = "s3cret-token-for-the-admin-endpoints"
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
-TEXT = b"# Zanzibar ports\n\nDhow captains reported xylophone smuggling through Zanzibar harbour.\n"
-
-
-@pytest.fixture
-def corpus(tmp_path) -> Path:
-    return copy_corpus(tmp_path / "corpus")
-
-
-@pytest.fixture
-def index_dir(tmp_path, corpus) -> Path:
-    index_corpus(corpus, tmp_path / "index")
-    return tmp_path / "index"
-
-
-@pytest.fixture
-def admin(corpus, index_dir, monkeypatch):
-    """A client of an app over ``corpus`` with TOKEN configured."""
-    monkeypatch.delenv("PASSERELLE_ADMIN_TOKEN", raising=False)
-    with app_over(index_dir, CORPUS_DIR=str(corpus), ADMIN_TOKEN=TOKEN) as app:
-        yield app.test_client()
-
-
-def upload(client, name="zanzibar.md", data=TEXT, headers=AUTH, **fields):
-    return client.post("/api/documents", headers=headers, data={"file": (io.BytesIO(data), name), **fields})
-
 
 def corpus_files(corpus: Path) -> set[str]:
     """Every file under the corpus, hidden ones (an upload's ``.part``) included."""
@@ -73,15 +47,15 @@ def corpus_files(corpus: Path) -> set[str]:
     ids=["empty", "scheme only", "scheme and space", "basic", "other scheme", "prefix", "extension", "upper case",
          "twice", "10 kB", "non-ascii"],  # fmt: skip
 )
-def test_a_wrong_token_of_any_shape_is_a_401_and_changes_nothing(admin, corpus, authorization):
-    before = corpus_files(corpus)
+def test_a_wrong_token_of_any_shape_is_a_401_and_changes_nothing(admin_client, admin_corpus, authorization):
+    before = corpus_files(admin_corpus)
     headers = {"Authorization": authorization} if authorization else {}
-    assert_error(upload(admin, headers=headers), 401, "token")
-    assert_error(admin.delete(f"/api/documents/{EN_DOC}", headers=headers), 401, "token")
-    assert corpus_files(corpus) == before
+    assert_error(upload(admin_client, headers=headers), 401, "token")
+    assert_error(admin_client.delete(f"/api/documents/{EN_DOC}", headers=headers), 401, "token")
+    assert corpus_files(admin_corpus) == before
 
 
-def test_the_token_decision_is_made_by_a_constant_time_comparison(admin, monkeypatch):
+def test_the_token_decision_is_made_by_a_constant_time_comparison(admin_client, monkeypatch):
     compared = []
 
     def spy(given, expected):
@@ -89,13 +63,13 @@ def test_the_token_decision_is_made_by_a_constant_time_comparison(admin, monkeyp
         return True  # whatever it says goes: proves no other comparison decides
 
     monkeypatch.setattr(hmac, "compare_digest", spy)
-    response = upload(admin, headers={"Authorization": "Bearer not-the-token"})
+    response = upload(admin_client, headers={"Authorization": "Bearer not-the-token"})
     assert response.status_code == 201
     assert compared == [(b"not-the-token", TOKEN.encode())]
 
 
-def test_the_scheme_is_case_insensitive_and_spaces_around_the_token_are_ignored(admin):
-    assert upload(admin, headers={"Authorization": f"bearer  {TOKEN} "}).status_code == 201
+def test_the_scheme_is_case_insensitive_and_spaces_around_the_token_are_ignored(admin_client):
+    assert upload(admin_client, headers={"Authorization": f"bearer  {TOKEN} "}).status_code == 201
 
 
 # -- upload types and sizes ---------------------------------------------------------------------
@@ -113,10 +87,10 @@ def test_the_scheme_is_case_insensitive_and_spaces_around_the_token_are_ignored(
         ("page.svg", ".svg"),
     ],
 )
-def test_a_suffix_the_readers_do_not_know_is_a_415_and_nothing_is_stored(admin, corpus, name, words):
-    before = corpus_files(corpus)
-    assert_error(upload(admin, name=name), 415, words)
-    assert corpus_files(corpus) == before
+def test_a_suffix_the_readers_do_not_know_is_a_415_and_nothing_is_stored(admin_client, admin_corpus, name, words):
+    before = corpus_files(admin_corpus)
+    assert_error(upload(admin_client, name=name), 415, words)
+    assert corpus_files(admin_corpus) == before
 
 
 @pytest.mark.parametrize(
@@ -132,18 +106,18 @@ def test_a_suffix_the_readers_do_not_know_is_a_415_and_nothing_is_stored(admin, 
     ],
     ids=["png as pdf", "zip bomb", "broken docx", "binary markdown", "empty", "encrypted pdf", "bad jsonl"],
 )
-def test_a_file_whose_content_does_not_match_its_type_is_a_422_and_nothing_is_kept(admin, corpus, name, data, words):
-    before = corpus_files(corpus)
-    assert_error(upload(admin, name=name, data=data, title="Kept?"), 422, words)
-    assert corpus_files(corpus) == before
+def test_a_file_whose_content_does_not_match_its_type_is_a_422_and_nothing_is_kept(admin_client, admin_corpus, name, data, words):
+    before = corpus_files(admin_corpus)
+    assert_error(upload(admin_client, name=name, data=data, title="Kept?"), 422, words)
+    assert corpus_files(admin_corpus) == before
 
 
-def test_an_oversized_upload_is_a_413_and_leaves_no_partial_file(corpus, index_dir):
-    before = corpus_files(corpus)
-    with app_over(index_dir, CORPUS_DIR=str(corpus), ADMIN_TOKEN=TOKEN, UPLOAD_MAX_BYTES=4096) as app:
+def test_an_oversized_upload_is_a_413_and_leaves_no_partial_file(admin_corpus, admin_index_dir):
+    before = corpus_files(admin_corpus)
+    with app_over(admin_index_dir, CORPUS_DIR=str(admin_corpus), ADMIN_TOKEN=TOKEN, UPLOAD_MAX_BYTES=4096) as app:
         response = upload(app.test_client(), data=b"word " * 1000)
     assert_error(response, 413, "limit")
-    assert corpus_files(corpus) == before
+    assert corpus_files(admin_corpus) == before
 
 
 @pytest.mark.parametrize(
@@ -151,15 +125,15 @@ def test_an_oversized_upload_is_a_413_and_leaves_no_partial_file(corpus, index_d
     [
         lambda client: client.post("/api/documents", headers=AUTH, json={"file": "zanzibar.md"}),
         lambda client: client.post("/api/documents", headers=AUTH, data={"file": "not a file, a field"}),
-        lambda client: client.post("/api/documents", headers=AUTH, data=TEXT, content_type="text/markdown"),
-        lambda client: client.post("/api/documents", headers=AUTH, data={"file": (io.BytesIO(TEXT), "")}),
+        lambda client: client.post("/api/documents", headers=AUTH, data=NEW_TEXT, content_type="text/markdown"),
+        lambda client: client.post("/api/documents", headers=AUTH, data={"file": (io.BytesIO(NEW_TEXT), "")}),
     ],
     ids=["json body", "text field", "raw body", "empty file name"],
 )
-def test_an_upload_without_a_file_part_is_a_400_naming_file(admin, corpus, send):
-    before = corpus_files(corpus)
-    assert_error(send(admin), 400, "file")
-    assert corpus_files(corpus) == before
+def test_an_upload_without_a_file_part_is_a_400_naming_file(admin_client, admin_corpus, send):
+    before = corpus_files(admin_corpus)
+    assert_error(send(admin_client), 400, "file")
+    assert corpus_files(admin_corpus) == before
 
 
 # -- names --------------------------------------------------------------------------------------
@@ -172,45 +146,45 @@ def test_an_upload_without_a_file_part_is_a_400_naming_file(admin, corpus, send)
         "~/escape.md",
     ],  # fmt: skip
 )
-def test_no_upload_name_leaves_the_corpus_or_hides_itself(admin, corpus, name):
-    response = upload(admin, name=name)
+def test_no_upload_name_leaves_the_corpus_or_hides_itself(admin_client, admin_corpus, name):
+    response = upload(admin_client, name=name)
     assert response.status_code == 201, response.get_json()
     path = response.get_json()["path"]
     assert "/" not in path and not path.startswith(".") and "\x00" not in path
-    assert (corpus / path).is_file()
-    assert not list(corpus.parent.glob("*escape*"))
+    assert (admin_corpus / path).is_file()
+    assert not list(admin_corpus.parent.glob("*escape*"))
 
 
-def test_an_upload_never_writes_through_a_symlink_in_the_corpus(admin, corpus, tmp_path):
+def test_an_upload_never_writes_through_a_symlink_in_the_corpus(admin_client, admin_corpus, tmp_path):
     target = tmp_path / "outside.md"
     target.write_text("Outside the corpus.\n", encoding="utf-8")
-    (corpus / "zanzibar.md").symlink_to(target)
-    assert upload(admin).get_json()["path"] == "zanzibar-2.md"
+    (admin_corpus / "zanzibar.md").symlink_to(target)
+    assert upload(admin_client).get_json()["path"] == "zanzibar-2.md"
     assert target.read_text(encoding="utf-8") == "Outside the corpus.\n"
 
 
-def test_an_upload_folder_that_links_outside_the_corpus_is_refused_at_start(corpus, index_dir, tmp_path):
+def test_an_upload_folder_that_links_outside_the_corpus_is_refused_at_start(admin_corpus, admin_index_dir, tmp_path):
     (tmp_path / "elsewhere").mkdir()
-    (corpus / "inbox").symlink_to(tmp_path / "elsewhere")
+    (admin_corpus / "inbox").symlink_to(tmp_path / "elsewhere")
     with pytest.raises(ValueError, match="UPLOAD_DIR"):
-        with app_over(index_dir, CORPUS_DIR=str(corpus), ADMIN_TOKEN=TOKEN, UPLOAD_DIR="inbox"):
+        with app_over(admin_index_dir, CORPUS_DIR=str(admin_corpus), ADMIN_TOKEN=TOKEN, UPLOAD_DIR="inbox"):
             pass
 
 
 @pytest.mark.parametrize("doc_id", ["../../etc/passwd", "..%2F..%2Fetc%2Fpasswd", "/etc/passwd", "taxonomy"])
-def test_delete_only_knows_indexed_documents(admin, corpus, doc_id):
-    before = corpus_files(corpus)
-    assert admin.delete(f"/api/documents/{doc_id}", headers=AUTH, follow_redirects=True).status_code == 404
-    assert corpus_files(corpus) == before
+def test_delete_only_knows_indexed_documents(admin_client, admin_corpus, doc_id):
+    before = corpus_files(admin_corpus)
+    assert admin_client.delete(f"/api/documents/{doc_id}", headers=AUTH, follow_redirects=True).status_code == 404
+    assert corpus_files(admin_corpus) == before
 
 
 # -- errors -------------------------------------------------------------------------------------
 
 
-def test_an_unexpected_failure_while_indexing_an_upload_is_a_500_without_details(admin, monkeypatch):
+def test_an_unexpected_failure_while_indexing_an_upload_is_a_500_without_details(admin_client, monkeypatch):
     def broken(corpus, index_root):
         raise RuntimeError(f"disk on fire under {index_root}")
 
     monkeypatch.setattr("web.admin.index_corpus", broken)
-    body = assert_error(upload(admin), 500)
+    body = assert_error(upload(admin_client), 500)
     assert "fire" not in body["error"] and "index" not in body["error"]

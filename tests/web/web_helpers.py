@@ -6,6 +6,7 @@ and a tests/web/__init__.py would shadow the real ``web`` package.
 
 from __future__ import annotations
 
+import io
 import shutil
 import threading
 from collections.abc import Iterator
@@ -39,6 +40,9 @@ FR_DOC = "pfig-partenaires-flux-illicites-globaux"
 HOSTILE_DOC = "reports/xss (draft): v1"  # "/", ":", "(", ")" and a space in a document id
 JS_LINK_DOC = "evil-link"
 SCRIPT_PAYLOAD = '<script>alert("xss")</script>'
+ADMIN_TOKEN = "correct horse battery staple"
+AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+NEW_TEXT = b"# Zanzibar ports\n\nDhow captains reported xylophone smuggling through Zanzibar harbour.\n"
 IMG_PAYLOAD = "<img src=x onerror=alert(1)>"
 HOSTILE_TITLE = "<script>alert('title')</script> Hostile report"
 HOSTILE_PUBLISHER = "Evil <i>Corp</i> & Co"
@@ -108,3 +112,8 @@ def copy_corpus(target: Path) -> Path:
     """A writable copy of the real corpus (for tests that change files under a running app)."""
     shutil.copytree(CORPUS, target)
     return target
+
+
+def upload(client, name="zanzibar.md", data=NEW_TEXT, headers=AUTH, **fields):
+    """POST a file to /api/documents (with the admin token unless ``headers`` says otherwise)."""
+    return client.post("/api/documents", headers=headers, data={"file": (io.BytesIO(data), name), **fields})
