@@ -17,6 +17,7 @@ import json
 import os
 import random
 import re
+import sys
 import time
 from pathlib import Path
 
@@ -39,16 +40,25 @@ def main(argv: list[str] | None = None) -> int:
         print(f"shared data not found at {options.data} (set PASSERELLE_DATA)")
         return 0
     from indexer import open_index
+    from indexer.errors import PasserelleError
 
     queries = draw(passages, 2 * options.queries + 50)
-    index = open_index(options.index)
+    try:
+        index = open_index(options.index)
+    except PasserelleError as error:
+        print(error, file=sys.stderr)
+        return 1
     started = time.perf_counter()
     index.backend.wait_until_warm()
     print(f"frequent postings decoded in {time.perf_counter() - started:.1f} s")
     run(index, queries[-50:])
     timed = queries[: options.queries]
     if options.profile:
-        from pyinstrument import Profiler
+        try:
+            from pyinstrument import Profiler
+        except ImportError:
+            print("--profile needs pyinstrument: .venv/bin/pip install pyinstrument", file=sys.stderr)
+            return 2
 
         profiler = Profiler()
         profiler.start()
