@@ -95,12 +95,17 @@ class SegmentCache:
                 with read_lock:
                     if not still_open():
                         return
-                    self.postings(reader, fieldname, text.decode("utf-8") if isinstance(text, bytes) else text)
+                    self.postings(reader, fieldname, decode_term(text))
 
     def forget(self, live_keys: set) -> None:
         """Drop the lengths of segments that were merged away (postings age out of the LRU)."""
         for key in [key for key in self._lengths if key[0] not in live_keys]:
             del self._lengths[key]
+
+
+def decode_term(term) -> str:
+    """A term or stored value as text (Whoosh hands some back as UTF-8 bytes)."""
+    return term.decode("utf-8") if isinstance(term, bytes) else term
 
 
 def _segment_key(reader):
@@ -187,7 +192,7 @@ class QueryArrays:
         found = self._values.get(fieldname)
         if found is None:
             lexicon = self.searcher.reader().lexicon(fieldname)
-            found = self._values[fieldname] = [v.decode("utf-8") if isinstance(v, bytes) else v for v in lexicon]
+            found = self._values[fieldname] = [decode_term(value) for value in lexicon]
         return found
 
     def value_docnums(self, fieldname: str, value: str) -> np.ndarray:
@@ -204,7 +209,7 @@ class QueryArrays:
         """Each document's rank in the sort order of a sortable column (for sorting by date)."""
         found = self._column_values.get(fieldname)
         if found is None:
-            values = [v.decode("utf-8") if isinstance(v, bytes) else str(v) for v in self.searcher.reader().column_reader(fieldname)]
+            values = [str(decode_term(value)) for value in self.searcher.reader().column_reader(fieldname)]
             found = np.unique(np.asarray(values), return_inverse=True)[1]
             self._column_values[fieldname] = found
         return found

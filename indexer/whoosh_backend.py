@@ -1,4 +1,5 @@
-"""Whoosh implementation of the backend contract. No Whoosh object leaves this module.
+"""Whoosh implementation of the backend contract. No Whoosh object leaves this module and its
+helpers (``whoosh_queries``: query compilation; ``whoosh_arrays``: query evaluation).
 
 One entry per passage. Each language has its own analysed fields (body, heading, tags), so
 a passage is stemmed by its own language's rules while a query is analysed once per language
@@ -15,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 from whoosh import index as whoosh_index
-from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.codec.whoosh3 import _lenfield
 from whoosh.fields import ID
@@ -29,11 +29,9 @@ from whoosh.scoring import BM25FScorer
 from whoosh.scoring import WeightScorer
 from whoosh.util.numeric import byte_to_length
 
-from indexer import query as q
 from indexer.analysis import ANALYZERS
 from indexer.analysis import WORDS
 from indexer.analysis import analyze
-from indexer.analysis import analyze_with_offsets
 from indexer.analysis import is_stopword
 from indexer.backend import BackendHit
 from indexer.backend import BackendHits
@@ -48,25 +46,25 @@ from indexer.models import Passage
 from indexer.models import Tags
 from indexer.taxonomy import Taxonomy
 from indexer.whoosh_arrays import WARM_FIELDS
+from indexer.whoosh_arrays import decode_term
 from indexer.whoosh_arrays import QueryArrays
 from indexer.whoosh_arrays import SegmentCache
 from indexer.whoosh_arrays import evaluate
 from indexer.whoosh_arrays import top
+from indexer.whoosh_queries import FACET_FIELDS
+from indexer.whoosh_queries import compile_filters
+from indexer.whoosh_queries import compile_query
+from indexer.whoosh_queries import positive_terms
+from indexer.whoosh_queries import spans_for
 
-# Above body matches, but only just: a heading is shared by every passage of its section,
-# and a stronger weight ranked bare lead-ins ("The objectives are to :") above content.
-HEADING_BOOST = 1.2
-TAGS_BOOST = 1.1
-EXPANSION_WEIGHT = 0.6  # glossary equivalents count less than the user's own words
-FACET_FIELDS = {"lang": "lang", "project": "projects", "partner": "partners", "topic": "topics"}
 LOCK_WAIT_SECONDS = 60.0
 WRITER_MEMORY_MB = 512
 RESULT_CACHE_SIZE = 256
 SUGGESTION_CACHE_SIZE = 10_000
 SUGGESTION_PREFIX = 1  # letters a spelling suggestion shares with the word typed
-REFRESH_CHECK_SECONDS = 0.5
+REFRESH_CHECK_SECONDS = 0.5  # how often a long-lived searcher looks for a newer commit
 RETIRED_SEARCHER_SECONDS = 30.0
-WARM_MIN_DOCS = 200  # terms in at least this many passages (and 0.5% of them) are decoded ahead  # how often a long-lived searcher looks for a newer commit
+WARM_MIN_DOCS = 200  # terms in at least this many passages (and 0.5% of them) are decoded ahead
 
 
 def make_schema() -> Schema:
@@ -374,7 +372,7 @@ class WhooshBackend:
             # Sharing the first letter: Whoosh walks the vocabulary in Python, and a first-letter
             # typo is rare (1.1 s down to a few ms for 8 words on 10,000 passages).
             within = reader.terms_within("words", word, distance, prefix=SUGGESTION_PREFIX)
-            candidates = [c for c in map(_decode, within) if c != word]
+            candidates = [c for c in map(decode_term, within) if c != word]
             ranked = sorted((-self._frequency(searcher, c), c) for c in candidates)
             if ranked and ranked[0][0] < 0:
                 return ranked[0][1]
@@ -397,7 +395,7 @@ class WhooshBackend:
     def doc_ids(self) -> set[str]:
         """Ids of every indexed document."""
         with self._read_lock:
-            return set(map(_decode, self.searcher().reader().lexicon("doc_id")))
+            return set(map(decode_term, self.searcher().reader().lexicon("doc_id")))
 
     def passage_count(self) -> int:
         """Number of passages in the index."""
@@ -507,108 +505,6 @@ def open_whoosh(path: Path, taxonomy: Taxonomy | None = None, create: bool = Fal
     return WhooshBackend(path, taxonomy, create)
 
 
-# -- query compilation -----------------------------------------------------------
-
-
-def compile_query(tree, filter_query=None) -> wq.Query:
-    """The neutral tree as a Whoosh query (each language's reading of it, ORed), then filtered.
-
-    Filters are ANDed with a zero constant score rather than passed as Whoosh's ``filter=``,
-    which ignores a filter that matches nothing instead of returning nothing.
-    """
-    if filter_query is not None:
-        constant = wq.ConstantScoreQuery(filter_query, 0.0)
-        return constant if tree is None else wq.And([compile_query(tree), constant])
-    if tree is None:
-        return wq.Every()
-    keep_stops = not any(not is_stopword(word) for word in q.positive_words(tree))
-    branches = [_compile(tree, lang, keep_stops) for lang in LANGUAGES]
-    branches = [b for b in branches if b is not None]
-    if not branches:
-        return wq.NullQuery
-    return branches[0] if len(branches) == 1 else wq.Or(branches)
-
-
-def _compile(node, lang, keep_stops):
-    if isinstance(node, q.Term):
-        if not keep_stops and is_stopword(node.text):
-            return None
-        return _field_query(analyze(node.text, lang), lang)
-    if isinstance(node, q.Phrase):
-        return _field_query(analyze(" ".join(node.words), lang), lang)
-    if isinstance(node, q.Expanded):
-        parts = [_compile(node.original, lang, keep_stops)]
-        for alt_lang, words in node.alternatives:
-            if alt_lang == lang:
-                parts.append(_field_query(analyze(" ".join(words), lang), lang, EXPANSION_WEIGHT))
-        # Lexicon translations are stems already, searched in the body only: each costs a
-        # posting-list walk, and headings would add every passage of an instrument (issue 8).
-        parts.extend(
-            wq.Term(f"body_{lang}", term, boost=weight) for term_lang, term, weight in node.translations if term_lang == lang
-        )
-        parts = [part for part in parts if part is not None]
-        return wq.Or(parts) if len(parts) > 1 else (parts[0] if parts else None)
-    if isinstance(node, q.Not):
-        both = [c for c in (_compile(node.child, other, True) for other in LANGUAGES) if c is not None]
-        return wq.Not(wq.Or(both)) if both else None
-    children = [c for c in (_compile(child, lang, keep_stops) for child in node.children) if c is not None]
-    if not children:
-        return None
-    if len(children) == 1 and not isinstance(children[0], wq.Not):
-        return children[0]
-    return (wq.And if isinstance(node, q.And) else wq.Or)(children)
-
-
-def _field_query(terms: list[str], lang: str, weight: float = 1.0):
-    if not terms:
-        return None
-    fields = ((f"body_{lang}", weight), (f"heading_{lang}", HEADING_BOOST * weight), (f"tags_{lang}", TAGS_BOOST * weight))
-    if len(terms) == 1:
-        return wq.Or([wq.Term(name, terms[0], boost=boost) for name, boost in fields])
-    return wq.Or([wq.Phrase(name, terms, boost=boost) for name, boost in fields])
-
-
-def compile_filters(filters: dict[str, tuple[str, ...]]):
-    """Facet filters as a Whoosh filter query: values of one facet ORed, facets ANDed."""
-    clauses = [
-        wq.Or([wq.Term(FACET_FIELDS[facet], value) for value in values])
-        for facet, values in filters.items()
-        if facet in FACET_FIELDS and values
-    ]
-    return wq.And(clauses) if clauses else None
-
-
-def positive_terms(tree) -> dict[str, set[str]]:
-    """Analysed terms per language that a matching passage may show (negated words excluded)."""
-    words = list(q.positive_words(tree))
-    keep_stops = not any(not is_stopword(word) for word in words)
-    kept = [w for w in words if keep_stops or not is_stopword(w)]
-    terms = {lang: {t for w in kept for t in analyze(w, lang)} for lang in LANGUAGES}
-    for lang, alternative in _alternatives(tree):
-        terms[lang].update(alternative)
-    return terms
-
-
-def _alternatives(node):
-    """``(language, index terms)`` of every glossary equivalent and lexicon translation in the tree."""
-    if isinstance(node, q.Expanded):
-        for lang, words in node.alternatives:
-            yield lang, analyze(" ".join(words), lang)
-        for lang, term, _ in node.translations:
-            yield lang, (term,)
-    elif isinstance(node, (q.And, q.Or)):
-        for child in node.children:
-            yield from _alternatives(child)
-
-
-def spans_for(passage: Passage, positive: dict[str, set[str]]) -> tuple[tuple[int, int], ...]:
-    """Character spans of the passage's words whose analysed form is a query term."""
-    wanted = positive.get(passage.lang) or set()
-    if not wanted:
-        return ()
-    return tuple((start, end) for term, start, end in analyze_with_offsets(passage.text, passage.lang) if term in wanted)
-
-
 def _records(fields: dict) -> tuple[Passage, DocumentInfo]:
     passage_id, section_id, section_title, position, text, path, title, doc_lang, publisher, source_url, updated = (
         fields["record"]
@@ -631,10 +527,5 @@ def _records(fields: dict) -> tuple[Passage, DocumentInfo]:
     return passage, DocumentInfo(fields["doc_id"], path, title, doc_lang, publisher, source_url, updated)
 
 
-def _decode(term) -> str:
-    return term.decode("utf-8") if isinstance(term, bytes) else term
-
-
 def _split(value: str | None) -> tuple[str, ...]:
     return tuple(v for v in (value or "").split(",") if v)
-

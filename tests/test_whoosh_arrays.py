@@ -16,9 +16,9 @@ from indexer.models import Passage
 from indexer.models import Tags
 from indexer.query import ParsedQuery
 from indexer.query import parse_query
-from indexer.whoosh_backend import compile_filters
-from indexer.whoosh_backend import compile_query
 from indexer.whoosh_backend import open_whoosh
+from indexer.whoosh_queries import compile_filters
+from indexer.whoosh_queries import compile_query
 
 TEXTS = {
     "en": [
