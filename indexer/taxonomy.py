@@ -243,14 +243,22 @@ def _compile(aliases: Iterable[str]) -> re.Pattern | None:
 
     The capture sits in a lookahead so that the scan does not skip over a match: aliases inside a
     longer one ("Port Security" in "Western and Central Africa Port Security") are found too.
+    Aliases are grouped by their first character (a letter or digit, which ``_EDGES`` leaves and
+    ``re.escape`` keeps as is), so a word start tries one group rather than every alias: a flat
+    alternation was 16% of the time to index the Canadian passages.
     """
-    patterns = {_alias_pattern(alias) for alias in aliases}
-    patterns.discard("")
-    if not patterns:
+    by_first: dict[str, set[str]] = {}
+    for alias in aliases:
+        pattern = _alias_pattern(alias)
+        if pattern:
+            by_first.setdefault(pattern[0], set()).add(pattern[1:])
+    if not by_first:
         return None
     # Longest first: the regex takes the first alternative that matches, not the longest one.
-    alternation = "|".join(sorted(patterns, key=lambda p: (-len(p), p)))
-    return re.compile(f"{_BEFORE}(?=({alternation}){_AFTER})")
+    groups = "|".join(
+        f"{re.escape(first)}(?:{'|'.join(sorted(rests, key=lambda p: (-len(p), p)))})" for first, rests in sorted(by_first.items())
+    )
+    return re.compile(f"{_BEFORE}(?=((?:{groups})){_AFTER})")
 
 
 def _alias_pattern(alias: str) -> str:
