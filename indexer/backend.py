@@ -5,8 +5,10 @@ implementation; an OpenSearch one would implement the same methods:
 
 - ``apply(batch)``: delete the listed documents, then add the given ones, in one transaction:
   readers see all of a document's passages or none of them.
-- ``begin()``: the same transaction, streamed: ``add(document)``, ``delete(doc_ids)``, then
-  ``commit()`` or ``cancel()`` (a context manager commits on success).
+- ``preparer()``: a picklable callable turning an ``IndexedDocument`` into what the backend
+  writes (analysed fields); pure, so the pipeline may run it in a worker process.
+- ``begin()``: the same transaction, streamed: ``add(preparer()(document))``, ``delete(doc_ids)``,
+  then ``commit()`` or ``cancel()`` (a context manager commits on success).
 - ``search(plan)``: ranked passages with match spans, the total, and facet counts.
 - ``get_document(doc_id)``: the stored document, passages in reading order, or None.
 - ``match_spans(plan, passages)``: where the plan's terms occur in arbitrary passages.
@@ -17,6 +19,7 @@ implementation; an OpenSearch one would implement the same methods:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Protocol
@@ -71,7 +74,7 @@ class BackendHits:
 class Transaction(Protocol):
     """Writes that readers see all at once, at ``commit``."""
 
-    def add(self, document: IndexedDocument) -> None: ...
+    def add(self, prepared) -> None: ...  # what ``Backend.preparer()`` made of a document
 
     def delete(self, doc_ids) -> None: ...
 
@@ -84,6 +87,8 @@ class Backend(Protocol):
     """What the pipeline and the search function need from a search engine."""
 
     def apply(self, batch: IndexBatch) -> None: ...
+
+    def preparer(self) -> Callable[[IndexedDocument], object]: ...
 
     def begin(self) -> Transaction: ...
 

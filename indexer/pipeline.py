@@ -8,8 +8,6 @@ and skipped, and whatever the index held for it before stays.
 from __future__ import annotations
 
 import time
-from datetime import datetime
-from datetime import timezone
 from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
@@ -17,7 +15,10 @@ from pathlib import Path
 
 from indexer.errors import CorpusNotFound
 from indexer.errors import TaxonomyError
-from indexer.errors import UnreadableDocument
+from indexer.file_reading import DocumentRead
+from indexer.file_reading import FileRead
+from indexer.file_reading import Warned
+from indexer.file_reading import read_files
 from indexer.glossary import Glossary
 from indexer.glossary import GlossaryError
 from indexer.glossary import from_taxonomy
@@ -27,11 +28,7 @@ from indexer.lexicon_store import save_configured_lexicons
 from indexer.manifest import FileRecord
 from indexer.manifest import Manifest
 from indexer.manifest import file_sha256
-from indexer.models import IndexedDocument
-from indexer.prepare import prepare_document
 from indexer.readers import SUPPORTED_SUFFIXES
-from indexer.readers import check_corpus_file
-from indexer.readers import read_documents
 from indexer.store import Generation
 from indexer.store import current_generation
 from indexer.store import discard
@@ -212,43 +209,38 @@ def _apply_plan(plan, corpus, manifest, tagger, writer, on_file):
         writer.delete(manifest.files[rel].doc_ids)
         writer.forget(rel)
         writer.report.removed += 1
-    for item in plan.to_read:
-        _index_file(item, corpus, manifest, owners, tagger, writer, plan)
-        if on_file:
-            on_file(item.rel)
-    writer.report.unchanged = plan.unchanged
-
-
-def _index_file(item, corpus, manifest, owners, tagger, writer, plan):
     report = writer.report
-    try:
-        check_corpus_file(item.path, corpus)  # before hashing: a link to /dev/zero would be read forever
-        stat = item.path.stat()
-        digest = plan.digests.get(item.rel) or file_sha256(item.path)
-        updated = datetime.fromtimestamp(stat.st_mtime, timezone.utc).isoformat(timespec="seconds")
-        doc_ids = []
-        for doc in read_documents(item.path, corpus, warn=report.warnings.append):
-            owner = owners.get(doc.doc_id)
-            if owner not in (None, item.rel):
-                report.warnings.append(f"{item.rel}: document id {doc.doc_id!r} already comes from {owner}; skipped")
+    doc_ids: list[str] = []  # of the file being read
+    for event in read_files(plan.to_read, corpus, plan.digests, tagger, writer.backend.preparer()):
+        if isinstance(event, DocumentRead):
+            owner = owners.get(event.doc_id)
+            if owner not in (None, event.rel):
+                report.warnings.append(f"{event.rel}: document id {event.doc_id!r} already comes from {owner}; skipped")
                 continue
-            owners[doc.doc_id] = item.rel
-            doc_ids.append(doc.doc_id)
-            writer.add(prepare_document(doc, tagger, updated))
-    except UnreadableDocument as error:
-        report.skipped.append((item.rel, error.reason))
-        return
-    except OSError as error:
-        report.skipped.append((item.rel, error.strerror or str(error)))
-        return
-    old = manifest.files.get(item.rel)
-    gone = sorted(set(old.doc_ids) - set(doc_ids)) if old else []
-    writer.delete(gone)
-    writer.remember(item.rel, FileRecord(digest, stat.st_size, stat.st_mtime_ns, doc_ids))
-    if item.rel in plan.new:
-        report.added += 1
+            owners[event.doc_id] = event.rel
+            doc_ids.append(event.doc_id)
+            writer.add(event)
+        elif isinstance(event, Warned):
+            report.warnings.append(event.text)
+        else:
+            if isinstance(event, FileRead):
+                _file_done(event, doc_ids, manifest, writer, plan)
+            else:
+                report.skipped.append((event.rel, event.reason))
+            doc_ids = []
+            if on_file:
+                on_file(event.rel)
+    report.unchanged = plan.unchanged
+
+
+def _file_done(event: FileRead, doc_ids: list[str], manifest, writer, plan) -> None:
+    old = manifest.files.get(event.rel)
+    writer.delete(sorted(set(old.doc_ids) - set(doc_ids)) if old else [])
+    writer.remember(event.rel, FileRecord(event.digest, event.size, event.mtime_ns, doc_ids))
+    if event.rel in plan.new:
+        writer.report.added += 1
     else:
-        report.changed += 1
+        writer.report.changed += 1
 
 
 class BatchWriter:
@@ -273,12 +265,12 @@ class BatchWriter:
             self._transaction = self.backend.begin()
         return self._transaction
 
-    def add(self, document: IndexedDocument) -> None:
-        """Write a document (replacing any earlier version with the same id)."""
-        self._open().add(document)
-        self._passages += len(document.passages)
+    def add(self, document: DocumentRead) -> None:
+        """Write a prepared document (replacing any earlier version with the same id)."""
+        self._open().add(document.prepared)
+        self._passages += document.passages
         self.report.documents += 1
-        self.report.passages += len(document.passages)
+        self.report.passages += document.passages
         if self._passages >= BATCH_PASSAGES:
             self.flush()
 

@@ -1,5 +1,6 @@
 """Whoosh implementation of the backend contract. No Whoosh object leaves this module and its
-helpers (``whoosh_queries``: query compilation; ``whoosh_arrays``: query evaluation).
+helpers (``whoosh_queries``: query compilation; ``whoosh_arrays``: query evaluation;
+``whoosh_writing``: documents into fields, and the writer).
 
 One entry per passage. Each language has its own analysed fields (body, heading, tags), so
 a passage is stemmed by its own language's rules while a query is analysed once per language
@@ -16,20 +17,10 @@ from pathlib import Path
 
 import numpy as np
 from whoosh import index as whoosh_index
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN
-from whoosh.codec.whoosh3 import _lenfield
-from whoosh.fields import ID
-from whoosh.fields import KEYWORD
-from whoosh.fields import STORED
-from whoosh.fields import TEXT
-from whoosh.fields import Schema
-from whoosh.index import LockError
 from whoosh.scoring import BM25F
 from whoosh.scoring import BM25FScorer
 from whoosh.scoring import WeightScorer
-from whoosh.util.numeric import byte_to_length
 
-from indexer.analysis import ANALYZERS
 from indexer.analysis import WORDS
 from indexer.analysis import analyze
 from indexer.analysis import is_stopword
@@ -37,7 +28,6 @@ from indexer.backend import BackendHit
 from indexer.backend import BackendHits
 from indexer.backend import IndexBatch
 from indexer.backend import SearchPlan
-from indexer.errors import IndexBusy
 from indexer.errors import IndexNotFound
 from indexer.models import LANGUAGES
 from indexer.models import DocumentInfo
@@ -56,35 +46,17 @@ from indexer.whoosh_queries import compile_filters
 from indexer.whoosh_queries import compile_query
 from indexer.whoosh_queries import positive_terms
 from indexer.whoosh_queries import spans_for
+from indexer.whoosh_writing import WhooshPreparer
+from indexer.whoosh_writing import WhooshTransaction
+from indexer.whoosh_writing import make_schema
+from indexer.whoosh_writing import open_writer
 
-LOCK_WAIT_SECONDS = 60.0
-WRITER_MEMORY_MB = 512
 RESULT_CACHE_SIZE = 256
 SUGGESTION_CACHE_SIZE = 10_000
 SUGGESTION_PREFIX = 1  # letters a spelling suggestion shares with the word typed
 REFRESH_CHECK_SECONDS = 0.5  # how often a long-lived searcher looks for a newer commit
 RETIRED_SEARCHER_SECONDS = 30.0
 WARM_MIN_DOCS = 200  # terms in at least this many passages (and 0.5% of them) are decoded ahead
-
-
-def make_schema() -> Schema:
-    """One Whoosh document per passage: stored fields for display, analysed fields per language."""
-    fields = dict(
-        doc_id=ID(stored=True),
-        lang=ID(stored=True),
-        projects=KEYWORD(stored=True, commas=True),
-        partners=KEYWORD(stored=True, commas=True),
-        topics=KEYWORD(stored=True, commas=True),
-        # One stored tuple rather than a field each: Whoosh's per-field work dominates indexing.
-        record=STORED,  # (passage_id, section_id, section_title, position, text) + (path, title, lang, publisher, source_url, updated) of its document
-        updated=ID(sortable=True),
-        words=TEXT(analyzer=ANALYZERS[WORDS], phrase=False),
-    )
-    for lang in LANGUAGES:
-        fields[f"body_{lang}"] = TEXT(analyzer=ANALYZERS[lang])
-        fields[f"heading_{lang}"] = TEXT(analyzer=ANALYZERS[lang])
-        fields[f"tags_{lang}"] = TEXT(analyzer=ANALYZERS[lang])
-    return Schema(**fields)
 
 
 class LanguageBM25F(BM25F):
@@ -148,65 +120,20 @@ class WhooshBackend:
     # -- writing ---------------------------------------------------------------
 
     def apply(self, batch: IndexBatch) -> None:
-        """Delete then add documents in one commit; waits up to ``LOCK_WAIT_SECONDS`` for the lock."""
+        """Delete then add documents in one commit; waits up to ``whoosh_writing.LOCK_WAIT_SECONDS`` for the lock."""
+        prepare = self.preparer()
         with self.begin() as transaction:
             transaction.delete(batch.delete)
             for document in batch.add:
-                transaction.add(document)
+                transaction.add(prepare(document))
+
+    def preparer(self) -> WhooshPreparer:
+        """What turns a document into what ``begin().add`` takes (picklable: may run elsewhere)."""
+        return WhooshPreparer(self.taxonomy)
 
     def begin(self) -> WhooshTransaction:
-        """A transaction to stream documents into; readers see nothing of it until ``commit``."""
-        return WhooshTransaction(self, self._writer())
-
-    def _writer(self):
-        try:
-            writer = self._index.writer(
-                timeout=LOCK_WAIT_SECONDS, delay=0.25, limitmb=WRITER_MEMORY_MB, compound=False
-            )
-        except LockError:
-            raise IndexBusy(str(self.path), LOCK_WAIT_SECONDS) from None
-        open_lengths = writer.per_document_reader
-        writer.per_document_reader = lambda: _LengthsInMemory(open_lengths())
-        return writer
-
-    def _fields(self, info: DocumentInfo, passage: Passage, vocabulary: set[str]) -> dict:
-        """The Whoosh fields of one passage; ``vocabulary`` holds the words the batch already has.
-
-        The ``words`` field is the spelling vocabulary, not a search field: a word is posted
-        once per batch (on its first passage) rather than on every passage, which halves the
-        postings a commit writes. Suggestions rank candidates by body frequency instead.
-        """
-        lang = passage.lang
-        new_words = [w for w in dict.fromkeys(analyze(f"{passage.text}\n{passage.section_title}", WORDS)) if w not in vocabulary]
-        vocabulary.update(new_words)
-        fields = {
-            "doc_id": passage.doc_id,
-            "lang": lang,
-            "projects": ",".join(passage.tags.projects),
-            "partners": ",".join(passage.tags.partners),
-            "topics": ",".join(passage.tags.topics),
-            "record": (
-                passage.passage_id, passage.section_id, passage.section_title, passage.position, passage.text,
-                info.path, info.title, info.lang, info.publisher, info.source_url, info.updated,
-            ),
-            "updated": info.updated or "0",
-            # Terms go in pre-analysed (a list bypasses Whoosh's analyzer): one memoised pass each.
-            "words": new_words,
-            f"body_{lang}": analyze(passage.text, lang),
-            f"heading_{lang}": analyze(passage.section_title, lang),
-            **{f"tags_{tag_lang}": analyze(self._tag_text(passage.search_tags, tag_lang), tag_lang) for tag_lang in LANGUAGES},
-        }
-        return {name: value for name, value in fields.items() if value != "" and value != []}  # Whoosh skips None
-
-    def _tag_text(self, tags: Tags, lang: str) -> str:
-        lines = []
-        for kind, ids in (("project", tags.projects), ("partner", tags.partners), ("topic", tags.topics)):
-            for tag_id in ids:
-                entry = self.taxonomy.get(kind, tag_id)
-                lines.append(entry.label(lang) if entry else tag_id)
-                if entry:
-                    lines.extend(entry.aliases)
-        return "\n".join(lines)
+        """A transaction to stream prepared documents into; readers see nothing of it until ``commit``."""
+        return WhooshTransaction(open_writer(self._index, self.path))
 
     # -- reading ---------------------------------------------------------------
 
@@ -427,77 +354,6 @@ class _ResultCache:
             if len(self.suggestions) > SUGGESTION_CACHE_SIZE:
                 self.suggestions.clear()
         return answer
-
-
-class WhooshTransaction:
-    """One Whoosh writer: deletions and additions, committed or cancelled together.
-
-    A commit writes one new segment, and one segment searches faster than several, so the
-    pipeline streams a whole run into one transaction (Whoosh spills postings to disk past
-    ``WRITER_MEMORY_MB``).
-    """
-
-    def __init__(self, backend: WhooshBackend, writer):
-        self._backend = backend
-        self._writer = writer
-        # One searcher for all the deletions: without it Whoosh reopens every segment for
-        # each delete_by_term, and indexing slows down as the index grows.
-        self._searcher = writer.searcher()
-        self._vocabulary: set[str] = set()
-
-    def delete(self, doc_ids) -> None:
-        """Remove the committed documents with these ids."""
-        for doc_id in doc_ids:
-            self._writer.delete_by_term("doc_id", doc_id, searcher=self._searcher)
-
-    def add(self, document: IndexedDocument) -> None:
-        """Write a document's passages, replacing its committed version if any."""
-        self.delete((document.info.doc_id,))
-        for passage in document.passages:
-            self._writer.add_document(**self._backend._fields(document.info, passage, self._vocabulary))
-
-    def commit(self) -> None:
-        self._searcher.close()
-        self._writer.commit()
-
-    def cancel(self) -> None:
-        self._searcher.close()
-        self._writer.cancel()
-
-    def __enter__(self) -> WhooshTransaction:
-        return self
-
-    def __exit__(self, kind, error, trace) -> None:
-        if kind is None:
-            self.commit()
-        else:
-            self.cancel()
-
-
-class _LengthsInMemory:
-    """The new segment's field lengths, each field's column read once, for the commit.
-
-    Whoosh's commit asks for a document's field length once per posting, and its reader
-    seeks and unpacks one byte from the column file each time: a third of the commit.
-    """
-
-    def __init__(self, reader):
-        self._reader = reader
-        self._lengths: dict[str, list | None] = {}
-
-    def doc_field_length(self, docnum, fieldname, default=0):
-        if fieldname not in self._lengths:
-            column = self._reader._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-            # As Whoosh's own reader: a zero byte reads as None, not as a length.
-            self._lengths[fieldname] = None if column is None else [_BYTE_LENGTHS[b] for b in column.load()]
-        lengths = self._lengths[fieldname]
-        return default if lengths is None else lengths[docnum]
-
-    def close(self):
-        self._reader.close()
-
-
-_BYTE_LENGTHS = [byte_to_length(b) if b else None for b in range(256)]
 
 
 def open_whoosh(path: Path, taxonomy: Taxonomy | None = None, create: bool = False) -> WhooshBackend:

@@ -186,7 +186,7 @@ def test_a_file_outside_the_corpus_is_refused_before_a_byte_is_hashed(tmp_path, 
     (corpus / "good.txt").write_text("Port security.\n", encoding="utf-8")
     (corpus / "dev-zero.txt").symlink_to("/dev/zero")
     hashed = []
-    monkeypatch.setattr("indexer.pipeline.file_sha256", lambda path: hashed.append(path.name) or "0" * 64)
+    monkeypatch.setattr("indexer.file_reading.file_sha256", lambda path: hashed.append(path.name) or "0" * 64)
     index_corpus(corpus, tmp_path / "index")
     assert hashed == ["good.txt"]
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
+
+import indexer.file_reading as file_reading
 import indexer.pipeline as pipeline
 from indexer.models import SearchQuery
 from indexer.pipeline import index_corpus
 from indexer.search import search
 from indexer.store import current_generation
 from indexer.store import open_index
+from indexer.whoosh_backend import WhooshBackend
 
 EN = "expertise-france-global-threats-organised-crime"
 FR = "pfig-partenaires-flux-illicites-globaux"
@@ -39,8 +43,9 @@ def test_first_run_adds_every_file(tmp_corpus, tmp_path):
 def test_a_second_run_with_nothing_changed_reads_nothing(tmp_corpus, tmp_path, monkeypatch):
     index_corpus(tmp_corpus, tmp_path / "index")
     opened = []
-    monkeypatch.setattr(pipeline, "read_documents", lambda *a, **k: opened.append(a) or iter(()))
-    monkeypatch.setattr(pipeline, "file_sha256", lambda path: opened.append(path) or "")
+    monkeypatch.setattr(file_reading, "read_documents", lambda *a, **k: opened.append(a) or iter(()))
+    for module in (pipeline, file_reading):
+        monkeypatch.setattr(module, "file_sha256", lambda path: opened.append(path) or "")
     report = index_corpus(tmp_corpus, tmp_path / "index")
     assert opened == []
     assert (report.added, report.changed, report.unchanged, report.passages) == (0, 0, 2, 0)
@@ -50,8 +55,8 @@ def test_a_touched_but_unedited_file_is_hashed_not_reread(tmp_corpus, tmp_path, 
     index_corpus(tmp_corpus, tmp_path / "index")
     (tmp_corpus / f"{EN}.txt").touch()
     read = []
-    real = pipeline.read_documents
-    monkeypatch.setattr(pipeline, "read_documents", lambda *a, **k: read.append(a) or real(*a, **k))
+    real = file_reading.read_documents
+    monkeypatch.setattr(file_reading, "read_documents", lambda *a, **k: read.append(a) or real(*a, **k))
     report = index_corpus(tmp_corpus, tmp_path / "index")
     assert read == [] and report.unchanged == 2
 
@@ -163,3 +168,52 @@ def test_an_index_of_an_older_format_is_refused_then_rebuilt(tmp_corpus, tmp_pat
     report = index_corpus(tmp_corpus, root)
     assert report.added == 2 and any("older" in warning for warning in report.warnings)
     assert hits(root, "SEACOP").total > 0
+
+
+def test_a_big_run_read_in_a_worker_process_indexes_what_one_process_does(tmp_corpus, tmp_path, monkeypatch):
+    (tmp_corpus / "broken.docx").write_bytes(b"not a zip")
+    (tmp_corpus / "copy.txt").write_text((tmp_corpus / f"{EN}.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    alone = index_corpus(tmp_corpus, tmp_path / "alone")
+    workers = []
+    monkeypatch.setattr(file_reading, "WORKER_MIN_BYTES", 0)
+    monkeypatch.setattr(file_reading.subprocess, "Popen", _recording(workers))
+    beside = index_corpus(tmp_corpus, tmp_path / "beside")
+    assert len(workers) == 1
+    assert (beside.added, beside.documents, beside.passages) == (alone.added, alone.documents, alone.passages)
+    assert beside.skipped == alone.skipped and [rel for rel, _ in beside.skipped] == ["broken.docx"]
+    assert beside.warnings == alone.warnings
+    for doc_id in (EN, FR, "copy"):
+        assert passage_ids(tmp_path / "beside", doc_id) == passage_ids(tmp_path / "alone", doc_id)
+    found = [(h.passage_id, round(h.score, 6)) for h in hits(tmp_path / "beside", "blanchiment OR laundering").results]
+    assert found and found == [(h.passage_id, round(h.score, 6)) for h in hits(tmp_path / "alone", "blanchiment OR laundering").results]
+
+
+def test_a_reading_process_that_fails_stops_the_run_and_keeps_the_index(tmp_corpus, tmp_path, monkeypatch):
+    root = tmp_path / "index"
+    index_corpus(tmp_corpus, root)
+    before = passage_ids(root, EN)
+    (tmp_corpus / "new.txt").write_text("Coopération portuaire.\n", encoding="utf-8")
+    (tmp_corpus / f"{EN}.txt").write_text("Port security.\n", encoding="utf-8")
+    monkeypatch.setattr(file_reading, "WORKER_MIN_BYTES", 0)
+    monkeypatch.setattr(WhooshBackend, "preparer", lambda self: FailingPreparer())
+    with pytest.raises(file_reading.ReadingFailed, match="ZeroDivisionError"):
+        index_corpus(tmp_corpus, root)
+    assert passage_ids(root, EN) == before
+    assert passage_ids(root, "new") == []
+
+
+class FailingPreparer:
+    """Pickled into the reading process, where it fails on the first document."""
+
+    def __call__(self, document):
+        return 1 / 0
+
+
+def _recording(started):
+    real = file_reading.subprocess.Popen
+
+    def popen(*args, **kwargs):
+        started.append(args)
+        return real(*args, **kwargs)
+
+    return popen

@@ -1,0 +1,228 @@
+"""Writing to the Whoosh index: documents turned into fields (anywhere), then written (here).
+
+``make_schema`` is the index's layout. ``WhooshPreparer`` turns a document into Whoosh fields,
+analysed down to encoded postings. It pickles, so the pipeline can run it in a worker process
+beside the writer: analysis and posting encoding are about a third of indexing. ``WhooshTransaction`` owns one Whoosh writer: deletions and additions,
+committed or cancelled together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN
+from whoosh.fields import ID
+from whoosh.fields import KEYWORD
+from whoosh.fields import STORED
+from whoosh.fields import TEXT
+from whoosh.fields import Schema
+from whoosh.codec.whoosh3 import _lenfield
+from whoosh.index import LockError
+from whoosh.util.numeric import byte_to_length
+
+from indexer.analysis import ANALYZERS
+from indexer.analysis import WORDS
+from indexer.analysis import analyze
+from indexer.errors import IndexBusy
+from indexer.models import LANGUAGES
+from indexer.models import IndexedDocument
+from indexer.models import Tags
+from indexer.taxonomy import Taxonomy
+
+LOCK_WAIT_SECONDS = 60.0
+WRITER_MEMORY_MB = 512
+
+
+def make_schema() -> Schema:
+    """One Whoosh document per passage: stored fields for display, analysed fields per language."""
+    fields = dict(
+        doc_id=ID(stored=True),
+        lang=ID(stored=True),
+        projects=KEYWORD(stored=True, commas=True),
+        partners=KEYWORD(stored=True, commas=True),
+        topics=KEYWORD(stored=True, commas=True),
+        # One stored tuple rather than a field each: Whoosh's per-field work dominates indexing.
+        record=STORED,  # (passage_id, section_id, section_title, position, text) + (path, title, lang, publisher, source_url, updated) of its document
+        updated=ID(sortable=True),
+        words=PostingsText(analyzer=ANALYZERS[WORDS], phrase=False),
+    )
+    for lang in LANGUAGES:
+        fields[f"body_{lang}"] = PostingsText(analyzer=ANALYZERS[lang])
+        fields[f"heading_{lang}"] = PostingsText(analyzer=ANALYZERS[lang])
+        fields[f"tags_{lang}"] = PostingsText(analyzer=ANALYZERS[lang])
+    return Schema(**fields)
+
+
+@dataclass(frozen=True)
+class Postings:
+    """One field of one passage as Whoosh posts it: (term bytes, frequency, weight, encoded positions)."""
+
+    items: tuple
+
+
+class PostingsText(TEXT):
+    """A text field that also takes its ``Postings`` computed ahead, in another process.
+
+    Turning terms into postings (positions gathered and encoded per term) is a fifth of
+    ``add_document``; Whoosh pickles this class into the index by name.
+    """
+
+    def index(self, value, **kwargs):
+        if isinstance(value, Postings):
+            return value.items
+        return super().index(value, **kwargs)
+
+
+@dataclass(frozen=True)
+class PreparedDocument:
+    """A document as Whoosh fields, one dict per passage, ready for ``WhooshTransaction.add``."""
+
+    doc_id: str
+    passages: tuple[dict, ...]
+
+
+class WhooshPreparer:
+    """Turns documents into Whoosh fields; pure, so it may run in another process."""
+
+    def __init__(self, taxonomy: Taxonomy):
+        self.taxonomy = taxonomy
+        self._schema = make_schema()
+
+    def __getstate__(self):
+        return {"taxonomy": self.taxonomy}  # the schema is rebuilt: its analyzers pickle by name only
+
+    def __setstate__(self, state):
+        self.__init__(state["taxonomy"])
+
+    def __call__(self, document: IndexedDocument) -> PreparedDocument:
+        info = document.info
+        passages = []
+        for passage in document.passages:
+            lang = passage.lang
+            fields = {
+                "doc_id": passage.doc_id,
+                "lang": lang,
+                "projects": ",".join(passage.tags.projects),
+                "partners": ",".join(passage.tags.partners),
+                "topics": ",".join(passage.tags.topics),
+                "record": (
+                    passage.passage_id, passage.section_id, passage.section_title, passage.position, passage.text,
+                    info.path, info.title, info.lang, info.publisher, info.source_url, info.updated,
+                ),
+                "updated": info.updated or "0",
+                # Terms go in pre-analysed (a list bypasses Whoosh's analyzer): one memoised pass each.
+                "words": list(dict.fromkeys(analyze(f"{passage.text}\n{passage.section_title}", WORDS))),
+                f"body_{lang}": analyze(passage.text, lang),
+                f"heading_{lang}": analyze(passage.section_title, lang),
+                **{f"tags_{tag_lang}": analyze(self._tag_text(passage.search_tags, tag_lang), tag_lang) for tag_lang in LANGUAGES},
+            }
+            schema = self._schema
+            passages.append({
+                name: Postings(tuple(schema[name].index(value))) if isinstance(value, list) else value
+                for name, value in fields.items()
+                if value != "" and value != []
+            })
+        return PreparedDocument(info.doc_id, tuple(passages))
+
+    def _tag_text(self, tags: Tags, lang: str) -> str:
+        lines = []
+        for kind, ids in (("project", tags.projects), ("partner", tags.partners), ("topic", tags.topics)):
+            for tag_id in ids:
+                entry = self.taxonomy.get(kind, tag_id)
+                lines.append(entry.label(lang) if entry else tag_id)
+                if entry:
+                    lines.extend(entry.aliases)
+        return "\n".join(lines)
+
+
+def open_writer(index, path):
+    """A Whoosh writer on ``index`` that reads field lengths from memory at its commit.
+
+    :raises IndexBusy: when another writer holds the lock past ``LOCK_WAIT_SECONDS``.
+    """
+    try:
+        writer = index.writer(timeout=LOCK_WAIT_SECONDS, delay=0.25, limitmb=WRITER_MEMORY_MB, compound=False)
+    except LockError:
+        raise IndexBusy(str(path), LOCK_WAIT_SECONDS) from None
+    open_lengths = writer.per_document_reader
+    writer.per_document_reader = lambda: _LengthsInMemory(open_lengths())
+    return writer
+
+
+class WhooshTransaction:
+    """One Whoosh writer: deletions and additions, committed or cancelled together.
+
+    A commit writes one new segment, and one segment searches faster than several, so the
+    pipeline streams a whole run into one transaction (Whoosh spills postings to disk past
+    ``WRITER_MEMORY_MB``).
+    """
+
+    def __init__(self, writer):
+        self._writer = writer
+        # One searcher for all the deletions: without it Whoosh reopens every segment for
+        # each delete_by_term, and indexing slows down as the index grows.
+        self._searcher = writer.searcher()
+        # The ``words`` field is the spelling vocabulary, not a search field: a word is posted
+        # once per transaction (on its first passage) rather than on every passage, which
+        # halves the postings a commit writes. Suggestions rank candidates by body frequency.
+        self._vocabulary: set[bytes] = set()
+
+    def delete(self, doc_ids) -> None:
+        """Remove the committed documents with these ids."""
+        for doc_id in doc_ids:
+            self._writer.delete_by_term("doc_id", doc_id, searcher=self._searcher)
+
+    def add(self, document: PreparedDocument) -> None:
+        """Write a document's passages, replacing its committed version if any."""
+        self.delete((document.doc_id,))
+        vocabulary = self._vocabulary
+        for fields in document.passages:
+            words = fields.get("words")
+            if words:
+                new_words = tuple(item for item in words.items if item[0] not in vocabulary)
+                vocabulary.update(item[0] for item in new_words)
+                fields = {**fields, "words": Postings(new_words)} if new_words else {k: v for k, v in fields.items() if k != "words"}
+            self._writer.add_document(**fields)
+
+    def commit(self) -> None:
+        self._searcher.close()
+        self._writer.commit()
+
+    def cancel(self) -> None:
+        self._searcher.close()
+        self._writer.cancel()
+
+    def __enter__(self) -> WhooshTransaction:
+        return self
+
+    def __exit__(self, kind, error, trace) -> None:
+        if kind is None:
+            self.commit()
+        else:
+            self.cancel()
+
+
+class _LengthsInMemory:
+    """The new segment's field lengths, each field's column read once, for the commit.
+
+    Whoosh's commit asks for a document's field length once per posting, and its reader
+    seeks and unpacks one byte from the column file each time: a third of the commit.
+    """
+
+    def __init__(self, reader):
+        self._reader = reader
+        self._lengths: dict[str, list | None] = {}
+
+    def doc_field_length(self, docnum, fieldname, default=0):
+        if fieldname not in self._lengths:
+            column = self._reader._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+            # As Whoosh's own reader: a zero byte reads as None, not as a length.
+            self._lengths[fieldname] = None if column is None else [_BYTE_LENGTHS[b] for b in column.load()]
+        lengths = self._lengths[fieldname]
+        return default if lengths is None else lengths[docnum]
+
+    def close(self):
+        self._reader.close()
+
+
+_BYTE_LENGTHS = [byte_to_length(b) if b else None for b in range(256)]
