@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from itertools import islice
@@ -26,6 +27,8 @@ from bench.perf_http import passerelle_command
 from bench.report import log
 
 STAMP = "stamp.json"
+RSS_SAMPLE_SECONDS = 0.2
+PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 
 
 class SizeFolder:
@@ -98,7 +101,10 @@ def records(passages_file: Path, limit: int | None) -> Iterator[tuple[str, str, 
 
 
 def build_passerelle(corpus: Path, index_root: Path, log_path: Path) -> dict:
-    """A fresh ``passerelle index`` of ``corpus`` in a child process: wall time and the child's peak RSS.
+    """A fresh ``passerelle index`` of ``corpus`` in a child process: wall time and peak RSS.
+
+    The peak is of the command and its reading worker together, sampled every
+    ``RSS_SAMPLE_SECONDS`` (rusage would give the larger of the two, not their sum).
 
     :raises RuntimeError: when the command fails (its output is in ``log_path``).
     """
@@ -107,15 +113,56 @@ def build_passerelle(corpus: Path, index_root: Path, log_path: Path) -> dict:
     with log_path.open("w") as output:
         began = time.perf_counter()
         child = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
+        peak = _TreePeak(child.pid)
         # wait4 gives this child's own rusage; RUSAGE_CHILDREN would be the largest of all children so far
         _, status, usage = os.wait4(child.pid, 0)
         seconds = time.perf_counter() - began
+        peak.stop()
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode not in (0, 3):  # 3: some file skipped, the rest indexed
         raise RuntimeError(f"passerelle index exited {child.returncode}; see {log_path}")
     summary = log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-1:]
     log(f"  {summary[0] if summary else '(no output)'}")
-    return {"seconds": round(seconds, 2), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}
+    return {"seconds": round(seconds, 2), "peak_rss_mb": round(max(usage.ru_maxrss / 1024, peak.mb), 1)}
+
+
+class _TreePeak:
+    """The largest resident size of a process and its descendants together, sampled in a thread."""
+
+    def __init__(self, pid: int):
+        self.mb = 0.0
+        self._pid = pid
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while not self._done.wait(RSS_SAMPLE_SECONDS):
+            self.mb = max(self.mb, sum(_rss_mb(pid) for pid in _tree(self._pid)))
+
+
+def _tree(pid: int) -> list[int]:
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        try:
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending.extend(int(child) for child in (task / "children").read_text().split())
+        except OSError:
+            pass  # gone meanwhile
+    return found
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE_BYTES / 2**20
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 def build_baseline(name: str, path: Path, passages_file: Path, limit: int | None) -> dict:
