@@ -215,6 +215,31 @@ class QueryArrays:
         return found
 
 
+def normalized(query):
+    """``query.normalize()`` (repeated sub-queries merged), without most of its deep copies.
+
+    Whoosh's ``normalize`` merges an Or nested in an Or (an And in an And) by deep-copying each
+    of its children: 15% of the time of long fuzzed queries. Nested compounds with no boost of
+    their own are merged here first, which leaves ``normalize`` the same result to find.
+    """
+    return _flattened(query).normalize()
+
+
+def _flattened(query):
+    kind = type(query)
+    if kind is wq.Not:
+        return wq.Not(_flattened(query.query), boost=query.boost)
+    if kind is not wq.Or and kind is not wq.And:
+        return query
+    subqueries = []
+    for sub in map(_flattened, query.subqueries):
+        plain = type(sub) is kind and sub.boost == 1.0 and (kind is wq.And or (sub.minmatch, sub.scale) == (0, None))
+        subqueries.extend(sub.subqueries) if plain else subqueries.append(sub)
+    if kind is wq.And:
+        return wq.And(subqueries, boost=query.boost)
+    return wq.Or(subqueries, boost=query.boost, minmatch=query.minmatch, scale=query.scale)
+
+
 def evaluate(query, arrays: QueryArrays) -> Match:
     """The live documents matching a (normalised) compiled query, with their scores."""
     found = _evaluate(query, arrays, 1.0)

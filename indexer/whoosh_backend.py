@@ -40,6 +40,7 @@ from indexer.whoosh_arrays import decode_term
 from indexer.whoosh_arrays import QueryArrays
 from indexer.whoosh_arrays import SegmentCache
 from indexer.whoosh_arrays import evaluate
+from indexer.whoosh_arrays import normalized
 from indexer.whoosh_arrays import top
 from indexer.whoosh_queries import FACET_FIELDS
 from indexer.whoosh_queries import compile_filters
@@ -233,8 +234,8 @@ class WhooshBackend:
 
     def _search(self, plan: SearchPlan, searcher, arrays: QueryArrays) -> BackendHits:
         compiled = compile_query(plan.query.tree, compile_filters(plan.filters))
-        # normalize() merges repeated sub-queries ("cooperation OR coopération" share a stem).
-        found = evaluate(compiled.normalize(), arrays)
+        # Normalising merges repeated sub-queries ("cooperation OR coopération" share a stem).
+        found = evaluate(normalized(compiled), arrays)
         ranks = arrays.column_ranks("updated") if plan.sort == "newest" else None
         positive = positive_terms(plan.query.tree)
         hits = tuple(

@@ -9,6 +9,8 @@ from collections import Counter
 import pytest
 
 from indexer.backend import IndexBatch
+from indexer.expansion import Expander
+from indexer.glossary import load_glossary
 from indexer.backend import SearchPlan
 from indexer.models import DocumentInfo
 from indexer.models import IndexedDocument
@@ -16,6 +18,8 @@ from indexer.models import Passage
 from indexer.models import Tags
 from indexer.query import ParsedQuery
 from indexer.query import parse_query
+from tests.conftest import CORPUS
+from indexer.whoosh_arrays import normalized
 from indexer.whoosh_backend import open_whoosh
 from indexer.whoosh_queries import compile_filters
 from indexer.whoosh_queries import compile_query
@@ -143,3 +147,12 @@ def test_newest_first_orders_by_the_document_date(backend):
     plan = SearchPlan(_plan("customs OR douanes").query, sort="newest", limit=20)
     dates = [hit.info.updated for hit in backend.search(plan).hits]
     assert dates == sorted(dates, reverse=True)
+
+
+@pytest.mark.parametrize("text", [*QUERIES, "customs -cocaine", "(port OR douanes) money", "blanchiment OR laundering OR douanes"])
+def test_the_engine_normalises_queries_as_whoosh_does(text):
+    expander = Expander(load_glossary(CORPUS / "glossary.toml"))  # its equivalents nest Ors in Ors
+    tree, _ = expander.expand(parse_query(text).tree)
+    for filters in (None, compile_filters({"lang": ("fr",)})):
+        compiled = compile_query(tree, filters)
+        assert repr(normalized(compiled)) == repr(compiled.normalize())
