@@ -13,7 +13,8 @@ implementation; an OpenSearch one would implement the same methods:
 - ``get_document(doc_id)``: the stored document, passages in reading order, or None.
 - ``match_spans(plan, passages)``: where the plan's terms occur in arbitrary passages.
 - ``suggest(words)``: spelling suggestions for words the index does not know.
-- ``keep_warm()``: a long-lived process will search a lot: load ahead what first searches need.
+- ``keep_warm()``: a long-lived process will search a lot: load ahead what first searches need;
+  ``is_warm()``: whether that is done for the current view of the index.
 - ``refresh()``: see the latest commit; ``close()``.
 """
 
@@ -105,6 +106,8 @@ class Backend(Protocol):
     def passage_count(self) -> int: ...
 
     def keep_warm(self) -> None: ...
+
+    def is_warm(self) -> bool: ...
 
     def refresh(self) -> None: ...
 

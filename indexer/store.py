@@ -217,6 +217,7 @@ class IndexStats:
     documents: int
     generation: str
     updated: str  # ISO 8601 UTC time of the last commit
+    warm: bool  # a long-lived process has loaded ahead what searches need (see Backend.keep_warm)
 
 
 def index_stats(index: OpenIndex) -> IndexStats:
@@ -228,6 +229,7 @@ def index_stats(index: OpenIndex) -> IndexStats:
         documents=len(index.backend.doc_ids()),
         generation=index.generation.path.name,
         updated=datetime.fromtimestamp(changed, timezone.utc).isoformat(timespec="seconds"),
+        warm=index.backend.is_warm(),
     )
 
 

@@ -190,6 +190,10 @@ class WhooshBackend:
         if still_open():
             self._warmed.set()
 
+    def is_warm(self) -> bool:
+        """True once ``keep_warm`` has decoded the current searcher's frequent postings."""
+        return self._warmed.is_set()
+
     def wait_until_warm(self, timeout: float | None = None) -> bool:
         """``keep_warm``, then block until the current searcher's frequent postings are decoded."""
         self.keep_warm()

@@ -63,6 +63,7 @@ def health():
             "documents": stats.documents,
             "generation": stats.generation,
             "updated": stats.updated,
+            "warm": stats.warm,
         }
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from urllib.parse import quote
 
 import pytest
@@ -179,3 +180,12 @@ def test_the_app_sees_a_rebuilt_index_without_restarting(tmp_path):
         (corpus / "new.txt").write_text("A passage about zanzibarite smuggling.\n", encoding="utf-8")
         index_corpus(corpus, root, rebuild=True)
         assert client.get("/api/search?q=zanzibarite").get_json()["total"] == 1
+
+
+def test_health_says_when_the_server_has_warmed_its_index(client):
+    deadline = time.monotonic() + 30
+    while not client.get("/api/health").get_json()["warm"]:  # warming runs in the background
+        assert time.monotonic() < deadline, "the served index never reported warm"
+        time.sleep(0.05)
+    assert client.get("/api/search?q=crime").status_code == 200
+    assert client.get("/api/health").get_json()["warm"] is True
