@@ -18,9 +18,11 @@ import json
 import os
 import platform
 import re
+import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import NamedTuple
 
@@ -48,8 +50,9 @@ DEFAULT_SIZES = "10000,100000,all"
 DEFAULT_QUERIES = 300
 WARMUP_QUERIES = 50
 # Each worker decodes its frequent postings in the background after opening the index (about 3 s
-# for all the Canadian passages on a quiet machine); timing starts once that is done.
-SERVER_WARM_SECONDS = 10
+# for all the Canadian passages on a quiet machine); timing starts once /api/health says so.
+SERVER_WARM_SECONDS = 30
+PAIRS_FILE = "pairs.jsonl"  # aligned passage ids beside the passages: what the lexicon is learned from
 QUERY_SOURCE_PASSAGES = 10_000  # queries come from passages every size holds, so sizes compare
 HTTP_CLIENTS = (1, 8)
 # Naive Whoosh indexes at a tenth of Passerelle's target speed: at every size it would be a third of
@@ -158,6 +161,8 @@ class QuerySets(NamedTuple):
 
 def _run_sizes(options, work: Path, passages_file: Path, total: int, sizes: list[int], queries: QuerySets,
                results: dict) -> None:
+    with stage(results, "translation lexicons"):
+        lexicon = translation_lexicon(passages_file.parent / PAIRS_FILE, work / "lexicon.tsv.gz", results["notes"])
     for size in sizes:
         name = "all" if size == total else str(size)
         folder = build.SizeFolder(work / name)
@@ -168,7 +173,7 @@ def _run_sizes(options, work: Path, passages_file: Path, total: int, sizes: list
             indexing = prepare_indexes(folder, passages_file, limit, options.rebuild, baselines)
         entry = {"passages": size, "indexing": indexing}
         with stage(results, f"{name}: search through the Python API and the baselines"):
-            entry["search_api"] = search_api(folder, queries.warmup, queries.api, baselines)
+            entry["search_api"] = search_api(folder, queries.warmup, queries.api, baselines, lexicon)
         if not options.skip_http:
             with stage(results, f"{name}: search through HTTP"):
                 try:
@@ -179,6 +184,34 @@ def _run_sizes(options, work: Path, passages_file: Path, total: int, sizes: list
             if "http" in entry:
                 results["notes"] += _http_errors(name, entry["http"], folder.root / "serve.log")
         results["sizes"][name] = entry
+
+
+def translation_lexicon(pairs: Path, kept: Path, notes: list[str]):
+    """FreeDict and the lexicon learned from ``pairs`` (kept at ``kept`` while the pairs are the same), merged."""
+    from indexer.lexicon import Lexicon
+    from indexer.lexicon_store import _freedict_lexicon
+    from indexer.lexicon_store import combine
+
+    chosen = [lexicon for lexicon in [_freedict_lexicon()] if lexicon is not None]
+    if not chosen:
+        notes.append("FreeDict not installed (.ci/install-freedict): translation timed with the learned lexicon only")
+    if not pairs.is_file():
+        notes.append(f"no {pairs}: translation timed with FreeDict only")
+    else:
+        stamp = str(pairs.stat().st_size)
+        learned = Lexicon.load(kept) if kept.is_file() else None
+        if learned is None or learned.meta.get("bench_stamp") != stamp:
+            log(f"  passerelle lexicon learn {pairs} …")
+            # A child process: learning peaks above 1 GB, which this process would keep, and a
+            # child's peak memory as the kernel reports it counts its parent's at the start.
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            subprocess.run([*http.passerelle_command(), "lexicon", "learn", str(pairs), "--out", str(kept)],
+                           check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+            learned = Lexicon.load(kept)
+            learned.meta["bench_stamp"] = stamp
+            learned.save(kept)
+        chosen.append(learned)
+    return combine(chosen)
 
 
 def prepare_indexes(folder: build.SizeFolder, passages_file: Path, limit: int | None, rebuild: bool,
@@ -241,28 +274,15 @@ def _passage_count(index_root: Path) -> int:
         index.close()
 
 
-def search_api(folder: build.SizeFolder, warmup: list[BenchQuery], timed: list[BenchQuery], baselines: list[str]) -> dict:
-    """The same warm-up and timed queries through Passerelle's ``search`` and the two baselines."""
-    from indexer import SearchQuery
-    from indexer import open_index
-    from indexer import search
+def search_api(folder: build.SizeFolder, warmup: list[BenchQuery], timed: list[BenchQuery], baselines: list[str],
+               lexicon=None) -> dict:
+    """The same warm-up and timed queries through Passerelle's ``search`` and the two baselines.
 
-    index = open_index(folder.passerelle)
-    index.backend.wait_until_warm()  # as a server does in the seconds after it opens the index
-    shape = {"expanded": 0, "relaxed": 0, "no_hit": 0}
-
-    def passerelle(query: BenchQuery) -> int:
-        lang = (query.lang_param,) if query.lang_param else ()
-        result = search(SearchQuery(text=query.text(), lang=lang, per_page=10), index)
-        shape["expanded"] += bool(result.expanded)
-        shape["relaxed"] += result.relaxed
-        return len(result.results)
-
-    try:
-        systems = {"passerelle": timed_run(passerelle, warmup, timed)}
-    finally:
-        index.close()
-    systems["passerelle"] |= {"with_expansion": shape["expanded"], "relaxed": shape["relaxed"]}
+    :param lexicon: translations for a second Passerelle run on the same open index (issue 8).
+    """
+    systems = {"passerelle": _passerelle_run(folder, warmup, timed)}
+    if lexicon is not None:
+        systems["passerelle_translated"] = _passerelle_run(folder, warmup, timed, lexicon)
     for name in baselines:
         opened = BASELINES[name](folder.paths[name])
         try:
@@ -272,6 +292,33 @@ def search_api(folder: build.SizeFolder, warmup: list[BenchQuery], timed: list[B
     for name, numbers in systems.items():
         log(f"  {name}: p50 {numbers['p50_ms']} ms, p99 {numbers['p99_ms']} ms, {numbers['no_hit']} queries without a hit")
     return systems
+
+
+def _passerelle_run(folder: build.SizeFolder, warmup: list[BenchQuery], timed: list[BenchQuery], lexicon=None) -> dict:
+    """Passerelle's ``search`` on a freshly opened index (no answer cached), with ``lexicon``'s translations if given."""
+    from indexer import SearchQuery
+    from indexer import open_index
+    from indexer import search
+    from indexer.expansion import Expander
+
+    index = open_index(folder.passerelle)
+    if lexicon is not None:
+        index = replace(index, expander=Expander(index.expander.glossary, lexicon))
+    index.backend.wait_until_warm()  # as a server does in the seconds after it opens the index
+    shape = {"expanded": 0, "relaxed": 0}
+
+    def passerelle(query: BenchQuery) -> int:
+        lang = (query.lang_param,) if query.lang_param else ()
+        result = search(SearchQuery(text=query.text(), lang=lang, per_page=10), index)
+        shape["expanded"] += bool(result.expanded)
+        shape["relaxed"] += result.relaxed
+        return len(result.results)
+
+    try:
+        measured = timed_run(passerelle, warmup, timed)
+    finally:
+        index.close()
+    return measured | {"with_expansion": shape["expanded"], "relaxed": shape["relaxed"]}
 
 
 def timed_run(search_one, warmup: list[BenchQuery], timed: list[BenchQuery]) -> dict:
@@ -292,8 +339,7 @@ def search_http(folder: build.SizeFolder, queries: QuerySets, probe: bool) -> di
     """``passerelle serve`` (its default workers) under 1 then 8 clients; memory after; the freshness probe."""
     measured = {}
     with http.running_server(folder.passerelle, folder.root / "serve.log") as server:
-        http.warm_up(server, queries.warmup)
-        time.sleep(SERVER_WARM_SECONDS)
+        http.warm_up(server, queries.warmup, timeout=SERVER_WARM_SECONDS)
         for clients, timed in zip(HTTP_CLIENTS, (queries.http_one, queries.http_many)):
             measured[f"{clients}_clients"] = http.load(server, timed, clients)
             numbers = measured[f"{clients}_clients"]

@@ -25,6 +25,7 @@ from bench.perf_stats import summarize
 
 READY_LIMIT_SECONDS = 180  # opening the whole Canadian index takes a few seconds; a hang must end
 STOP_LIMIT_SECONDS = 60
+WARM_ANSWERS = 8  # health checks in a row saying "warm" before timing: each worker answers some
 FRESHNESS_LIMIT_SECONDS = 60
 FRESHNESS_POLL_SECONDS = 0.005
 PROBE_WORD = "quorbelfrisk"  # a made-up word: no passage of any data set has it
@@ -174,9 +175,16 @@ def load(server: Server, queries: list[BenchQuery], clients: int) -> dict:
     return summarize(latencies, wall, clients=clients, errors=len(failures), first_error=failures[0] if failures else None)
 
 
-def warm_up(server: Server, queries: list[BenchQuery]) -> None:
-    """Untimed requests, so that every worker has opened its index and warmed its caches."""
+def warm_up(server: Server, queries: list[BenchQuery], timeout: float) -> None:
+    """Untimed requests, so that every worker has opened its index; then wait (up to ``timeout``)
+    until ``WARM_ANSWERS`` health checks in a row, each on a new connection (so from any worker),
+    say the index is warm."""
     load(server, queries, clients=min(4, len(queries)) or 1)
+    deadline, in_a_row = time.monotonic() + timeout, 0
+    while in_a_row < WARM_ANSWERS and time.monotonic() < deadline:
+        in_a_row = in_a_row + 1 if server.get("/api/health")[1].get("warm") else 0
+        if not in_a_row:
+            time.sleep(0.1)
 
 
 # -- memory --------------------------------------------------------------------------------------
