@@ -14,6 +14,14 @@ from the first selected data set with ``pairs.jsonl``, or both (``bench/eval_lex
 data set also gets split rows: the learned lexicon is learned again from half of the instruments
 and only the queries of the other half are scored.
 
+Cross-language queries are scored twice. Over the whole collection (kind ``cross``), a heading
+in one language competes with the passage's own official translation, which holds its very words:
+that row says how a mixed result list serves someone who wants the other language, and a system
+that ranks the twin first scores low by design. Restricted to the target language (kind
+``cross, target language only (lang filter)``), Passerelle searches with ``lang=<language of the
+relevant passage>``, as a user wanting the French provision would filter; the plain Whoosh
+baseline has no filter, so its first ``BASELINE_FILTER_DEPTH`` hits are kept if in that language.
+
     python -m bench.eval [--data DIR] [--sets a,b] [--max-queries N] [--out DIR] [--keep-index DIR]
 """
 
@@ -29,6 +37,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a file: python bench/eval.py
@@ -62,6 +71,9 @@ SYSTEMS = {
     "baseline": "plain Whoosh baseline",
 }
 SPLIT_SUFFIX = " (split)"  # rows scored with the lexicon learned from the other half of the instruments
+TARGET_ONLY = "cross, target language only (lang filter)"  # kind of the rows searched with lang=<target>
+BASELINE_FILTER_DEPTH = 1000  # the baseline's hits filtered by language afterwards (it has no filter)
+KINDS = ("en", "fr", "cross", TARGET_ONLY)
 
 Ranker = Callable[[str], list[str]]
 
@@ -199,6 +211,12 @@ def evaluate_data(folders: dict[str, Path], work: Path, run: Run, lexicons: eval
     try:
         rankers = passerelle_rankers(index, lambda hit: hit.doc_id, lexicons) | {"baseline": baseline.search}
         half = passerelle_rankers(index, lambda hit: hit.doc_id, lexicons, half=True)
+
+        def rankers_for(lang: str, half: bool) -> dict[str, Ranker]:
+            """Every system searching ``lang`` passages only; with ``half``, the half lexicon (split rows)."""
+            rankers = passerelle_rankers(index, lambda hit: hit.doc_id, lexicons, half=half, lang=lang)
+            return rankers if half else rankers | {"baseline": filtered_baseline(baseline, langs, lang)}
+
         for name, folder in folders.items():
             pooled, pooled_judged = [], []
             for path in query_files(folder):
@@ -210,6 +228,8 @@ def evaluate_data(folders: dict[str, Path], work: Path, run: Run, lexicons: eval
                 pooled, pooled_judged = pooled + scored, pooled_judged + judged
                 if name == lexicons.source:
                     split_run(name, path.stem, scored, judged, lexicons.held_out, half, run)
+                held_out = lexicons.held_out if name == lexicons.source else frozenset()
+                target_only_run(name, path.stem, queries, judged, langs, rankers_for, held_out, run)
             if len(query_files(folder)) > 1:
                 run.rows.append(Row(name, "all", "all", len(pooled), len(pooled_judged), mean_scores(pooled)))
     finally:
@@ -354,10 +374,57 @@ def split_run(name: str, file: str, scored: list, judged: list[Judged], held_out
     run.rows.extend(group_rows(name + SPLIT_SUFFIX, file, merged, held_out_judged))
 
 
-def passerelle_rankers(index, key: Callable, lexicons: eval_lexicons.Lexicons, half: bool = False) -> dict[str, Ranker]:
+def target_only_run(name: str, file: str, queries: list[Judged], judged: list[Judged], langs: dict[str, str],
+                    rankers_for: Callable[[str, bool], dict[str, Ranker]], held_out, run: Run) -> None:
+    """``TARGET_ONLY`` rows: the file's cross-language queries searched in their target language only.
+
+    Each query is searched with ``rankers_for(lang, False)``, ``lang`` being the language of its
+    relevant passages; when ``held_out`` names instruments, split rows are made the same way with
+    ``rankers_for(lang, True)`` (the half lexicon's systems, also filtered).
+    """
+    cross = [replace(query, kind=TARGET_ONLY) for query in queries if query.kind == "cross"]
+    if not cross:
+        return
+    cross_judged = [replace(query, kind=TARGET_ONLY) for query in judged if query.kind == "cross"]
+    by_target: dict[str, list[Judged]] = {}
+    for query in cross:
+        by_target.setdefault(target_language(query, langs), []).append(query)
+    scored = []
+    with stage(run, f"{name}: search {len(cross)} {file} in their target language only"):
+        for lang, group in by_target.items():
+            scored += score_queries(f"{name}/{file} lang={lang}", group, rankers_for(lang, False))
+    order = {query.qid: position for position, query in enumerate(cross)}
+    scored.sort(key=lambda item: order[item[0].qid])
+    run.rows.extend(group_rows(name, file, scored, cross_judged))
+    for lang, group in by_target.items() if held_out else ():
+        qids = {query.qid for query in group}
+        kept = [item for item in scored if item[0].qid in qids]
+        judged_here = [query for query in cross_judged if target_language(query, langs) == lang]
+        split_run(name, file, kept, judged_here, held_out, rankers_for(lang, True), run)
+
+
+def target_language(query: Judged, langs: dict[str, str]) -> str:
+    """The language of the query's relevant passages (the most common one, should they differ)."""
+    found = [langs.get(key, "") for key in sorted(query.relevant)]
+    return max(sorted(set(found)), key=found.count)
+
+
+def filtered_baseline(baseline, langs: dict[str, str], lang: str) -> Ranker:
+    """The baseline's ranking with the hits of other languages left out (its first ``BASELINE_FILTER_DEPTH``)."""
+
+    def rank(text: str) -> list[str]:
+        hits = baseline.search(text, limit=BASELINE_FILTER_DEPTH)
+        return [key for key in hits if langs.get(key) == lang][: metrics.K]
+
+    return rank
+
+
+def passerelle_rankers(index, key: Callable, lexicons: eval_lexicons.Lexicons, half: bool = False,
+                       lang: str | None = None) -> dict[str, Ranker]:
     """Passerelle's search function without and with expansion and lexicons, as lists of unit keys.
 
     :param half: the lexicon systems use the lexicon learned from half of the instruments.
+    :param lang: search only passages of this language (the ``lang`` filter); None for all.
     """
     from indexer import SearchQuery
     from indexer import search
@@ -366,7 +433,8 @@ def passerelle_rankers(index, key: Callable, lexicons: eval_lexicons.Lexicons, h
     def ranker(expand: bool, index=index) -> Ranker:
         def rank(text: str) -> list[str]:
             try:
-                result = search(SearchQuery(text=text, per_page=metrics.K, expand=expand), index)
+                filters = {"lang": (lang,)} if lang else {}
+                result = search(SearchQuery(text=text, per_page=metrics.K, expand=expand, **filters), index)
             except PasserelleError:  # e.g. a question over the length limit: nothing found
                 return []
             return [key(hit) for hit in result.results]
@@ -393,7 +461,7 @@ def group_rows(set_name: str, file: str, scored: list, judged: list[Judged], add
 
     ``judged`` is the whole file before sampling, for the count each row was drawn from.
     """
-    kinds = sorted({query.kind for query, _ in scored}, key=["en", "fr", "cross"].index)
+    kinds = sorted({query.kind for query, _ in scored}, key=KINDS.index)
     groups = [(kind, [s for s in scored if s[0].kind == kind]) for kind in kinds]
     totals = {kind: sum(query.kind == kind for query in judged) for kind in kinds}
     if add_all and len(groups) > 1:

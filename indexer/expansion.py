@@ -6,8 +6,13 @@ equivalents (a phrase stays a phrase), which the backend weights below the user'
 
 Words that no glossary entry covers are then translated with the lexicons (issue 8): each word
 is read as an English and as a French index term, and each reading gets its best translations
-(``TRANSLATIONS_PER_TERM``, ``TRANSLATION_FLOOR``), weighted ``TRANSLATION_WEIGHT`` x their
-probability. Stop words, numbers and identifiers are never translated (``is_translatable``),
+(``TRANSLATIONS_PER_TERM``, ``TRANSLATION_FLOOR``). The best one weighs ``TRANSLATION_WEIGHT``,
+the others that times their probability relative to the best (``Expander.translations``), and
+when every translation of a word goes into one language, the word read as a term of that language
+(a cognate) weighs the same (``whoosh_queries``): in the other language's passages every word
+of the query then counts alike, as in its own language, and ``TRANSLATION_WEIGHT`` only says how
+far below a passage in the query's language a passage in the other language ranks. Stop words,
+numbers and identifiers are never translated (``is_translatable``),
 and words inside a quoted phrase stay as typed: a phrase's order cannot be translated word by word.
 When the query's language is clear (``_target_language``), only the translations out of it are
 kept. Each word's translations stay with it (``Expanded(Term(word))``), so a passage in the other
@@ -17,6 +22,7 @@ translations of an AND's words, so a passage needs only some of them: better acr
 (40 Canadian headings each way, MRR@10 0.046 en->fr and 0.041 fr->en against 0.031 and 0.004),
 but any passage holding one translation then answers, the query is never relaxed, and
 same-language MRR@10 fell from 0.311 to 0.247 (en) and 0.258 to 0.192 (fr) on 300 headings.
+(Measured with the earlier weighting, TRANSLATION_WEIGHT x probability, 2 per term, floor 0.15.)
 """
 
 from __future__ import annotations
@@ -40,11 +46,29 @@ from indexer.query import Term
 from indexer.query import positive_words
 
 MAX_ALTERNATIVES = 6  # per matched span: the preferred expressions come first in the glossary
-# Translations: each one is one more posting list to score (about 10 µs per matching passage),
-# and beyond the best two or three they add noise faster than recall.
-TRANSLATIONS_PER_TERM = 2
-TRANSLATION_FLOOR = 0.15
-TRANSLATION_WEIGHT = 0.6  # times the translation's probability: below the user's own words
+# Translations: each one is one more posting list to score (about 10 µs per matching passage).
+# Per term and floor trade cross-language for same-language relevance. Canadian headings, MRR@10
+# (weight 0.5): searching the target language only (300 per direction), en->fr / fr->en; over the
+# whole collection (200 per set), same-language en / fr:
+#   2 per term, floor 0.15: 0.133 / 0.118; 0.285 / 0.238
+#   3 per term, floor 0.10: 0.145 / 0.138; 0.284 / 0.231
+#   4 per term, floor 0.05: 0.157 / 0.147; 0.278 / 0.223
+# (without lexicon: 0.013 / 0.015; 0.291 / 0.271; the earlier weighting, 2 and 0.15: 0.090 / 0.088;
+# 0.283 / 0.234). More translations find the right one more often (it is often the lexicon's 2nd
+# to 4th: synonyms share the probability) but also let the other language answer every word more
+# often, which used to stop relaxation (see TRANSLATION_WEIGHT); ``search`` now relaxes then too,
+# and with that 4 and 0.05 keep the same-language sets (0.291 / 0.273).
+TRANSLATIONS_PER_TERM = 4
+TRANSLATION_FLOOR = 0.05
+# A word's best translation weighs this much (the user's own words weigh 1): how far below a
+# passage in the query's language one in the other language ranks when nothing filters by language.
+# Over the whole collection (4 per term, floor 0.05): 1.0 drew the French twin of an English answer
+# level with it, same-language MRR@10 en 0.291 -> 0.230, fr 0.271 -> 0.161; 0.5 and 0.3 both gave
+# 0.278 / 0.223 and 0.5 ranks cross-language better. What 0.5 still costs is relaxation: when no
+# passage of the query's language has every word but one of the other language has every
+# translation, the query was not relaxed and the same-language answer was lost (35 of 200 French
+# headings); ``search`` relaxes then as well: 0.291 / 0.273 (4 per term), 0.291 / 0.272 (3 per term).
+TRANSLATION_WEIGHT = 0.5
 LANGUAGE_MARGIN = 1.5  # one language's evidence must be this many times the other's to decide
 
 
@@ -78,7 +102,8 @@ class Expander:
         :param lexicon: translations of index terms (merged sources); None translates nothing.
         :param per_term: at most this many translations per reading of a word.
         :param floor: only translations at least this probable.
-        :param weight: a translation's weight is this times its probability.
+        :param weight: the weight of a reading's best translation; the others weigh this times
+            their probability relative to the best one.
         :param pooled: pool the translations of the words of an AND (see the module docstring).
         """
         self.glossary = glossary
@@ -100,7 +125,7 @@ class Expander:
         """The tree with glossary matches expanded and words translated, and what was added (for the result)."""
         found: list[tuple[bool, Expansion]] = []  # (is a translation, what was added)
         tree = self._rewrite(tree, found)
-        target = _target_language(tree)
+        target = _target_language(tree, self.evidence)
         if target is not None:  # the query's language is clear: drop translations into it
             tree = _only_into(tree, target)
         return tree, tuple(e for translated, e in found if not translated or target in (None, e.lang))
@@ -176,39 +201,61 @@ class Expander:
         return build
 
     def _translated(self, word: str, found):
-        """``Term(word)``, or an ``Expanded`` node adding its lexicon translations (recorded in ``found``)."""
+        """``Term(word)``, or an ``Expanded`` node adding its lexicon translations (recorded in ``found``).
+
+        The node keeps a translation that is the word's own stem in the other language
+        ("infraction"): the compiler searches it once, as the word's reading in that language, with
+        its weight (see ``whoosh_queries``). ``found`` shows only what the word does not already say.
+        """
         translations = self.translations(word)
         if not translations:
             return Term(word)
         by_lang: dict[str, list[str]] = defaultdict(list)
         for lang, term, _ in translations:
-            by_lang[lang].append(self.lexicon.surface(term, lang))
+            if term not in analyze(word, lang):
+                by_lang[lang].append(self.lexicon.surface(term, lang))
         found.extend((True, Expansion(word, tuple(dict.fromkeys(words)), lang)) for lang, words in by_lang.items())
         return Expanded(Term(word), (), translations)
 
     def translations(self, word: str) -> tuple[tuple[str, str, float], ...]:
         """``(language, index term, weight)`` of the word's best translations, strongest first.
 
-        The word is read as an index term of each language; a translation the word already
-        searches (the same stem in the other language, "infraction") is left out.
+        The word is read as an index term of each language. Each reading's best translation
+        weighs ``weight``, the next ones ``weight`` x their probability relative to the best: the
+        probability orders and discounts alternatives, it does not say how much the word matters.
+        Weighing by the probability itself let a word whose translations spread over synonyms
+        (p = 0.3) count a fifth of a cognate in the same heading.
         """
         if self.lexicon is None or is_stopword(word):
             return ()
         best: dict[tuple[str, str], float] = {}
+        for source, target, ranked in self._readings(word):
+            top = ranked[0].prob
+            for translation in ranked:
+                key = (target, translation.term)
+                best[key] = max(best.get(key, 0.0), self.weight * translation.prob / top)
+        ranked = sorted(best.items(), key=lambda item: -item[1])
+        return tuple((lang, term, round(weight, 4)) for (lang, term), weight in ranked)
+
+    def evidence(self, word: str) -> dict[str, float]:
+        """Per target language, the probability of the word's best translation into it (0 when none).
+
+        A word read in its own language has confident translations; read in the wrong one it
+        meets only the other language's words quoted in passages ("(loi)"), with low ones.
+        """
+        if self.lexicon is None or is_stopword(word):
+            return {}
+        return {target: ranked[0].prob for _, target, ranked in self._readings(word)}
+
+    def _readings(self, word: str):
+        """``(source, target, translations)`` for each language the word reads as a term of, with translations."""
         for source in LANGUAGES:
             terms = analyze(word, source)
             if len(terms) != 1:
                 continue
-            for target in LANGUAGES:
-                if target == source:
-                    continue
-                searched = set(analyze(word, target))
-                for translation in self.lexicon.translate(terms[0], source, self.per_term, self.floor):
-                    if translation.term not in searched:
-                        key = (target, translation.term)
-                        best[key] = max(best.get(key, 0.0), self.weight * translation.prob)
-        ranked = sorted(best.items(), key=lambda item: -item[1])
-        return tuple((lang, term, round(weight, 4)) for (lang, term), weight in ranked)
+            ranked = self.lexicon.translate(terms[0], source, self.per_term, self.floor)
+            if ranked:
+                yield source, _other(source), ranked
 
     def _matches(self, words) -> list[_Match]:
         """Non-overlapping spans of words that some entry names, longest first, left to right."""
@@ -245,7 +292,7 @@ class Expander:
         return tuple(alternatives)
 
 
-def _target_language(tree) -> str | None:
+def _target_language(tree, evidence) -> str | None:
     """The language to translate into, when the query's own language is clear; None to translate both ways.
 
     Each word was read both ways; its reading in the query's language finds translations that
@@ -260,13 +307,17 @@ def _target_language(tree) -> str | None:
         if len(own) == 1:
             votes[_other(own[0])] += 1.0
     for node in _expanded_nodes(tree):
-        best: dict[str, float] = {}
-        for lang, _, weight in node.translations:
-            best[lang] = max(best.get(lang, 0.0), weight)
-        for lang, weight in best.items():
-            votes[lang] += weight
+        if node.translations and isinstance(node.original, Term):
+            for lang, prob in evidence(node.original.text).items():
+                votes[lang] += prob
     (first, high), (_, low) = sorted(votes.items(), key=lambda item: -item[1])
     return first if high > 0 and high >= LANGUAGE_MARGIN * low else None
+
+
+def translated_into(tree) -> str | None:
+    """The one language the tree's lexicon translations go into; None when none, or both."""
+    into = {lang for node in _expanded_nodes(tree) for lang, _, _ in node.translations}
+    return into.pop() if len(into) == 1 else None
 
 
 def _other(lang: str) -> str:

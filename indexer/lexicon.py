@@ -31,8 +31,9 @@ from indexer.models import LANGUAGES
 FORMAT_HEADER = "# passerelle-lexicon 1"
 LEARNED_FILE = "lexicon.tsv.gz"  # default name in the corpus folder, beside glossary.toml
 FREEDICT_FILE = "lexicon-freedict.tsv.gz"
-DEFAULT_LIMIT = 3  # translations per query term: more adds noise faster than recall
-DEFAULT_FLOOR = 0.1  # below this, learned translations are mostly co-occurrence noise
+# Defaults of ``translate`` for tools; query translation passes its own (``indexer.expansion``).
+DEFAULT_LIMIT = 3
+DEFAULT_FLOOR = 0.1
 PROB_DIGITS = 4
 
 _DIGIT = re.compile(r"\d")

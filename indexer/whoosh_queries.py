@@ -50,15 +50,20 @@ def _compile(node, lang, keep_stops):
     if isinstance(node, q.Phrase):
         return _field_query(analyze(" ".join(node.words), lang), lang)
     if isinstance(node, q.Expanded):
-        parts = [_compile(node.original, lang, keep_stops)]
+        translations = [(term, weight) for term_lang, term, weight in node.translations if term_lang == lang]
+        reading = _translated_reading(node, lang, keep_stops)
+        if reading is not None:  # the word is searched in this language through its translations
+            own, weight = reading
+            parts = [_field_query(own, lang, weight)]
+            translations = [(term, w) for term, w in translations if term not in own]
+        else:
+            parts = [_compile(node.original, lang, keep_stops)]
         for alt_lang, words in node.alternatives:
             if alt_lang == lang:
                 parts.append(_field_query(analyze(" ".join(words), lang), lang, EXPANSION_WEIGHT))
         # Lexicon translations are stems already, searched in the body only: each costs a
         # posting-list walk, and headings would add every passage of an instrument (issue 8).
-        parts.extend(
-            wq.Term(f"body_{lang}", term, boost=weight) for term_lang, term, weight in node.translations if term_lang == lang
-        )
+        parts.extend(wq.Term(f"body_{lang}", term, boost=weight) for term, weight in translations)
         parts = [part for part in parts if part is not None]
         return wq.Or(parts) if len(parts) > 1 else (parts[0] if parts else None)
     if isinstance(node, q.Not):
@@ -70,6 +75,26 @@ def _compile(node, lang, keep_stops):
     if len(children) == 1 and not isinstance(children[0], wq.Not):
         return children[0]
     return (wq.And if isinstance(node, q.And) else wq.Or)(children)
+
+
+def _translated_reading(node, lang: str, keep_stops: bool):
+    """The word's own index terms in ``lang`` and their weight, when ``lang`` is only a translation target.
+
+    When every translation of a word goes into ``lang`` (the query's language is the other
+    one), a passage in ``lang`` is the other language's side: the word read as a ``lang`` term
+    (a cognate, "infraction", or a foreign word quoted in a definition, "(loi)") counts like the
+    word's best translation, not like the user's word. Every word of such a query then weighs
+    the same in ``lang``'s passages, and the expander's weight alone says how a passage in the
+    other language ranks against one in the query's language. None when the rule does not apply.
+    """
+    if not isinstance(node.original, q.Term) or node.alternatives or not node.translations:
+        return None
+    if any(term_lang != lang for term_lang, _, _ in node.translations):
+        return None
+    if not keep_stops and is_stopword(node.original.text):
+        return None
+    own = analyze(node.original.text, lang)
+    return (own, max(weight for _, _, weight in node.translations)) if own else None
 
 
 def _field_query(terms: list[str], lang: str, weight: float = 1.0):

@@ -67,3 +67,39 @@ def test_split_rows_score_only_held_out_queries_with_the_half_lexicon_rankers():
     assert row.set == "tiny (split)" and row.queries == 1 and row.total == 1
     assert row.scores["learned"]["mrr"] == 1.0  # the half lexicon's ranking
     assert row.scores["expansion"]["mrr"] == 0.0  # the other systems keep their ranking
+
+
+def test_cross_language_queries_get_separately_labelled_target_language_only_rows():
+    # "q1" wants French passage "a:fr"; the whole-collection ranking put its English twin first,
+    # the filtered rankers (what rankers_for gives for "fr") search French passages only.
+    langs = {"a:fr": "fr", "a:en": "en", "b:fr": "fr"}
+    queries = [
+        make_eval.Judged("q1", "cross", "warrant", frozenset({"a:fr"}), "courts"),
+        make_eval.Judged("q2", "cross", "customs", frozenset({"b:fr"}), "customs"),
+        make_eval.Judged("q3", "en", "warrant", frozenset({"a:en"}), "courts"),
+    ]
+    asked = []
+
+    def rankers_for(lang, half):
+        asked.append((lang, half))
+        answer = ["a:fr"] if half else ["b:fr", "a:fr"]
+        return {system: (lambda text, answer=answer: answer) for system in make_eval.SYSTEMS}
+
+    run = Run(0, Path("."), True)
+    make_eval.target_only_run("tiny", "queries_en_to_fr", queries, queries, langs, rankers_for, frozenset({"courts"}), run)
+    whole, split = run.rows
+    assert (whole.set, whole.kind, whole.queries) == ("tiny", make_eval.TARGET_ONLY, 2)
+    assert "target language only" in whole.kind and whole.kind != "cross"
+    assert whole.scores["learned"]["mrr"] == (0.5 + 1.0) / 2  # q1: a:fr second, q2: b:fr first
+    assert (split.set, split.kind, split.queries) == ("tiny (split)", make_eval.TARGET_ONLY, 1)
+    assert split.scores["learned"]["mrr"] == 1.0 and split.scores["expansion"]["mrr"] == 0.5
+    assert asked == [("fr", False), ("fr", True)]
+
+
+def test_the_baseline_without_a_language_filter_is_filtered_afterwards():
+    class Baseline:
+        def search(self, text, limit=10):
+            return ["a:en", "b:en", "a:fr"][:limit]
+
+    rank = make_eval.filtered_baseline(Baseline(), {"a:en": "en", "b:en": "en", "a:fr": "fr"}, "fr")
+    assert rank("anything") == ["a:fr"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from whoosh import query as wq
 
 from indexer.analysis import analyze
 from indexer.errors import BadParameter
@@ -24,6 +25,7 @@ from indexer.query import parse_query
 from indexer.search import mark_passages
 from indexer.search import search
 from indexer.store import open_index
+from indexer.whoosh_queries import compile_query
 
 
 def stem(word: str, lang: str) -> str:
@@ -113,6 +115,19 @@ def test_a_passage_with_the_translation_of_only_some_words_is_found_when_relaxed
     try:
         result = run(index, "wardrobe key")  # the French passage has "armoire", not "clef"
         assert [hit.doc_id for hit in result.results] == ["greffe"] and result.relaxed
+    finally:
+        index.close()
+
+
+def test_when_only_translations_answer_every_word_the_querys_own_language_still_gets_its_partial_matches(small_corpus, tmp_path):
+    (small_corpus / "greffe.txt").write_text("La clef de l'armoire du greffe.\n", encoding="utf-8")
+    (small_corpus / "shelf.txt").write_text("The key is kept on the shelf.\n", encoding="utf-8")
+    _, index = build(small_corpus, tmp_path / "index")
+    try:
+        both = run(index, "wardrobe key")  # English: no English passage has both words, the French one both translations
+        assert both.relaxed and {hit.doc_id for hit in both.results} == {"greffe", "shelf"}
+        french = run(index, "wardrobe key", lang=("fr",))  # asked for French only: nothing to relax for
+        assert not french.relaxed and [hit.doc_id for hit in french.results] == ["greffe"]
     finally:
         index.close()
 
@@ -224,10 +239,19 @@ def test_translations_below_the_floor_are_dropped():
     assert [term for _, term, _ in tree.translations] == [stem(w, "fr") for w in ("douane", "coutume", "usage")]
 
 
-def test_translations_weigh_less_than_the_users_words_in_proportion_to_their_probability():
+def test_the_best_translation_weighs_the_translation_weight_and_the_next_in_proportion_to_it():
+    # douane 0.5, coutume 0.3: the best counts fully (as the word would), the next 0.3 / 0.5 of it.
     tree, _ = expand("customs", many_translations(), per_term=2, floor=0)
-    assert [weight for _, _, weight in tree.translations] == [0.5 * TRANSLATION_WEIGHT, 0.3 * TRANSLATION_WEIGHT]
+    assert [weight for _, _, weight in tree.translations] == [TRANSLATION_WEIGHT, round(0.6 * TRANSLATION_WEIGHT, 4)]
     assert all(weight < 1 for _, _, weight in tree.translations)
+
+
+def test_a_word_with_spread_translations_weighs_as_much_as_a_word_with_one_sure_translation():
+    # "customs" spreads over synonyms (best 0.5), "wardrobe" has one sure translation (0.8):
+    # each is one word of the query, so their best translations weigh the same.
+    lexicon = Lexicon({"en": {**many_translations().table()["en"], WARDROBE: [(ARMOIRE, 0.8)]}})
+    tree, _ = expand("customs wardrobe", lexicon, per_term=2, floor=0)
+    assert [node.translations[0][2] for node in tree.children] == [TRANSLATION_WEIGHT, TRANSLATION_WEIGHT]
 
 
 @pytest.mark.parametrize("text", ["the", "2002", "s.83", "C-46"])
@@ -277,20 +301,61 @@ def test_translations_go_out_of_the_querys_language_when_it_is_clear(text, into)
 
 def test_a_french_word_is_translated_into_english():
     tree, found = expand("armoire", wardrobe_lexicon())
-    assert tree.translations == (("en", WARDROBE, round(0.9 * TRANSLATION_WEIGHT, 4)),)
+    assert tree.translations == (("en", WARDROBE, TRANSLATION_WEIGHT),)
 
 
-def test_a_translation_the_word_already_searches_is_left_out():
-    # "infraction" is the same stem in both languages: searching it again as a translation adds nothing.
+def test_a_translation_the_word_already_searches_is_shown_and_searched_once():
+    # "infraction" is the same stem in both languages: it is searched once in French, as the
+    # word's French reading weighted like its best translation, and not listed as added.
     same = stem("infraction", "fr")
     lexicon = Lexicon({"en": {stem("infraction", "en"): [(same, 0.7), (stem("délit", "fr"), 0.2)]}})
-    tree, _ = expand("infraction", lexicon)
-    assert [term for _, term, _ in tree.translations] == [stem("délit", "fr")]
+    tree, found = expand("infraction", lexicon)
+    assert [(e.to, e.lang) for e in found] == [((stem("délit", "fr"),), "fr")]
+    french = _term_boosts(compile_query(tree), "body_fr")
+    assert french == {same: [TRANSLATION_WEIGHT], stem("délit", "fr"): [round(0.2 / 0.7 * TRANSLATION_WEIGHT, 4)]}
+
+
+def test_the_word_read_in_the_target_language_weighs_like_its_best_translation():
+    # An English query: in French passages "wardrobe" (a foreign word quoted there, or a cognate)
+    # counts like "armoire", and in English passages it counts fully.
+    tree, _ = expand("wardrobe", wardrobe_lexicon())
+    compiled = compile_query(tree)
+    assert _term_boosts(compiled, "body_fr") == {ARMOIRE: [TRANSLATION_WEIGHT], stem("wardrobe", "fr"): [TRANSLATION_WEIGHT]}
+    assert _term_boosts(compiled, "body_en") == {WARDROBE: [1.0]}
+
+
+def test_the_word_keeps_its_full_weight_in_both_languages_when_its_language_is_unclear():
+    # "armoire wardrobe": translations go both ways, so no reading of either word is discounted.
+    tree, _ = expand("armoire wardrobe", wardrobe_lexicon())
+    compiled = compile_query(tree)
+    assert _term_boosts(compiled, "body_fr")[ARMOIRE] == [1.0, TRANSLATION_WEIGHT]  # the word, wardrobe's translation
+    assert _term_boosts(compiled, "body_en")[WARDROBE] == [TRANSLATION_WEIGHT, 1.0]  # armoire's translation, the word
+
+
+def test_the_query_language_is_decided_by_translation_probabilities_not_weights():
+    # Read as French, "wardrobe" has a weak translation (0.1), which now weighs TRANSLATION_WEIGHT
+    # like its English reading's sure one (0.8): the vote must use the probabilities.
+    lexicon = Lexicon({"en": {WARDROBE: [(ARMOIRE, 0.8)]}, "fr": {stem("wardrobe", "fr"): [(stem("closet", "en"), 0.1)]}})
+    tree, found = expand("wardrobe", lexicon, floor=0.05)
+    assert {e.lang for e in found} == {"fr"}
+    assert {lang for lang, _, _ in tree.translations} == {"fr"}
 
 
 def test_without_a_lexicon_the_expander_adds_nothing():
     tree, found = expand("wardrobe", None)
     assert tree == Term("wardrobe") and found == ()
+
+
+def _term_boosts(query, field: str) -> dict[str, list[float]]:
+    """Every term the compiled query searches in ``field``, with its boosts in tree order."""
+    found: dict[str, list[float]] = {}
+    stack = [query]
+    while stack:
+        node = stack.pop(0)
+        if isinstance(node, wq.Term) and node.fieldname == field:
+            found.setdefault(node.text, []).append(round(node.boost, 4))
+        stack[:0] = list(getattr(node, "subqueries", ()) or ())
+    return found
 
 
 def _nodes(node):
