@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -25,7 +26,9 @@ from bench.perf_stats import summarize
 
 READY_LIMIT_SECONDS = 180  # opening the whole Canadian index takes a few seconds; a hang must end
 STOP_LIMIT_SECONDS = 60
-WARM_ANSWERS = 8  # health checks in a row saying "warm" before timing: each worker answers some
+IDLE_SECONDS = 0.5
+IDLE_CPU_SHARE = 0.1  # of one core, over IDLE_SECONDS: the server's processes are waiting for work
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 FRESHNESS_LIMIT_SECONDS = 60
 FRESHNESS_POLL_SECONDS = 0.005
 PROBE_WORD = "quorbelfrisk"  # a made-up word: no passage of any data set has it
@@ -176,15 +179,33 @@ def load(server: Server, queries: list[BenchQuery], clients: int) -> dict:
 
 
 def warm_up(server: Server, queries: list[BenchQuery], timeout: float) -> None:
-    """Untimed requests, so that every worker has opened its index; then wait (up to ``timeout``)
-    until ``WARM_ANSWERS`` health checks in a row, each on a new connection (so from any worker),
-    say the index is warm."""
+    """Untimed requests, so that every worker has opened its index; then wait, up to ``timeout``,
+    until the health check says warm and the server's processes are idle.
+
+    Idle as well, because a worker still warming (a Python thread decoding postings) is slow to
+    accept connections, so every health check may be answered by another, warm one.
+    """
     load(server, queries, clients=min(4, len(queries)) or 1)
-    deadline, in_a_row = time.monotonic() + timeout, 0
-    while in_a_row < WARM_ANSWERS and time.monotonic() < deadline:
-        in_a_row = in_a_row + 1 if server.get("/api/health")[1].get("warm") else 0
-        if not in_a_row:
-            time.sleep(0.1)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.get("/api/health")[1].get("warm") and _idle(server.process.pid):
+            return
+
+
+def _idle(pid: int) -> bool:
+    """True when the server and its workers used less than ``IDLE_CPU_SHARE`` of a core over ``IDLE_SECONDS``."""
+    processes = [pid, *_children(pid)]
+    before = sum(_cpu_seconds(p) for p in processes)
+    time.sleep(IDLE_SECONDS)
+    return sum(_cpu_seconds(p) for p in processes) - before < IDLE_CPU_SHARE * IDLE_SECONDS
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
 
 
 # -- memory --------------------------------------------------------------------------------------
