@@ -42,9 +42,9 @@ class Lexicons:
 
 def prepare(folders: dict[str, Path] | None, work: Path) -> Lexicons:
     """FreeDict (when installed) and the learned lexicons of the first selected data set with pairs."""
-    from indexer.lexicon_store import _freedict_lexicon
+    from indexer.lexicon_store import installed_freedict_lexicon
 
-    found = Lexicons(dictionary=_freedict_lexicon())
+    found = Lexicons(dictionary=installed_freedict_lexicon())
     if found.dictionary is None:
         found.notes.append("FreeDict not installed (.ci/install-freedict): '+ dictionary' equals glossary only")
     with_pairs = [(name, folder) for name, folder in (folders or {}).items() if (folder / PAIRS_FILE).is_file()]

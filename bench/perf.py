@@ -189,10 +189,10 @@ def _run_sizes(options, work: Path, passages_file: Path, total: int, sizes: list
 def translation_lexicon(pairs: Path, kept: Path, notes: list[str]):
     """FreeDict and the lexicon learned from ``pairs`` (kept at ``kept`` while the pairs are the same), merged."""
     from indexer.lexicon import Lexicon
-    from indexer.lexicon_store import _freedict_lexicon
+    from indexer.lexicon_store import installed_freedict_lexicon
     from indexer.lexicon_store import combine
 
-    chosen = [lexicon for lexicon in [_freedict_lexicon()] if lexicon is not None]
+    chosen = [lexicon for lexicon in [installed_freedict_lexicon()] if lexicon is not None]
     if not chosen:
         notes.append("FreeDict not installed (.ci/install-freedict): translation timed with the learned lexicon only")
     if not pairs.is_file():

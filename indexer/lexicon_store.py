@@ -71,7 +71,7 @@ def save_lexicons(generation_path: Path, paths: list[Path], freedict: bool = Fal
         keep.append((f"{number:02d}-{path.name}", path))
     staged = []
     if freedict:
-        built = _freedict_lexicon()
+        built = installed_freedict_lexicon()
         if built is None:
             warnings.append("freedict = on, but the FreeDict dictionaries are not installed (.ci/install-freedict)")
         else:
@@ -92,7 +92,7 @@ def save_lexicons(generation_path: Path, paths: list[Path], freedict: bool = Fal
 _freedict_cache: dict[tuple, Lexicon | None] = {}
 
 
-def _freedict_lexicon() -> Lexicon | None:
+def installed_freedict_lexicon() -> Lexicon | None:
     """The installed FreeDict dictionaries as a lexicon, built once per process and dictionary version."""
     from indexer.freedict import build_freedict_lexicon
     from indexer.freedict import default_freedict_paths
