@@ -52,6 +52,7 @@ from bench.report import Run
 from bench.report import render_json
 from bench.report import render_markdown
 from bench.report import log
+from bench.report import stage
 from bench.report import write_results
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -123,7 +124,7 @@ def evaluate(options: argparse.Namespace) -> Run:
     with tempfile.TemporaryDirectory(prefix="passerelle-eval-") as tmp:
         work = Path(options.keep_index or tmp)
         if folders:
-            with stage(run, "lexicons: FreeDict and learned"):
+            with stage(run.timings, "lexicons: FreeDict and learned"):
                 lexicons = eval_lexicons.prepare(folders, work)
         else:  # our set alone stays a quick run: no dictionary to build, no pairs to learn from
             note = "no shared data set evaluated: the lexicon systems equal glossary only"
@@ -147,20 +148,20 @@ def evaluate_ours(work: Path, run: Run, lexicons: eval_lexicons.Lexicons) -> Non
     from indexer import index_corpus
     from indexer import open_index
 
-    with stage(run, "ours: index corpus/ with Passerelle"):
+    with stage(run.timings, "ours: index corpus/ with Passerelle"):
         index_corpus(CORPUS, work / "ours-index")
     index = open_index(work / "ours-index")
     try:
         documents = [index.backend.get_document(doc_id) for doc_id in sorted(index.backend.doc_ids())]
         passages = [passage for document in documents for passage in document.passages]
-        with stage(run, f"ours: build the baseline ({len(passages)} passages)"):
+        with stage(run.timings, f"ours: build the baseline ({len(passages)} passages)"):
             plain.build(work / "ours-baseline", ((passage_key(p), f"{p.text}\n{p.section_title}") for p in passages))
         judged = load_our_queries(OUR_QUERIES, passages, run)
         queries = sample(judged, run.max_queries)
         baseline = plain.Baseline(work / "ours-baseline")
         try:
             rankers = passerelle_rankers(index, passage_key, lexicons) | {"baseline": baseline.search}
-            with stage(run, f"ours: search {len(queries)} queries"):
+            with stage(run.timings, f"ours: search {len(queries)} queries"):
                 scored = score_queries("ours", queries, rankers)
         finally:
             baseline.close()
@@ -200,11 +201,11 @@ def evaluate_data(folders: dict[str, Path], work: Path, run: Run, lexicons: eval
     from indexer import open_index
 
     work.mkdir(parents=True, exist_ok=True)
-    with stage(run, f"data: copy passages of {', '.join(folders)}"):
+    with stage(run.timings, f"data: copy passages of {', '.join(folders)}"):
         langs = write_corpus(folders, work / "data-corpus")
-    with stage(run, f"data: index {len(langs)} passages with Passerelle"):
+    with stage(run.timings, f"data: index {len(langs)} passages with Passerelle"):
         index_data(work / "data-corpus", work / "data-index")
-    with stage(run, "data: build the baseline"):
+    with stage(run.timings, "data: build the baseline"):
         build_data_baseline(folders, work / "data-corpus", work / "data-baseline")
     index = open_index(work / "data-index")
     baseline = plain.Baseline(work / "data-baseline")
@@ -222,7 +223,7 @@ def evaluate_data(folders: dict[str, Path], work: Path, run: Run, lexicons: eval
             for path in query_files(folder):
                 judged = load_data_queries(path, langs)
                 queries = sample(judged, run.max_queries)
-                with stage(run, f"{name}: search {len(queries)} of {len(judged)} {path.stem}"):
+                with stage(run.timings, f"{name}: search {len(queries)} of {len(judged)} {path.stem}"):
                     scored = score_queries(f"{name}/{path.stem}", queries, rankers)
                 run.rows.extend(group_rows(name, path.stem, scored, judged))
                 pooled, pooled_judged = pooled + scored, pooled_judged + judged
@@ -366,7 +367,7 @@ def split_run(name: str, file: str, scored: list, judged: list[Judged], held_out
     kept = [(query, ranks) for query, ranks in scored if query.instrument in held_out]
     if not kept:
         return
-    with stage(run, f"{name}: search {len(kept)} held-out {file} with the half lexicon"):
+    with stage(run.timings, f"{name}: search {len(kept)} held-out {file} with the half lexicon"):
         rescored = score_queries(f"{name}/{file}{SPLIT_SUFFIX}", [query for query, _ in kept],
                                  {system: half[system] for system in eval_lexicons.LEXICON_SYSTEMS})
     merged = [(query, ranks | new) for (query, ranks), (_, new) in zip(kept, rescored)]
@@ -390,7 +391,7 @@ def target_only_run(name: str, file: str, queries: list[Judged], judged: list[Ju
     for query in cross:
         by_target.setdefault(target_language(query, langs), []).append(query)
     scored = []
-    with stage(run, f"{name}: search {len(cross)} {file} in their target language only"):
+    with stage(run.timings, f"{name}: search {len(cross)} {file} in their target language only"):
         for lang, group in by_target.items():
             scored += score_queries(f"{name}/{file} lang={lang}", group, rankers_for(lang, False))
     order = {query.qid: position for position, query in enumerate(cross)}
@@ -491,22 +492,6 @@ def describe(query: Judged, ranks: dict[str, list[str]]) -> dict:
 
 
 # -- output ------------------------------------------------------------------------------------
-
-
-class stage:
-    """Context manager: a banner on stderr, then the elapsed time, also kept in ``run.timings``."""
-
-    def __init__(self, run: Run, name: str):
-        self.run, self.name = run, name
-
-    def __enter__(self):
-        log(f"{self.name}…")
-        self.started = time.perf_counter()
-
-    def __exit__(self, *exc):
-        seconds = time.perf_counter() - self.started
-        self.run.timings[self.name] = round(seconds, 2)
-        log(f"{self.name}: {seconds:.1f} s")
 
 
 if __name__ == "__main__":

@@ -40,6 +40,7 @@ from bench.perf_report import render_markdown
 from bench.perf_stats import summarize
 from bench.report import SEED
 from bench.report import log
+from bench.report import stage
 from bench.report import write_results
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -161,21 +162,21 @@ class QuerySets(NamedTuple):
 
 def _run_sizes(options, work: Path, passages_file: Path, total: int, sizes: list[int], queries: QuerySets,
                results: dict) -> None:
-    with stage(results, "translation lexicons"):
+    with stage(results["timings"], "translation lexicons"):
         lexicon = translation_lexicon(passages_file.parent / PAIRS_FILE, work / "lexicon.tsv.gz", results["notes"])
     for size in sizes:
         name = "all" if size == total else str(size)
         folder = build.SizeFolder(work / name)
         limit = None if size == total else size
-        with stage(results, f"{name}: indexes"):
+        with stage(results["timings"], f"{name}: indexes"):
             baselines = [b for b in BASELINES if b != "naive_whoosh" or not options.naive_whoosh_up_to
                          or size <= options.naive_whoosh_up_to]
             indexing = prepare_indexes(folder, passages_file, limit, options.rebuild, baselines)
         entry = {"passages": size, "indexing": indexing}
-        with stage(results, f"{name}: search through the Python API and the baselines"):
+        with stage(results["timings"], f"{name}: search through the Python API and the baselines"):
             entry["search_api"] = search_api(folder, queries.warmup, queries.api, baselines, lexicon)
         if not options.skip_http:
-            with stage(results, f"{name}: search through HTTP"):
+            with stage(results["timings"], f"{name}: search through HTTP"):
                 try:
                     entry["http"] = search_http(folder, queries, probe=size == sizes[-1])
                 except RuntimeError as error:  # the other sizes and systems are still worth reporting
@@ -367,22 +368,6 @@ def _http_errors(size: str, measured: dict, log_path: Path) -> list[str]:
             notes.append(f"{size}, {measured[key]['clients']} client(s): {measured[key]['errors']} failed requests, "
                          f"first {measured[key]['first_error']}; the server logged: {raised[-1] if raised else '(nothing)'}")
     return notes
-
-
-class stage:
-    """Context manager: a banner on stderr, then the elapsed time, kept in ``results["timings"]``."""
-
-    def __init__(self, results: dict, name: str):
-        self.results, self.name = results, name
-
-    def __enter__(self):
-        log(f"{self.name}…")
-        self.began = time.perf_counter()
-
-    def __exit__(self, *exc):
-        seconds = time.perf_counter() - self.began
-        self.results["timings"][self.name] = round(seconds, 1)
-        log(f"{self.name}: {seconds:.1f} s")
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from bench.eval import CHUNK_RECORDS
 from bench.eval import CORPUS
 from bench.eval import CORPUS_SETTINGS
 from bench.perf_baselines import BASELINES
+from bench.perf_http import children
 from bench.perf_http import passerelle_command
 from bench.report import log
 
@@ -150,11 +151,7 @@ def _tree(pid: int) -> list[int]:
     while pending:
         current = pending.pop()
         found.append(current)
-        try:
-            for task in Path(f"/proc/{current}/task").iterdir():
-                pending.extend(int(child) for child in (task / "children").read_text().split())
-        except OSError:
-            pass  # gone meanwhile
+        pending.extend(children(current))
     return found
 
 

@@ -194,7 +194,7 @@ def warm_up(server: Server, queries: list[BenchQuery], timeout: float) -> None:
 
 def _idle(pid: int) -> bool:
     """True when the server and its workers used less than ``IDLE_CPU_SHARE`` of a core over ``IDLE_SECONDS``."""
-    processes = [pid, *_children(pid)]
+    processes = [pid, *children(pid)]
     before = sum(_cpu_seconds(p) for p in processes)
     time.sleep(IDLE_SECONDS)
     return sum(_cpu_seconds(p) for p in processes) - before < IDLE_CPU_SHARE * IDLE_SECONDS
@@ -213,7 +213,7 @@ def _cpu_seconds(pid: int) -> float:
 
 def memory(pid: int) -> dict:
     """Resident memory of the server process and of each of its workers, in MB (RSS, peak RSS, PSS)."""
-    workers = [_process_memory(child) for child in _children(pid)]
+    workers = [_process_memory(child) for child in children(pid)]
     main = _process_memory(pid)
     serving = workers or [main]  # waitress: the server process is the one worker
     return {
@@ -252,16 +252,14 @@ def _proc_fields(path: Path) -> dict[str, int]:
     return fields
 
 
-def _children(pid: int) -> list[int]:
+def children(pid: int) -> list[int]:
+    """The process's children (of all its threads), from /proc; none once it has ended."""
     found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:  # ended while we looked
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry.name))
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            found.extend(int(child) for child in (task / "children").read_text().split())
+    except OSError:  # ended while we looked
+        pass
     return sorted(found)
 
 

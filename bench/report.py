@@ -133,6 +133,22 @@ def write_results(out: Path, name: str, table: str, data: dict, stamped: bool = 
     return paths
 
 
+class stage:
+    """Context manager: a banner on stderr, then the elapsed time, also kept in ``timings[name]``."""
+
+    def __init__(self, timings: dict, name: str):
+        self.timings, self.name = timings, name
+
+    def __enter__(self):
+        log(f"{self.name}…")
+        self.began = time.perf_counter()
+
+    def __exit__(self, *exc):
+        seconds = time.perf_counter() - self.began
+        self.timings[self.name] = round(seconds, 1)
+        log(f"{self.name}: {seconds:.1f} s")
+
+
 def log(message: str) -> None:
     """Progress goes to stderr, so stdout holds only the table."""
     print(message, file=sys.stderr, flush=True)
