@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from whoosh import query as wq
+from whoosh import scoring
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.codec.whoosh3 import _lenfield
@@ -26,6 +27,7 @@ from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
 CACHE_BYTES = 96 * 1024 * 1024  # decoded postings kept per process (8 bytes a posting)
+PHRASES_KEPT = 1024  # position-checked phrases remembered per searcher
 WARM_FIELDS = ("body_en", "body_fr", "heading_en", "heading_fr")
 _BYTE_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
 _EMPTY = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
@@ -161,6 +163,7 @@ class QueryArrays:
         self._value_ids: dict = {}
         self._values: dict = {}
         self._average_lengths: dict = {}
+        self._phrases: OrderedDict = OrderedDict()
 
     def empty(self) -> Match:
         return Match(np.zeros(self.size, dtype=bool), np.zeros(self.size))
@@ -186,6 +189,25 @@ class QueryArrays:
                 scores = weights
             into.mask[ids + offset] = True
             into.scores[ids + offset] += scores * boost
+
+    def phrase_docnums(self, query) -> np.ndarray:
+        """Docnums where a phrase's words stand in order (within its slop), remembered per searcher.
+
+        Checking positions is the dearest step of a search, and the same phrases come back:
+        the glossary adds its multi-word equivalents ("blanchiment de capitaux") to every query
+        that names a concept, in every field searched.
+        """
+        key = (query.fieldname, tuple(query.words), query.slop)
+        found = self._phrases.get(key)
+        if found is not None:
+            self._phrases.move_to_end(key)
+            return found
+        positions = wq.Phrase(query.fieldname, query.words, slop=query.slop)
+        matcher = positions.matcher(self.searcher, self.searcher.context(needs_current=False, weighting=_UNSCORED))
+        found = self._phrases[key] = np.fromiter(matcher.all_ids(), dtype=np.int64)
+        if len(self._phrases) > PHRASES_KEPT:
+            self._phrases.popitem(last=False)
+        return found
 
     def values(self, fieldname: str) -> list[str]:
         """Every value an unscored (facet) field holds."""
@@ -304,15 +326,23 @@ def _phrase(query, arrays: QueryArrays, boost: float) -> Match:
     terms = [wq.Term(query.fieldname, word) for word in query.words]
     found = _intersection(terms, arrays, boost)
     if found.mask.any():
-        # Positions are Whoosh's job (a decoder of our own was no faster on frequent words);
-        # a boolean context builds no scorers.
+        # Positions are Whoosh's job (a decoder of our own was no faster on frequent words).
         verified = np.zeros(arrays.size, dtype=bool)
-        positions = wq.Phrase(query.fieldname, query.words, slop=query.slop)
-        matcher = positions.matcher(arrays.searcher, arrays.searcher.boolean_context())
-        verified[np.fromiter(matcher.all_ids(), dtype=np.int64)] = True
+        verified[arrays.phrase_docnums(query)] = True
         found.mask &= verified
         found.scores[~found.mask] = 0.0
     return found
+
+
+class _Unscored(scoring.WeightingModel):
+    """For matchers that only find documents: Whoosh's own weighting would set up BM25F
+    statistics for each word of each phrase, a tenth of a phrase check's time."""
+
+    def scorer(self, searcher, fieldname, text, qf=1):
+        return scoring.WeightScorer(1.0)
+
+
+_UNSCORED = _Unscored()
 
 
 def top(found: Match, count: int, offset: int = 0, ranks: np.ndarray | None = None) -> list[tuple[int, float]]:
