@@ -9,6 +9,10 @@ implementation; an OpenSearch one would implement the same methods:
   writes (analysed fields); pure, so the pipeline may run it in a worker process.
 - ``begin()``: the same transaction, streamed: ``add(preparer()(document))``, ``delete(doc_ids)``,
   then ``commit()`` or ``cancel()`` (a context manager commits on success).
+- ``side_writer()``: a picklable handle with which another process writes prepared documents
+  in bulk (``open()``, then ``add(prepared)`` per document, then ``finish()``); what ``finish``
+  returns goes to a transaction's ``include(written, dropped)``, which commits those documents
+  but the passages numbered in ``dropped`` (0 = the first passage written).
 - ``search(plan)``: ranked passages with match spans, the total, and facet counts.
 - ``get_document(doc_id)``: the stored document, passages in reading order, or None.
 - ``match_spans(plan, passages)``: where the plan's terms occur in arbitrary passages.
@@ -79,6 +83,8 @@ class Transaction(Protocol):
 
     def delete(self, doc_ids) -> None: ...
 
+    def include(self, written, dropped) -> None: ...  # what a ``side_writer()`` finished
+
     def commit(self) -> None: ...
 
     def cancel(self) -> None: ...
@@ -90,6 +96,8 @@ class Backend(Protocol):
     def apply(self, batch: IndexBatch) -> None: ...
 
     def preparer(self) -> Callable[[IndexedDocument], object]: ...
+
+    def side_writer(self) -> object: ...
 
     def begin(self) -> Transaction: ...
 

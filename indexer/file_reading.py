@@ -1,13 +1,15 @@
-"""Corpus files -> prepared documents, as a stream of events, here or in a worker process.
+"""Corpus files -> prepared documents, as a stream of events, here and in a worker process.
 
 Reading, sectioning, language detection, tagging and the backend's analysis are pure work on
-plain records; only the backend's writer has to stay in the indexing process. For a big run
-(``WORKER_MIN_BYTES``) that pure work moves to one worker process, which streams its events
-through a pipe while this process writes: both cores work, and the pipe's buffer bounds the
-worker's lead. The worker is a new interpreter running ``work``, not a
-fork, because the pipeline also runs in threads of a web server, where a fork could copy a
-lock another thread holds; and not ``multiprocessing``'s spawn, which re-runs the caller's
-main module. The events are the same either way, so the pipeline cannot tell the difference.
+plain records. For a big run (``WORKER_MIN_BYTES``) the files are split in two by size: this
+process reads the first part while a worker process reads the second and also writes it,
+into a segment of its own (the backend's ``side_writer()``): the backend's writer runs on one
+core, and writing is half of indexing. The worker's events then follow this process's own,
+in file order, with its documents marked as written and its segment last, for the pipeline
+to include in its transaction. The worker is a new interpreter running ``work``, not a fork,
+because the pipeline also runs in threads of a web server, where a fork could copy a lock
+another thread holds; and not ``multiprocessing``'s spawn, which re-runs the caller's main
+module.
 """
 
 from __future__ import annotations
@@ -33,17 +35,17 @@ from indexer.taxonomy import Tagger
 
 # Below this much to read, starting a worker (about a second to import) is not worth it.
 WORKER_MIN_BYTES = 4_000_000
-EVENTS_PER_MESSAGE = 200  # documents pickled together between the processes
 
 
 @dataclass(frozen=True)
 class DocumentRead:
-    """One document of a file, prepared for the backend."""
+    """One document of a file: prepared for the backend, or already written by the worker."""
 
     rel: str
     doc_id: str
     passages: int
-    prepared: object
+    prepared: object  # None when written
+    first_written: int | None = None  # its first passage's number in the worker's segment
 
 
 @dataclass(frozen=True)
@@ -71,14 +73,22 @@ class Warned:
     text: str
 
 
+@dataclass(frozen=True)
+class SegmentWritten:
+    """The worker's segment, holding the documents sent as written (the last event)."""
+
+    segment: object
+
+
 class ReadingFailed(RuntimeError):
     """The worker process stopped on an unexpected error (its traceback is the message)."""
 
 
-def read_files(items, corpus: Path, digests: dict[str, str], tagger: Tagger, prepare: Callable) -> Iterator:
-    """Events for each of ``items`` (``CorpusFile``), in order, in a worker process for a big run."""
-    if (os.cpu_count() or 1) > 1 and _bytes(items) >= WORKER_MIN_BYTES:
-        return _read_in_worker(items, corpus, digests, tagger, prepare)
+def read_files(items, corpus: Path, digests: dict[str, str], tagger: Tagger, prepare: Callable, side_writer=None) -> Iterator:
+    """Events for each of ``items`` (``CorpusFile``), in order; for a big run, part of them read
+    and written by a worker process into ``side_writer`` (see the module's docstring)."""
+    if side_writer is not None and (os.cpu_count() or 1) > 1 and _bytes(items) >= WORKER_MIN_BYTES:
+        return _read_with_worker(items, corpus, digests, tagger, prepare, side_writer)
     return read_here(items, corpus, digests, tagger, prepare)
 
 
@@ -117,34 +127,52 @@ def _drain(warnings: list[str]):
 
 
 def _bytes(items) -> int:
-    total = 0
-    for item in items:
-        try:
-            total += item.path.stat().st_size
-        except OSError:
-            pass  # reported when the file is read
-    return total
+    return sum(map(_size, items))
 
 
-def _read_in_worker(items, corpus, digests, tagger, prepare) -> Iterator:
+def _size(item) -> int:
+    try:
+        return item.path.stat().st_size
+    except OSError:
+        return 0  # reported when the file is read
+
+
+def _halves(items) -> tuple[list, list]:
+    """The files split in two parts of about the same size, in order, each with a file if there are two."""
+    sizes = [_size(item) for item in items]
+    half, before, cut = sum(sizes) / 2, 0, len(items)
+    for number, size in enumerate(sizes):
+        if before + size / 2 >= half:  # the file's middle is past the half: it starts the second part
+            cut = number
+            break
+        before += size
+    cut = min(max(cut, 1), len(items) - 1) if len(items) > 1 else len(items)
+    return items[:cut], items[cut:]
+
+
+def _read_with_worker(items, corpus, digests, tagger, prepare, side_writer) -> Iterator:
+    here, there = _halves(list(items))
+    if not there:  # one file
+        yield from read_here(here, corpus, digests, tagger, prepare)
+        return
     # PYTHONPATH: the worker imports what this process imported (a test's preparer, say).
     environment = {**os.environ, "PYTHONPATH": os.pathsep.join(path for path in sys.path if path)}
     worker = subprocess.Popen(
         [sys.executable, "-c", "from indexer.file_reading import work; work()"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=environment
     )
     try:
-        pickle.dump((items, corpus, digests, tagger, prepare), worker.stdin, pickle.HIGHEST_PROTOCOL)
+        pickle.dump((there, corpus, digests, tagger, prepare, side_writer), worker.stdin, pickle.HIGHEST_PROTOCOL)
         worker.stdin.close()
-        while True:
-            try:
-                message = pickle.load(worker.stdout)
-            except EOFError:
-                raise ReadingFailed(f"the reading process stopped (exit code {worker.wait()})") from None
-            if message is None:
-                return
-            if isinstance(message, str):
-                raise ReadingFailed(message)
-            yield from message
+        yield from read_here(here, corpus, digests, tagger, prepare)
+        try:
+            # One message at the end: the worker's events are small, and this process only
+            # takes them once its own part is done.
+            message = pickle.load(worker.stdout)
+        except EOFError:
+            raise ReadingFailed(f"the indexing worker stopped (exit code {worker.wait()})") from None
+        if isinstance(message, str):
+            raise ReadingFailed(message)
+        yield from message
     finally:
         if worker.poll() is None:
             worker.kill()
@@ -153,22 +181,24 @@ def _read_in_worker(items, corpus, digests, tagger, prepare) -> Iterator:
 
 
 def work() -> None:
-    """The worker process: a job on standard input, events on standard output, then None (or a traceback).
+    """The worker process: a job on standard input; its events on standard output (or a traceback).
 
     Messages go to the original standard output; anything else printed goes to standard error.
     """
     sink = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     try:
-        items, corpus, digests, tagger, prepare = pickle.load(sys.stdin.buffer)
-        batch = []
+        items, corpus, digests, tagger, prepare, side_writer = pickle.load(sys.stdin.buffer)
+        segment = side_writer.open()
+        events, written = [], 0
         for event in read_here(items, corpus, digests, tagger, prepare):
-            batch.append(event)
-            if len(batch) >= EVENTS_PER_MESSAGE:
-                pickle.dump(batch, sink, pickle.HIGHEST_PROTOCOL)
-                batch = []
-        pickle.dump(batch, sink, pickle.HIGHEST_PROTOCOL)
-        pickle.dump(None, sink)
+            if isinstance(event, DocumentRead):
+                segment.add(event.prepared)
+                event = DocumentRead(event.rel, event.doc_id, event.passages, None, written)
+                written += event.passages
+            events.append(event)
+        events.append(SegmentWritten(segment.finish()))
+        pickle.dump(events, sink, pickle.HIGHEST_PROTOCOL)
     except BaseException:
         pickle.dump(traceback.format_exc(), sink)
     sink.flush()

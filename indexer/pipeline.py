@@ -17,6 +17,7 @@ from indexer.errors import CorpusNotFound
 from indexer.errors import TaxonomyError
 from indexer.file_reading import DocumentRead
 from indexer.file_reading import FileRead
+from indexer.file_reading import SegmentWritten
 from indexer.file_reading import Warned
 from indexer.file_reading import read_files
 from indexer.glossary import Glossary
@@ -211,17 +212,21 @@ def _apply_plan(plan, corpus, manifest, tagger, writer, on_file):
         writer.report.removed += 1
     report = writer.report
     doc_ids: list[str] = []  # of the file being read
-    for event in read_files(plan.to_read, corpus, plan.digests, tagger, writer.backend.preparer()):
+    backend = writer.backend
+    for event in read_files(plan.to_read, corpus, plan.digests, tagger, backend.preparer(), backend.side_writer()):
         if isinstance(event, DocumentRead):
             owner = owners.get(event.doc_id)
             if owner not in (None, event.rel):
                 report.warnings.append(f"{event.rel}: document id {event.doc_id!r} already comes from {owner}; skipped")
+                writer.drop(event)
                 continue
             owners[event.doc_id] = event.rel
             doc_ids.append(event.doc_id)
             writer.add(event)
         elif isinstance(event, Warned):
             report.warnings.append(event.text)
+        elif isinstance(event, SegmentWritten):
+            writer.include(event.segment)
         else:
             if isinstance(event, FileRead):
                 _file_done(event, doc_ids, manifest, writer, plan)
@@ -259,6 +264,7 @@ class BatchWriter:
         self._transaction = None
         self._records: dict[str, FileRecord | None] = {}
         self._passages = 0
+        self._dropped: list[int] = []  # passages of the worker's segment not to commit
 
     def _open(self):
         if self._transaction is None:
@@ -266,13 +272,26 @@ class BatchWriter:
         return self._transaction
 
     def add(self, document: DocumentRead) -> None:
-        """Write a prepared document (replacing any earlier version with the same id)."""
-        self._open().add(document.prepared)
-        self._passages += document.passages
+        """Write a prepared document, or take one the worker wrote (replacing any earlier version with the same id)."""
         self.report.documents += 1
         self.report.passages += document.passages
+        if document.prepared is None:
+            self._open().delete((document.doc_id,))  # its new version comes with ``include``
+            return
+        self._open().add(document.prepared)
+        self._passages += document.passages
         if self._passages >= BATCH_PASSAGES:
             self.flush()
+
+    def drop(self, document: DocumentRead) -> None:
+        """Leave out a document read but not wanted (the worker may already have written it)."""
+        if document.first_written is not None:
+            self._dropped.extend(range(document.first_written, document.first_written + document.passages))
+
+    def include(self, segment) -> None:
+        """Commit the worker's segment with the next commit (in the same transaction as its deletions)."""
+        self._open().include(segment, self._dropped)
+        self._dropped = []
 
     def delete(self, doc_ids) -> None:
         """Remove documents."""

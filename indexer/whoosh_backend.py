@@ -48,6 +48,7 @@ from indexer.whoosh_queries import compile_filters
 from indexer.whoosh_queries import compile_query
 from indexer.whoosh_queries import positive_terms
 from indexer.whoosh_queries import spans_for
+from indexer.whoosh_writing import SideSegment
 from indexer.whoosh_writing import WhooshPreparer
 from indexer.whoosh_writing import WhooshTransaction
 from indexer.whoosh_writing import make_schema
@@ -131,6 +132,10 @@ class WhooshBackend:
     def preparer(self) -> WhooshPreparer:
         """What turns a document into what ``begin().add`` takes (picklable: may run elsewhere)."""
         return WhooshPreparer(self.taxonomy)
+
+    def side_writer(self) -> SideSegment:
+        """Where another process may write prepared documents for ``begin().include`` (picklable)."""
+        return SideSegment(self.path)
 
     def begin(self) -> WhooshTransaction:
         """A transaction to stream prepared documents into; readers see nothing of it until ``commit``."""

@@ -1,14 +1,18 @@
-"""Writing to the Whoosh index: documents turned into fields (anywhere), then written (here).
+"""Writing to the Whoosh index: documents turned into fields, then written into segments.
 
 ``make_schema`` is the index's layout. ``WhooshPreparer`` turns a document into Whoosh fields,
-analysed down to encoded postings. It pickles, so the pipeline can run it in a worker process
-beside the writer: analysis and posting encoding are about a third of indexing. ``WhooshTransaction`` owns one Whoosh writer: deletions and additions,
-committed or cancelled together.
+analysed down to encoded postings. ``WhooshTransaction`` owns the index's one Whoosh writer:
+deletions and additions, committed or cancelled together. ``SideSegment`` lets a worker
+process write documents into a segment of its own, which a transaction then includes at its
+commit: Whoosh writes a segment on one core, so a big run writes two at once.
 """
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass
+
+import numpy as np
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.fields import ID
@@ -18,6 +22,8 @@ from whoosh.fields import TEXT
 from whoosh.fields import Schema
 from whoosh.codec.whoosh3 import _lenfield
 from whoosh.index import LockError
+from whoosh.index import open_dir
+from whoosh.writing import SegmentWriter
 from whoosh.util.numeric import byte_to_length
 
 from indexer.analysis import ANALYZERS
@@ -30,7 +36,6 @@ from indexer.models import Tags
 from indexer.taxonomy import Taxonomy
 
 LOCK_WAIT_SECONDS = 60.0
-WRITER_MEMORY_MB = 512
 
 
 def make_schema() -> Schema:
@@ -141,31 +146,61 @@ def open_writer(index, path):
     :raises IndexBusy: when another writer holds the lock past ``LOCK_WAIT_SECONDS``.
     """
     try:
-        writer = index.writer(timeout=LOCK_WAIT_SECONDS, delay=0.25, limitmb=WRITER_MEMORY_MB, compound=False)
+        writer = index.writer(timeout=LOCK_WAIT_SECONDS, delay=0.25, compound=False)
     except LockError:
         raise IndexBusy(str(path), LOCK_WAIT_SECONDS) from None
+    return _tuned(writer)
+
+
+def _tuned(writer):
+    """A Whoosh segment writer with our pool, and field lengths read from memory at its commit."""
+    writer.pool.cleanup()
+    writer.pool = TermPool()
     open_lengths = writer.per_document_reader
     writer.per_document_reader = lambda: _LengthsInMemory(open_lengths())
     return writer
 
 
-class WhooshTransaction:
-    """One Whoosh writer: deletions and additions, committed or cancelled together.
+class _PassageWriter:
+    """Adds prepared documents to one Whoosh writer, each spelling word posted once.
 
-    A commit writes one new segment, and one segment searches faster than several, so the
-    pipeline streams a whole run into one transaction (Whoosh spills postings to disk past
-    ``WRITER_MEMORY_MB``).
+    The ``words`` field is the spelling vocabulary, not a search field: a word is posted on
+    its first passage in the segment rather than on every passage, which halves the
+    postings a commit writes. Suggestions rank candidates by body frequency.
     """
 
     def __init__(self, writer):
         self._writer = writer
+        self._vocabulary: set[bytes] = set()
+
+    def add_passages(self, document: PreparedDocument) -> None:
+        vocabulary = self._vocabulary
+        for fields in document.passages:
+            words = fields.get("words")
+            if words:
+                new_words = tuple(item for item in words.items if item[0] not in vocabulary)
+                vocabulary.update(item[0] for item in new_words)
+                fields = {**fields, "words": Postings(new_words)} if new_words else {k: v for k, v in fields.items() if k != "words"}
+            self._writer.add_document(**fields)
+
+
+class WhooshTransaction(_PassageWriter):
+    """One Whoosh writer: deletions and additions, committed or cancelled together.
+
+    A commit writes one new segment, and one segment searches faster than several, so the
+    pipeline streams a whole run into one transaction (``TermPool`` holds its postings), or
+    two segments written at once for a big run (``include``).
+    """
+
+    def __init__(self, writer):
+        super().__init__(writer)
         # One searcher for all the deletions: without it Whoosh reopens every segment for
         # each delete_by_term, and indexing slows down as the index grows.
         self._searcher = writer.searcher()
-        # The ``words`` field is the spelling vocabulary, not a search field: a word is posted
-        # once per transaction (on its first passage) rather than on every passage, which
-        # halves the postings a commit writes. Suggestions rank candidates by body frequency.
-        self._vocabulary: set[bytes] = set()
+        self._included: list = []
+        commit_toc = writer._commit_toc
+        # After this writer's own new segment: documents keep the order they were read in.
+        writer._commit_toc = lambda segments: commit_toc([*segments, *self._included])
 
     def delete(self, doc_ids) -> None:
         """Remove the committed documents with these ids."""
@@ -175,14 +210,17 @@ class WhooshTransaction:
     def add(self, document: PreparedDocument) -> None:
         """Write a document's passages, replacing its committed version if any."""
         self.delete((document.doc_id,))
-        vocabulary = self._vocabulary
-        for fields in document.passages:
-            words = fields.get("words")
-            if words:
-                new_words = tuple(item for item in words.items if item[0] not in vocabulary)
-                vocabulary.update(item[0] for item in new_words)
-                fields = {**fields, "words": Postings(new_words)} if new_words else {k: v for k, v in fields.items() if k != "words"}
-            self._writer.add_document(**fields)
+        self.add_passages(document)
+
+    def include(self, segment, dropped=()) -> None:
+        """Commit a segment ``SideSegment`` wrote, without its passages numbered in ``dropped``.
+
+        Its documents' earlier versions are the caller's to ``delete``.
+        """
+        for docnum in dropped:
+            segment.delete_document(docnum)
+        if segment.doc_count_all():
+            self._included.append(segment)
 
     def commit(self) -> None:
         self._searcher.close()
@@ -200,6 +238,86 @@ class WhooshTransaction:
             self.commit()
         else:
             self.cancel()
+
+
+class SideSegment:
+    """Where another process writes documents into a new segment of the index (picklable).
+
+    ``open()`` there, ``add`` prepared documents (their passages are numbered from 0 in add
+    order), then ``finish()``: the segment it returns pickles back, for
+    ``WhooshTransaction.include``. Nothing is visible until that transaction commits, and a
+    segment never included is deleted by Whoosh at a later commit.
+    """
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def open(self) -> SideSegmentWriter:
+        # No lock: the transaction that will include the segment holds the index's lock.
+        writer = SegmentWriter(open_dir(self.path), _lk=False, compound=False)
+        return SideSegmentWriter(_tuned(writer))
+
+
+class SideSegmentWriter(_PassageWriter):
+    """The writing end of a ``SideSegment``."""
+
+    def add(self, document: PreparedDocument) -> None:
+        self.add_passages(document)
+
+    def finish(self):
+        """Write the segment's files; its description, to include in a transaction."""
+        writer = self._writer
+        writer._flush_segment()
+        writer._close_segment()
+        return writer.get_segment()
+
+
+class TermPool:
+    """Whoosh's posting pool, in flat arrays rather than a tuple per posting.
+
+    Whoosh's ``PostingPool`` holds a tuple per posting (about 180 bytes), sorts them all at
+    the commit, and past its memory limit pickles sorted runs to disk and merges them back: a
+    third of a big run's time went to spilling alone. Here a posting takes about 30 bytes, so
+    nothing spills, and postings are ordered by one NumPy sort of (term rank, docnum) at the commit.
+    """
+
+    def __init__(self):
+        self._term_ids: dict[tuple[str, bytes], int] = {}
+        self._terms = array("i")
+        self._docnums = array("i")  # -1: Whoosh's spelling-only postings
+        self._weights = array("d")
+        self._ends = array("q")  # where each posting's value ends in ``_values``
+        self._values = bytearray()
+
+    def add(self, item) -> None:
+        """One posting: (fieldname, term bytes, docnum, weight, value bytes or None)."""
+        fieldname, tbytes, docnum, weight, value = item
+        key = (fieldname, tbytes)
+        term = self._term_ids.get(key)
+        if term is None:
+            term = self._term_ids[key] = len(self._term_ids)
+        self._terms.append(term)
+        self._docnums.append(docnum)
+        self._weights.append(weight)
+        if value:
+            self._values += value
+        self._ends.append(len(self._values))
+
+    def iter_postings(self):
+        """The postings ordered by field, term and docnum (a ``None`` value comes back empty, as Whoosh writes it)."""
+        keys = list(self._term_ids)
+        rank = np.empty(len(keys), dtype=np.int64)
+        rank[sorted(range(len(keys)), key=keys.__getitem__)] = np.arange(len(keys))
+        terms, docnums, weights, ends = self._terms, self._docnums, self._weights, self._ends
+        order = np.lexsort((np.frombuffer(docnums, dtype=np.int32), rank[np.frombuffer(terms, dtype=np.int32)]))
+        values = bytes(self._values)
+        for start in range(0, len(order), 65_536):  # Python ints a slice at a time, not millions at once
+            for number in order[start : start + 65_536].tolist():
+                fieldname, tbytes = keys[terms[number]]
+                yield fieldname, tbytes, docnums[number], weights[number], values[ends[number - 1] if number else 0 : ends[number]]
+
+    def cleanup(self) -> None:
+        self.__init__()
 
 
 class _LengthsInMemory:

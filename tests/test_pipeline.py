@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 import indexer.file_reading as file_reading
@@ -170,7 +172,7 @@ def test_an_index_of_an_older_format_is_refused_then_rebuilt(tmp_corpus, tmp_pat
     assert hits(root, "SEACOP").total > 0
 
 
-def test_a_big_run_read_in_a_worker_process_indexes_what_one_process_does(tmp_corpus, tmp_path, monkeypatch):
+def test_a_big_run_split_with_a_worker_process_indexes_what_one_process_does(tmp_corpus, tmp_path, monkeypatch):
     (tmp_corpus / "broken.docx").write_bytes(b"not a zip")
     (tmp_corpus / "copy.txt").write_text((tmp_corpus / f"{EN}.txt").read_text(encoding="utf-8"), encoding="utf-8")
     alone = index_corpus(tmp_corpus, tmp_path / "alone")
@@ -188,25 +190,62 @@ def test_a_big_run_read_in_a_worker_process_indexes_what_one_process_does(tmp_co
     assert found and found == [(h.passage_id, round(h.score, 6)) for h in hits(tmp_path / "alone", "blanchiment OR laundering").results]
 
 
-def test_a_reading_process_that_fails_stops_the_run_and_keeps_the_index(tmp_corpus, tmp_path, monkeypatch):
+def test_a_worker_process_that_fails_stops_the_run_and_keeps_the_index(tmp_corpus, tmp_path, monkeypatch):
     root = tmp_path / "index"
     index_corpus(tmp_corpus, root)
-    before = passage_ids(root, EN)
-    (tmp_corpus / "new.txt").write_text("Coopération portuaire.\n", encoding="utf-8")
-    (tmp_corpus / f"{EN}.txt").write_text("Port security.\n", encoding="utf-8")
+    before = passage_ids(root, EN), passage_ids(root, FR)
+    (tmp_corpus / f"{EN}.txt").write_text("Zanzibar port security.\n", encoding="utf-8")
+    (tmp_corpus / f"{FR}.txt").write_text("Coopération portuaire.\n", encoding="utf-8")
     monkeypatch.setattr(file_reading, "WORKER_MIN_BYTES", 0)
-    monkeypatch.setattr(WhooshBackend, "preparer", lambda self: FailingPreparer())
+    real = WhooshBackend.preparer
+    monkeypatch.setattr(WhooshBackend, "preparer", lambda self: FailingPreparer(real(self)))
     with pytest.raises(file_reading.ReadingFailed, match="ZeroDivisionError"):
         index_corpus(tmp_corpus, root)
-    assert passage_ids(root, EN) == before
-    assert passage_ids(root, "new") == []
+    assert (passage_ids(root, EN), passage_ids(root, FR)) == before
+    assert hits(root, "Zanzibar").total == 0
+
+
+def test_a_changed_file_written_by_the_worker_replaces_its_old_passages(tmp_corpus, tmp_path, monkeypatch):
+    root = tmp_path / "index"
+    index_corpus(tmp_corpus, root)
+    monkeypatch.setattr(file_reading, "WORKER_MIN_BYTES", 0)
+    text = (tmp_corpus / f"{FR}.txt").read_text(encoding="utf-8")  # the second, written by the worker
+    (tmp_corpus / f"{FR}.txt").write_text(text + "\nCoopération portuaire renforcée à Abidjan.\n", encoding="utf-8")
+    (tmp_corpus / "a-first.txt").write_text("Port security.\n" * 200, encoding="utf-8")
+    index_corpus(tmp_corpus, root)
+    index_corpus(tmp_corpus, tmp_path / "fresh")
+    assert passage_ids(root, FR) == passage_ids(tmp_path / "fresh", FR)
+    assert hits(root, "Abidjan").total == 1
+    assert hits(root, "Abidjan").results[0].doc_id == FR
+
+
+def test_a_document_id_seen_in_an_earlier_file_is_left_out_of_the_workers_part(tmp_corpus, tmp_path, monkeypatch):
+    record = '{{"id": "shared", "title": "{0}", "text": "{0} wrote this record about port security."}}\n'
+    (tmp_corpus / "a.jsonl").write_text(record.format("Alpha") + record.format("Alpha").replace("shared", "alpha") * 60, encoding="utf-8")
+    # The last file by name: in the part the worker reads and writes.
+    (tmp_corpus / "z.jsonl").write_text(record.format("Bravo") + record.format("Bravo").replace("shared", "bravo") * 60, encoding="utf-8")
+    monkeypatch.setattr(file_reading, "WORKER_MIN_BYTES", 0)
+    workers = []
+    monkeypatch.setattr(file_reading.subprocess, "Popen", _recording(workers))
+    report = index_corpus(tmp_corpus, tmp_path / "index")
+    assert len(workers) == 1
+    assert any("z.jsonl" in warning and "'shared'" in warning and "a.jsonl" in warning for warning in report.warnings)
+    shared = [hit.text for hit in hits(tmp_path / "index", "wrote").results if hit.doc_id == "shared"]
+    assert shared == ["Alpha wrote this record about port security."]
+    assert hits(tmp_path / "index", "Bravo").total == 1  # the "bravo" record, not the duplicate
 
 
 class FailingPreparer:
-    """Pickled into the reading process, where it fails on the first document."""
+    """Prepares here, and fails on the first document in the worker process it is pickled into."""
+
+    def __init__(self, real):
+        self.real = real
+        self.here = os.getpid()
 
     def __call__(self, document):
-        return 1 / 0
+        if os.getpid() != self.here:
+            return 1 / 0
+        return self.real(document)
 
 
 def _recording(started):
