@@ -4,7 +4,8 @@ Reading, sectioning, language detection, tagging and the backend's analysis are 
 plain records. For a big run (``WORKER_MIN_BYTES``) the files are split in two by size: this
 process reads the first part while a worker process reads the second and also writes it,
 into a segment of its own (the backend's ``side_writer()``): the backend's writer runs on one
-core, and writing is half of indexing. The worker's events then follow this process's own,
+core, and writing is half of indexing. ``OwnPartRead`` marks the end of this process's part
+(the pipeline then writes it out while the worker finishes). The worker's events follow,
 in file order, with its documents marked as written and its segment last, for the pipeline
 to include in its transaction. The worker is a new interpreter running ``work``, not a fork,
 because the pipeline also runs in threads of a web server, where a fork could copy a lock
@@ -71,6 +72,11 @@ class Warned:
     """A reader's warning, in reading order."""
 
     text: str
+
+
+@dataclass(frozen=True)
+class OwnPartRead:
+    """This process has read its part of the files; the worker's events follow once it is done."""
 
 
 @dataclass(frozen=True)
@@ -164,6 +170,7 @@ def _read_with_worker(items, corpus, digests, tagger, prepare, side_writer) -> I
         pickle.dump((there, corpus, digests, tagger, prepare, side_writer), worker.stdin, pickle.HIGHEST_PROTOCOL)
         worker.stdin.close()
         yield from read_here(here, corpus, digests, tagger, prepare)
+        yield OwnPartRead()  # the pipeline writes its part while the worker finishes
         try:
             # One message at the end: the worker's events are small, and this process only
             # takes them once its own part is done.

@@ -17,6 +17,7 @@ from indexer.errors import CorpusNotFound
 from indexer.errors import TaxonomyError
 from indexer.file_reading import DocumentRead
 from indexer.file_reading import FileRead
+from indexer.file_reading import OwnPartRead
 from indexer.file_reading import SegmentWritten
 from indexer.file_reading import Warned
 from indexer.file_reading import read_files
@@ -227,6 +228,8 @@ def _apply_plan(plan, corpus, manifest, tagger, writer, on_file):
             report.warnings.append(event.text)
         elif isinstance(event, SegmentWritten):
             writer.include(event.segment)
+        elif isinstance(event, OwnPartRead):
+            writer.write_ahead()
         else:
             if isinstance(event, FileRead):
                 _file_done(event, doc_ids, manifest, writer, plan)
@@ -287,6 +290,12 @@ class BatchWriter:
         """Leave out a document read but not wanted (the worker may already have written it)."""
         if document.first_written is not None:
             self._dropped.extend(range(document.first_written, document.first_written + document.passages))
+
+    def write_ahead(self) -> None:
+        """Write out what was added so far, as the commit would (readers still see nothing):
+        done while the worker finishes its part, not after it."""
+        if self._transaction is not None:
+            self._transaction.write_ahead()
 
     def include(self, segment) -> None:
         """Commit the worker's segment with the next commit (in the same transaction as its deletions)."""

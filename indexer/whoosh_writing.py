@@ -197,20 +197,40 @@ class WhooshTransaction(_PassageWriter):
         # One searcher for all the deletions: without it Whoosh reopens every segment for
         # each delete_by_term, and indexing slows down as the index grows.
         self._searcher = writer.searcher()
+        self._nothing_committed = self._searcher.doc_count_all() == 0
         self._included: list = []
+        self._written_ahead = False
         commit_toc = writer._commit_toc
         # After this writer's own new segment: documents keep the order they were read in.
         writer._commit_toc = lambda segments: commit_toc([*segments, *self._included])
 
     def delete(self, doc_ids) -> None:
         """Remove the committed documents with these ids."""
+        if self._nothing_committed:  # a first build: 96,000 term look-ups for nothing, say
+            return
         for doc_id in doc_ids:
             self._writer.delete_by_term("doc_id", doc_id, searcher=self._searcher)
 
     def add(self, document: PreparedDocument) -> None:
         """Write a document's passages, replacing its committed version if any."""
+        if self._written_ahead:
+            raise RuntimeError("a transaction takes no document after write_ahead()")
         self.delete((document.doc_id,))
         self.add_passages(document)
+
+    def write_ahead(self) -> None:
+        """Write the documents added so far into their segment now, rather than at ``commit``.
+
+        Deletions and ``include`` may follow; ``add`` may not. The commit then merges no
+        small segments into this one: its files are already written.
+        """
+        writer = self._writer
+        if writer._added:
+            writer._finalize_segment()
+            self._included.insert(0, writer.get_segment())
+            writer._added = False
+        writer.merge = False
+        self._written_ahead = True
 
     def include(self, segment, dropped=()) -> None:
         """Commit a segment ``SideSegment`` wrote, without its passages numbered in ``dropped``.
