@@ -104,7 +104,7 @@ def records(passages_file: Path, limit: int | None) -> Iterator[tuple[str, str, 
 def build_passerelle(corpus: Path, index_root: Path, log_path: Path) -> dict:
     """A fresh ``passerelle index`` of ``corpus`` in a child process: wall time and peak RSS.
 
-    The peak is of the command and its reading worker together, sampled every
+    The peak is of the command and its worker process together, sampled every
     ``RSS_SAMPLE_SECONDS``: rusage would give the larger of the two, not their sum, and
     counts what the child shared with this process before it started the command.
 
