@@ -94,9 +94,9 @@ def main(argv: list[str] | None = None) -> int:
     """Parse the command line, evaluate, print the table and write the result files."""
     options = parse_args(argv)
     run = evaluate(options)
-    table = render_markdown(run, SYSTEMS)
+    table = render_markdown(run, run.systems or SYSTEMS)
     print(table)
-    write_results(options.out, "eval", table, render_json(run, SYSTEMS))
+    write_results(options.out, "eval", table, render_json(run, run.systems or SYSTEMS))
     return 0
 
 
@@ -110,9 +110,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         default=int(os.environ.get("PASSERELLE_EVAL_MAX_QUERIES") or DEFAULT_MAX_QUERIES))
     parser.add_argument("--out", type=Path, default=RESULTS, help="folder for the result files")
     parser.add_argument("--keep-index", type=Path, help="build the data indexes here, and reuse them next time")
+    parser.add_argument("--systems", default="", help=f"comma list of systems to run (default: all of {', '.join(SYSTEMS)})")
     options = parser.parse_args(argv)
     if options.max_queries < 0:
         parser.error("--max-queries must be 0 (all) or more")
+    chosen = [name.strip() for name in options.systems.split(",") if name.strip()] or list(SYSTEMS)
+    unknown = [name for name in chosen if name not in SYSTEMS]
+    if unknown:
+        parser.error(f"--systems: unknown {', '.join(unknown)} (choose among {', '.join(SYSTEMS)})")
+    options.systems = {name: label for name, label in SYSTEMS.items() if name in chosen}
     options.sets = tuple(name.strip() for name in options.sets.split(",") if name.strip())
     return options
 
@@ -120,7 +126,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def evaluate(options: argparse.Namespace) -> Run:
     """Evaluate our set, then the shared data sets that are present and selected."""
     folders = select_sets(options.data, options.sets)
-    run = Run(options.max_queries, options.data, folders is not None)
+    run = Run(options.max_queries, options.data, folders is not None, systems=options.systems)
     with tempfile.TemporaryDirectory(prefix="passerelle-eval-") as tmp:
         work = Path(options.keep_index or tmp)
         if folders:
@@ -162,7 +168,7 @@ def evaluate_ours(work: Path, run: Run, lexicons: eval_lexicons.Lexicons) -> Non
         try:
             rankers = passerelle_rankers(index, passage_key, lexicons) | {"baseline": baseline.search}
             with stage(run.timings, f"ours: search {len(queries)} queries"):
-                scored = score_queries("ours", queries, rankers)
+                scored = score_queries("ours", queries, rankers, run.systems)
         finally:
             baseline.close()
     finally:
@@ -224,7 +230,7 @@ def evaluate_data(folders: dict[str, Path], work: Path, run: Run, lexicons: eval
                 judged = load_data_queries(path, langs)
                 queries = sample(judged, run.max_queries)
                 with stage(run.timings, f"{name}: search {len(queries)} of {len(judged)} {path.stem}"):
-                    scored = score_queries(f"{name}/{path.stem}", queries, rankers)
+                    scored = score_queries(f"{name}/{path.stem}", queries, rankers, run.systems)
                 run.rows.extend(group_rows(name, path.stem, scored, judged))
                 pooled, pooled_judged = pooled + scored, pooled_judged + judged
                 if name == lexicons.source:
@@ -369,7 +375,7 @@ def split_run(name: str, file: str, scored: list, judged: list[Judged], held_out
         return
     with stage(run.timings, f"{name}: search {len(kept)} held-out {file} with the half lexicon"):
         rescored = score_queries(f"{name}/{file}{SPLIT_SUFFIX}", [query for query, _ in kept],
-                                 {system: half[system] for system in eval_lexicons.LEXICON_SYSTEMS})
+                                 {system: half[system] for system in eval_lexicons.LEXICON_SYSTEMS}, run.systems)
     merged = [(query, ranks | new) for (query, ranks), (_, new) in zip(kept, rescored)]
     held_out_judged = [query for query in judged if query.instrument in held_out]
     run.rows.extend(group_rows(name + SPLIT_SUFFIX, file, merged, held_out_judged))
@@ -393,7 +399,7 @@ def target_only_run(name: str, file: str, queries: list[Judged], judged: list[Ju
     scored = []
     with stage(run.timings, f"{name}: search {len(cross)} {file} in their target language only"):
         for lang, group in by_target.items():
-            scored += score_queries(f"{name}/{file} lang={lang}", group, rankers_for(lang, False))
+            scored += score_queries(f"{name}/{file} lang={lang}", group, rankers_for(lang, False), run.systems)
     order = {query.qid: position for position, query in enumerate(cross)}
     scored.sort(key=lambda item: order[item[0].qid])
     run.rows.extend(group_rows(name, file, scored, cross_judged))
@@ -447,11 +453,13 @@ def passerelle_rankers(index, key: Callable, lexicons: eval_lexicons.Lexicons, h
     return {"expansion": ranker(True), "plain": ranker(False)} | translated
 
 
-def score_queries(label: str, queries: list[Judged], rankers: dict[str, Ranker]) -> list[tuple[Judged, dict]]:
-    """Each query's ranking by each system; a progress line to stderr every 100 queries."""
+def score_queries(label: str, queries: list[Judged], rankers: dict[str, Ranker],
+                  systems: dict[str, str] | None = None) -> list[tuple[Judged, dict]]:
+    """Each query's ranking by each system (only those in ``systems`` when given); progress every 100 queries."""
+    chosen = {name: rank for name, rank in rankers.items() if systems is None or name in systems}
     scored = []
     for n, query in enumerate(queries, start=1):
-        scored.append((query, {name: rank(query.text) for name, rank in rankers.items()}))
+        scored.append((query, {name: rank(query.text) for name, rank in chosen.items()}))
         if n % 100 == 0:
             log(f"  {label}: {n}/{len(queries)} queries")
     return scored
@@ -474,7 +482,7 @@ def group_rows(set_name: str, file: str, scored: list, judged: list[Judged], add
 def mean_scores(scored: list) -> dict[str, dict[str, float | None]]:
     """Mean of each metric per system; queries with nothing relevant are left out."""
     means = {}
-    for system in SYSTEMS:
+    for system in [system for system in SYSTEMS if scored and system in scored[0][1]]:
         per_query = [metrics.score(ranks[system], query.relevant) for query, ranks in scored]
         kept = [s for s in per_query if s is not None]
         means[system] = {name: metrics.mean(s[name] for s in kept) for name in metrics.METRICS}

@@ -36,6 +36,7 @@ class Run:
     timings: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     our_queries: list[dict] = field(default_factory=list)
+    systems: dict[str, str] | None = None  # name -> column label of the systems run; None: all
 
 
 def render_markdown(run: Run, systems: dict[str, str]) -> str:

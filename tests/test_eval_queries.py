@@ -83,3 +83,27 @@ def test_make_eval_on_our_set_alone_writes_a_table_with_the_three_systems(tmp_pa
     assert {row["set"] for row in data["rows"]} == {"ours"}
     assert sum(row["queries"] for row in data["rows"] if row["kind"] != "all") == 6
     assert all(row["scores"][system]["mrr"] is not None for row in data["rows"] for system in data["systems"])
+
+
+def test_make_eval_runs_only_the_chosen_systems(tmp_path, monkeypatch):
+    from bench import eval as make_eval
+
+    for name in ("PASSERELLE_DATA", "PASSERELLE_EVAL_SETS", "PASSERELLE_EVAL_MAX_QUERIES"):
+        monkeypatch.delenv(name, raising=False)
+    (tmp_path / "no-data").mkdir()
+    out = tmp_path / "out"
+    argv = ["--data", str(tmp_path / "no-data"), "--max-queries", "4", "--out", str(out), "--systems", "plain,baseline"]
+    assert make_eval.main(argv) == 0
+    data = json.loads((out / "eval-latest.json").read_text(encoding="utf-8"))
+    assert list(data["systems"]) == ["plain", "baseline"]
+    assert all(set(row["scores"]) == {"plain", "baseline"} for row in data["rows"])
+    header = next(line for line in (out / "eval-latest.md").read_text().splitlines() if line.startswith("| set"))
+    assert "plain Whoosh baseline" in header and "+ learned lexicon" not in header
+
+
+def test_make_eval_names_an_unknown_system(capsys):
+    from bench import eval as make_eval
+
+    with pytest.raises(SystemExit):
+        make_eval.parse_args(["--systems", "learned,bm25"])
+    assert "--systems: unknown bm25" in capsys.readouterr().err
