@@ -12,9 +12,17 @@ Method: IBM Model 1, trained by expectation-maximisation, once in each direction
    from uniform ``t(fr|en)``, each iteration spreads every French term over the English terms
    of its pair in proportion to ``t`` (E step) and re-normalises the counts per English term
    (M step). French -> English is the same with the sides swapped.
-4. Translations with ``t >= floor`` are kept, at most ``MAX_STORED`` per term; numbers,
-   identifiers and stop words are never kept as sources or targets.
-5. Each kept target term remembers its most frequent word form (lower case), which the search
+4. The two directions are averaged: English ``e`` and French ``f`` score
+   ``(t(f|e) + t(e|f)) / 2`` in both tables (a direction that did not keep the pair counts 0).
+   Model 1 alone lets a frequent or rare source term spread its probability over whatever
+   shares its passages; a pair both directions agree on rises above those. On 400 Canadian
+   headings outside `make eval`'s sample, searching the target language, MRR@10 went from
+   0.163 to 0.183 (en->fr) and 0.148 to 0.170 (fr->en); the product of the two ranked in
+   between (0.174 / 0.174), t(e|f) alone helped en->fr only (0.171 / 0.148).
+5. Scores ``>= floor`` are kept, at most ``MAX_STORED`` per term; numbers, identifiers and
+   stop words are never kept as sources or targets. Being averages, a term's scores no longer
+   sum to 1; they only rank and discount its translations.
+6. Each kept target term remembers its most frequent word form (lower case), which the search
    result shows instead of the stem ("douane" rather than "douan").
 
 The EM runs on numpy arrays: each distinct (source, target) pair that co-occurs in some passage
@@ -46,6 +54,7 @@ CHUNK_INSTANCES = 8_000_000  # instances per E-step batch: bounds the temporary 
 DENSE_LIMIT = 120_000_000
 PROGRESS_BATCH = 1000  # pairs between two progress calls while reading
 METHOD = "ibm-model1"
+SYMMETRY = "mean of both directions"
 
 Progress = Callable[[int, int], None]
 
@@ -101,12 +110,14 @@ def learn_lexicon(
     english = _encode("en", [terms[en] for en, _ in pairs], min_count)
     french = _encode("fr", [terms[fr] for _, fr in pairs], min_count)
     del terms
-    table = {
-        "en": _model1(english, french, iterations, floor, report),
-        "fr": _model1(french, english, iterations, floor, report),
+    directions = {
+        "en": _model1(english, french, iterations, floor / 2, report),
+        "fr": _model1(french, english, iterations, floor / 2, report),
     }
+    table = _symmetrised(directions, floor)
     meta = {
         "method": METHOD,
+        "symmetry": SYMMETRY,
         "pairs": str(len(pairs)),
         "vocabulary_en": str(len(english.vocab) - 1),
         "vocabulary_fr": str(len(french.vocab) - 1),
@@ -119,6 +130,30 @@ def learn_lexicon(
     if instruments is not None:
         meta["instruments"] = str(len(instruments))
     return Lexicon(table, meta, _surfaces(table, surface_counts))
+
+
+def _symmetrised(directions: dict, floor: float) -> dict:
+    """Both tables scored by the mean of the two directions' probabilities, ``>= floor``, best first.
+
+    :param directions: ``{"en": {e: [(f, t(f|e)), ...]}, "fr": {f: [(e, t(e|f)), ...]}}``.
+    """
+    probs: dict[str, dict[str, dict[str, float]]] = {lang: {} for lang in directions}
+    for source_lang, entries in directions.items():
+        target_lang = "fr" if source_lang == "en" else "en"
+        for source, translations in entries.items():
+            for target, prob in translations:
+                half = prob / 2
+                forward = probs[source_lang].setdefault(source, {})
+                forward[target] = forward.get(target, 0.0) + half
+                backward = probs[target_lang].setdefault(target, {})
+                backward[source] = backward.get(source, 0.0) + half
+    table: dict[str, dict[str, list[tuple[str, float]]]] = {lang: {} for lang in directions}
+    for lang, entries in probs.items():
+        for source, targets in entries.items():
+            ranked = sorted(((t, round(p, 4)) for t, p in targets.items() if p >= floor), key=lambda x: (-x[1], x[0]))
+            if ranked:
+                table[lang][source] = ranked[:MAX_STORED]
+    return table
 
 
 def _surfaces(table: dict, surface_counts: dict[str, Counter]) -> dict[str, dict[str, str]]:

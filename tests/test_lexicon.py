@@ -68,16 +68,35 @@ def test_learning_puts_the_known_translation_first(learned, word, lang, translat
     assert best[0].prob > 0.5
 
 
-def test_learned_translations_of_a_term_are_probabilities_above_the_floor(learned):
+def test_learned_translations_of_a_term_are_scores_above_the_floor_best_first(learned):
     for lang in ("en", "fr"):
         for translations in learned.entries(lang).values():
             probs = [t.prob for t in translations]
-            assert all(p >= 0.05 for p in probs) and sum(probs) <= 1.0 + 1e-3  # each rounded to 4 digits
+            assert all(0.05 <= p <= 1.0 for p in probs)
             assert probs == sorted(probs, reverse=True)
+
+
+def test_a_translation_both_directions_agree_on_outranks_one_direction_alone():
+    # t(f|e): "custom" spreads over "droit" (it shares passages with it) and "douan";
+    # t(e|f): "douan" comes from "custom", "droit" mostly from "duty".
+    directions = {
+        "en": {"custom": [("droit", 0.5), ("douan", 0.4)], "duty": [("droit", 0.7)]},
+        "fr": {"douan": [("custom", 0.9)], "droit": [("duty", 0.8), ("custom", 0.1)]},
+    }
+    table = lexicon_learn._symmetrised(directions, floor=0.05)
+    assert table["en"]["custom"] == [("douan", 0.65), ("droit", 0.3)]
+    assert table["fr"]["droit"] == [("duty", 0.75), ("custom", 0.3)]
+    assert lexicon_learn._symmetrised(directions, floor=0.4)["en"]["custom"] == [("douan", 0.65)]
+
+
+def test_a_pair_one_direction_alone_proposes_counts_half():
+    table = lexicon_learn._symmetrised({"en": {"warrant": [("mandat", 0.8)]}, "fr": {}}, floor=0.05)
+    assert table == {"en": {"warrant": [("mandat", 0.4)]}, "fr": {"mandat": [("warrant", 0.4)]}}
 
 
 def test_learning_says_how_it_learned(learned):
     assert learned.meta["method"] == "ibm-model1"
+    assert learned.meta["symmetry"] == "mean of both directions"
     assert learned.meta["pairs"] == "40"
     assert int(learned.meta["vocabulary_en"]) > 20 and int(learned.meta["vocabulary_fr"]) > 20
 
