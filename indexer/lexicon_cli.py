@@ -55,7 +55,8 @@ def learn(pairs, passages, out, iterations, min_count, floor, instruments_from):
     """Learn translation probabilities of index terms from aligned passages (PAIRS.jsonl).
 
     PAIRS.jsonl has one {"en": passage id, "fr": passage id, "instrument": …} per line; the
-    texts come from the passages file. IBM Model 1 is trained both ways on the analysed terms.
+    texts come from the passages file. IBM Model 1 is trained both ways on the analysed terms,
+    and each pair of terms scores the mean of its two probabilities.
     """
     from indexer.lexicon_learn import learn_lexicon
 
