@@ -170,12 +170,17 @@ def load(server: Server, queries: list[BenchQuery], clients: int) -> dict:
     threads = [threading.Thread(target=client, args=(queries[i::clients],)) for i in range(clients)]
     for thread in threads:
         thread.start()
+    # Which worker did the work: keep-alive connections stay with the worker that accepted them.
+    workers = children(server.process.pid) or [server.process.pid]
+    cpu_before = [_cpu_seconds(worker) for worker in workers]
     start.wait()
     began = time.perf_counter()
     for thread in threads:
         thread.join()
     wall = time.perf_counter() - began
-    return summarize(latencies, wall, clients=clients, errors=len(failures), first_error=failures[0] if failures else None)
+    worker_cpu = sorted((round(_cpu_seconds(w) - b, 2) for w, b in zip(workers, cpu_before)), reverse=True)
+    return summarize(latencies, wall, clients=clients, errors=len(failures), first_error=failures[0] if failures else None,
+                     worker_cpu_s=worker_cpu, server_cores=round(sum(worker_cpu) / wall, 2) if wall > 0 else None)
 
 
 def warm_up(server: Server, queries: list[BenchQuery], timeout: float) -> None:

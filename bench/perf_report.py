@@ -45,7 +45,7 @@ def render_markdown(results: dict) -> str:
             "## Search through HTTP (`passerelle serve`, `/api/search`)",
             "",
             *_table(["passages", "workers", "clients", "p50 ms", "p95 ms", "p99 ms", "requests/s", "errors",
-                     "largest worker RSS MB"], http_rows),  # fmt: skip
+                     "largest worker RSS MB", "cores busy (CPU s per worker)"], http_rows),  # fmt: skip
         ]
     fresh = _freshness(results)
     if fresh:
@@ -56,6 +56,14 @@ def render_markdown(results: dict) -> str:
     lines += ["", "## Where the benchmark's time went", "",
               *(f"- {name}: {seconds:.1f} s" for name, seconds in results["timings"].items())]  # fmt: skip
     return "\n".join(lines)
+
+
+def _cores(measured: dict) -> str:
+    """How many cores the workers kept busy, and each worker's share, when the run recorded it."""
+    if measured.get("server_cores") is None:
+        return "–"
+    shares = " / ".join(_n(seconds, 1) for seconds in measured["worker_cpu_s"])
+    return f"{_n(measured['server_cores'], 2)} ({shares})"
 
 
 def _load(machine: dict) -> str:
@@ -96,7 +104,7 @@ def _http_rows(results: dict) -> list[list[str]]:
             m = measured[key]
             rows.append([f"{entry['passages']:,}", str(measured["workers"]), str(m["clients"]), _n(m["p50_ms"], 1),
                          _n(m["p95_ms"], 1), _n(m["p99_ms"], 1), _n(m["per_second"], 0), str(m["errors"]),
-                         _n(measured["memory"]["worker_rss_mb_max"], 0)])  # fmt: skip
+                         _n(measured["memory"]["worker_rss_mb_max"], 0), _cores(m)])  # fmt: skip
     return rows
 
 

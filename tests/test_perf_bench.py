@@ -103,6 +103,17 @@ def test_results_render_with_targets_checked():
     assert ["100k: ≤ 0.1 × naive Whoosh (p50)", "0.20 ×", "**no**"] in rows
 
 
+def test_the_http_table_says_how_busy_each_worker_was():
+    results = _tiny_results()
+    one = {"clients": 1, "p50_ms": 5.0, "p95_ms": 9.0, "p99_ms": 12.0, "per_second": 150.0, "errors": 0}  # an older run
+    many = one | {"clients": 8, "per_second": 160.0, "worker_cpu_s": [6.31, 1.0], "server_cores": 1.45}
+    memory = {"worker_rss_mb_max": 120.0}
+    results["sizes"]["100000"]["http"] = {"1_clients": one, "8_clients": many, "memory": memory, "workers": 2}
+    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in perf.render_markdown(results).splitlines()
+            if line.startswith("| 100,000") and len(line.split("|")) > 10]  # fmt: skip
+    assert [row[-1] for row in rows] == ["–", "1.45 (6.3 / 1.0)"]
+
+
 def _tiny_results() -> dict:
     def latency(p50):
         return {"count": 10, "p50_ms": p50, "p95_ms": p50 * 2, "p99_ms": p50 * 3, "mean_ms": p50, "max_ms": p50 * 3,
