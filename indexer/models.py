@@ -5,9 +5,9 @@ Nothing here knows about Whoosh; a second backend consumes and produces the same
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from dataclasses import dataclass
 from dataclasses import field
+from dataclasses import fields
 
 LANGUAGES = ("en", "fr")
 FACETS = ("lang", "project", "partner", "topic")
@@ -159,13 +159,31 @@ class SearchResult:
     relaxed: bool = False
 
     def to_dict(self) -> dict:
-        """The documented JSON object (lists, not tuples)."""
-        data = asdict(self)
-        data["results"] = [
-            {k: list(v) if isinstance(v, tuple) else v for k, v in hit.items()} for hit in data["results"]
-        ]
-        data["expanded"] = [expansion.to_dict() for expansion in self.expanded]
-        return data
+        """The documented JSON object (lists, not tuples).
+
+        Built field by field: ``dataclasses.asdict`` deep-copies every value and took 0.5 ms for
+        a page of ten hits, about 5% of a request's CPU in the server.
+        """
+        return {
+            "query": self.query,
+            "total": self.total,
+            "page": self.page,
+            "per_page": self.per_page,
+            "took_ms": self.took_ms,
+            "results": [_hit_dict(hit) for hit in self.results],
+            "facets": {name: dict(counts) for name, counts in self.facets.items()},
+            "suggestion": self.suggestion,
+            "expanded": [expansion.to_dict() for expansion in self.expanded],
+            "relaxed": self.relaxed,
+        }
+
+
+def _hit_dict(hit: Hit) -> dict:
+    values = ((name, getattr(hit, name)) for name in _HIT_FIELDS)
+    return {name: list(value) if isinstance(value, tuple) else value for name, value in values}
+
+
+_HIT_FIELDS = tuple(f.name for f in fields(Hit))
 
 
 def _union(first: tuple[str, ...], second: tuple[str, ...]) -> tuple[str, ...]:

@@ -1,5 +1,8 @@
 """End to end on the real corpus: files -> index -> the one search function."""
 
+import dataclasses
+import json
+
 import pytest
 
 from indexer.errors import BadParameter
@@ -179,6 +182,17 @@ def test_the_result_object_has_the_documented_json_shape(corpus_index):
     assert hit["url"] == f"/doc/{hit['doc_id']}#{hit['passage_id']}"
     assert isinstance(hit["projects"], list)
     assert set(data["facets"]) == {"lang", "project", "partner", "topic"}
+
+
+def test_the_json_object_holds_every_field_of_the_result_as_plain_lists_and_dicts(corpus_index):
+    # to_dict is written field by field for speed: a field added to SearchResult or Hit must reach it.
+    result = run(corpus_index, "blanchiment")
+    assert result.results and result.expanded
+    expected = dataclasses.asdict(result)
+    expected["results"] = [{k: list(v) if isinstance(v, tuple) else v for k, v in h.items()} for h in expected["results"]]
+    expected["expanded"] = [expansion.to_dict() for expansion in result.expanded]
+    assert result.to_dict() == expected
+    assert json.loads(json.dumps(result.to_dict())) == expected
 
 
 def test_only_filters_lists_passages_in_reading_order_of_a_project(corpus_index):
