@@ -37,6 +37,7 @@ from indexer.folding import fold
 from indexer.glossary import Glossary
 from indexer.lexicon import Lexicon
 from indexer.models import LANGUAGES
+from indexer.models import other_language
 from indexer.models import Expansion
 from indexer.query import And
 from indexer.query import Expanded
@@ -255,7 +256,7 @@ class Expander:
                 continue
             ranked = self.lexicon.translate(terms[0], source, self.per_term, self.floor)
             if ranked:
-                yield source, _other(source), ranked
+                yield source, other_language(source), ranked
 
     def _matches(self, words) -> list[_Match]:
         """Non-overlapping spans of words that some entry names, longest first, left to right."""
@@ -305,7 +306,7 @@ def _target_language(tree, evidence) -> str | None:
         folded = fold(word)
         own = [lang for lang in LANGUAGES if folded in LANGUAGE_SPECS[lang].stopwords]
         if len(own) == 1:
-            votes[_other(own[0])] += 1.0
+            votes[other_language(own[0])] += 1.0
     for node in _expanded_nodes(tree):
         if node.translations and isinstance(node.original, Term):
             for lang, prob in evidence(node.original.text).items():
@@ -319,9 +320,6 @@ def translated_into(tree) -> str | None:
     into = {lang for node in _expanded_nodes(tree) for lang, _, _ in node.translations}
     return into.pop() if len(into) == 1 else None
 
-
-def _other(lang: str) -> str:
-    return next(other for other in LANGUAGES if other != lang)
 
 
 def _expanded_nodes(node):

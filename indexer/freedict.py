@@ -31,7 +31,7 @@ from indexer.analysis import analyze
 from indexer.errors import PasserelleError
 from indexer.lexicon import Lexicon
 from indexer.lexicon import is_translatable
-from indexer.models import LANGUAGES
+from indexer.models import other_language
 
 DICTD_DIR = Path("/usr/share/dictd")
 DICTIONARY_NAMES = {"en": "freedict-eng-fra", "fr": "freedict-fra-eng"}  # by source language
@@ -137,7 +137,7 @@ def freedict_lexicon(source_lang: str, index_path: Path | None = None, dict_path
     name = DICTIONARY_NAMES[source_lang]
     index_path = Path(index_path or DICTD_DIR / f"{name}.index")
     dict_path = Path(dict_path or DICTD_DIR / f"{name}.dict.dz")
-    target_lang = _other(source_lang)
+    target_lang = other_language(source_lang)
     table: dict[str, dict[str, float]] = {}
     surfaces: dict[str, dict[str, str]] = {source_lang: {}, target_lang: {}}  # the first word seen per stem
     for headword, senses in read_freedict(index_path, dict_path):
@@ -183,7 +183,7 @@ def _inverse(lexicon: Lexicon, source_lang: str) -> Lexicon:
             targets = inverse.setdefault(translation.term, {})
             targets[term] = max(targets.get(term, 0.0), translation.prob)
     table = {term: list(targets.items()) for term, targets in inverse.items()}
-    return Lexicon({_other(source_lang): table}, {"method": METHOD}, lexicon.surfaces)
+    return Lexicon({other_language(source_lang): table}, {"method": METHOD}, lexicon.surfaces)
 
 
 def _single_term(text: str, lang: str) -> str | None:
@@ -198,6 +198,3 @@ def _single_term(text: str, lang: str) -> str | None:
         return None
     return terms[0]
 
-
-def _other(lang: str) -> str:
-    return next(other for other in LANGUAGES if other != lang)

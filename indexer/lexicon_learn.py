@@ -45,6 +45,7 @@ from indexer.analysis import analyze_with_offsets
 from indexer.errors import PasserelleError
 from indexer.lexicon import Lexicon
 from indexer.lexicon import is_translatable
+from indexer.models import other_language
 
 MAX_TERMS = 60  # per passage side: bounds the instances (and time) of long passages
 MAX_STORED = 10  # translations kept per term in the file; queries use fewer (Lexicon.translate)
@@ -139,7 +140,7 @@ def _symmetrised(directions: dict, floor: float) -> dict:
     """
     probs: dict[str, dict[str, dict[str, float]]] = {lang: {} for lang in directions}
     for source_lang, entries in directions.items():
-        target_lang = "fr" if source_lang == "en" else "en"
+        target_lang = other_language(source_lang)
         for source, translations in entries.items():
             for target, prob in translations:
                 half = prob / 2
@@ -160,7 +161,7 @@ def _surfaces(table: dict, surface_counts: dict[str, Counter]) -> dict[str, dict
     """The most frequent word form of every target term of the table (ties: the shorter, then alphabetical)."""
     wanted = {lang: set() for lang in surface_counts}
     for source_lang, entries in table.items():
-        target_lang = "fr" if source_lang == "en" else "en"
+        target_lang = other_language(source_lang)
         for translations in entries.values():
             wanted[target_lang].update(term for term, _ in translations)
     best: dict[str, dict[str, tuple]] = {lang: {} for lang in surface_counts}

@@ -13,6 +13,11 @@ LANGUAGES = ("en", "fr")
 FACETS = ("lang", "project", "partner", "topic")
 
 
+def other_language(lang: str) -> str:
+    """The other one of the two languages (English for French, French for English)."""
+    return next(other for other in LANGUAGES if other != lang)
+
+
 @dataclass(frozen=True)
 class Section:
     """A heading and the paragraphs under it, in reading order, as a reader found them."""
