@@ -28,15 +28,11 @@ baseline has no filter, so its first ``BASELINE_FILTER_DEPTH`` hits are kept if 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
-import shutil
 import sys
 import tempfile
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from dataclasses import replace
 from pathlib import Path
 
@@ -46,6 +42,15 @@ if __package__ in (None, ""):  # run as a file: python bench/eval.py
 from bench import baseline as plain
 from bench import eval_lexicons
 from bench import metrics
+from bench.eval_data import CORPUS
+from bench.eval_data import Judged
+from bench.eval_data import build_data_baseline
+from bench.eval_data import index_data
+from bench.eval_data import load_data_queries
+from bench.eval_data import query_files
+from bench.eval_data import read_jsonl
+from bench.eval_data import select_sets
+from bench.eval_data import write_corpus
 from bench.report import SEED
 from bench.report import Row
 from bench.report import Run
@@ -56,13 +61,10 @@ from bench.report import stage
 from bench.report import write_results
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT / "corpus"
 OUR_QUERIES = ROOT / "tests" / "eval" / "queries.jsonl"
 RESULTS = ROOT / "bench" / "results"
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
 DEFAULT_MAX_QUERIES = 500
-CHUNK_RECORDS = 20_000  # records per corpus file: the pipeline reports progress per file
-CORPUS_SETTINGS = ("taxonomy.toml", "glossary.toml")  # the data index expands queries as ours does
 SYSTEMS = {
     "expansion": "Passerelle + expansion",
     "plain": "Passerelle, no expansion",
@@ -77,17 +79,6 @@ BASELINE_FILTER_DEPTH = 1000  # the baseline's hits filtered by language afterwa
 KINDS = ("en", "fr", "cross", TARGET_ONLY)
 
 Ranker = Callable[[str], list[str]]
-
-
-@dataclass(frozen=True)
-class Judged:
-    """A query and the keys of its relevant units."""
-
-    qid: str
-    kind: str  # en, fr or cross
-    text: str
-    relevant: frozenset[str]
-    instrument: str = ""  # the Canadian queries name the instrument of their relevant passage
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -203,7 +194,7 @@ def load_our_queries(path: Path, passages: list, run: Run) -> list[Judged]:
 
 
 def evaluate_data(folders: dict[str, Path], work: Path, run: Run, lexicons: eval_lexicons.Lexicons) -> None:
-    """Index the selected data sets together (Passerelle and baseline), then score every query file."""
+    """Index the selected data sets together (and with the baseline when it runs), then score every query file."""
     from indexer import open_index
 
     work.mkdir(parents=True, exist_ok=True)
@@ -211,22 +202,29 @@ def evaluate_data(folders: dict[str, Path], work: Path, run: Run, lexicons: eval
         langs = write_corpus(folders, work / "data-corpus")
     with stage(run.timings, f"data: index {len(langs)} passages with Passerelle"):
         index_data(work / "data-corpus", work / "data-index")
-    with stage(run.timings, "data: build the baseline"):
-        build_data_baseline(folders, work / "data-corpus", work / "data-baseline")
+    baseline = None
+    if run.systems is None or "baseline" in run.systems:  # minutes at 200,000 passages: only when asked
+        with stage(run.timings, "data: build the baseline"):
+            build_data_baseline(folders, work / "data-corpus", work / "data-baseline")
+        baseline = plain.Baseline(work / "data-baseline")
     index = open_index(work / "data-index")
-    baseline = plain.Baseline(work / "data-baseline")
     try:
-        rankers = passerelle_rankers(index, lambda hit: hit.doc_id, lexicons) | {"baseline": baseline.search}
+        rankers = passerelle_rankers(index, lambda hit: hit.doc_id, lexicons)
+        if baseline is not None:
+            rankers["baseline"] = baseline.search
         half = passerelle_rankers(index, lambda hit: hit.doc_id, lexicons, half=True)
 
         def rankers_for(lang: str, half: bool) -> dict[str, Ranker]:
             """Every system searching ``lang`` passages only; with ``half``, the half lexicon (split rows)."""
             rankers = passerelle_rankers(index, lambda hit: hit.doc_id, lexicons, half=half, lang=lang)
-            return rankers if half else rankers | {"baseline": filtered_baseline(baseline, langs, lang)}
+            if not half and baseline is not None:
+                rankers["baseline"] = filtered_baseline(baseline, langs, lang)
+            return rankers
 
         for name, folder in folders.items():
             pooled, pooled_judged = [], []
-            for path in query_files(folder):
+            files = query_files(folder)
+            for path in files:
                 judged = load_data_queries(path, langs)
                 queries = sample(judged, run.max_queries)
                 with stage(run.timings, f"{name}: search {len(queries)} of {len(judged)} {path.stem}"):
@@ -237,124 +235,12 @@ def evaluate_data(folders: dict[str, Path], work: Path, run: Run, lexicons: eval
                     split_run(name, path.stem, scored, judged, lexicons.held_out, half, run)
                 held_out = lexicons.held_out if name == lexicons.source else frozenset()
                 target_only_run(name, path.stem, queries, judged, langs, rankers_for, held_out, run)
-            if len(query_files(folder)) > 1:
+            if len(files) > 1:
                 run.rows.append(Row(name, "all", "all", len(pooled), len(pooled_judged), mean_scores(pooled)))
     finally:
-        baseline.close()
+        if baseline is not None:
+            baseline.close()
         index.close()
-
-
-def select_sets(data: Path, wanted: tuple[str, ...]) -> dict[str, Path] | None:
-    """Data folders with passages and query files: all, those named in ``wanted``, or none for "none".
-
-    None when ``data`` holds no data set at all.
-    """
-    if not data.is_dir():
-        return None
-    available = {p.name: p for p in sorted(data.iterdir()) if (p / "passages.jsonl").is_file() and query_files(p)}
-    if not available:
-        return None
-    if wanted == ("none",):
-        return {}
-    unknown = [name for name in wanted if name not in available]
-    if unknown:
-        raise SystemExit(f"unknown data set {', '.join(unknown)}; available: {', '.join(available)}")
-    return {name: available[name] for name in wanted} if wanted else available
-
-
-def query_files(folder: Path) -> list[Path]:
-    """The question files of a data folder (``questions*.jsonl``, ``queries*.jsonl``)."""
-    return sorted(p for p in folder.glob("*.jsonl") if p.name.startswith(("questions", "queries")))
-
-
-def write_corpus(folders: dict[str, Path], corpus: Path) -> dict[str, str]:
-    """Copy each set's passages into ``corpus`` in chunks; returns the language of every passage id.
-
-    Files left from sets no longer selected are removed, so a kept index forgets them.
-    """
-    corpus.mkdir(parents=True, exist_ok=True)
-    langs: dict[str, str] = {}
-    written = set()
-    for name, folder in folders.items():
-        chunk, out = 0, None
-        with (folder / "passages.jsonl").open(encoding="utf-8") as lines:
-            for number, line in enumerate(line for line in lines if line.strip()):
-                if number % CHUNK_RECORDS == 0:
-                    out = _next_chunk(out, corpus / f"{name}-{chunk:02d}.jsonl", written)
-                    chunk += 1
-                record = json.loads(line)
-                langs[record["id"]] = record.get("lang", "")
-                out.write(line if line.endswith("\n") else line + "\n")
-        if out:
-            out.close()
-    for name in CORPUS_SETTINGS:
-        if (CORPUS / name).exists():
-            shutil.copy2(CORPUS / name, corpus / name)
-            written.add(name)
-    for stale in corpus.iterdir():
-        if stale.name not in written:
-            stale.unlink()
-    return langs
-
-
-def _next_chunk(out, path: Path, written: set[str]):
-    if out:
-        out.close()
-    written.add(path.name)
-    return path.open("w", encoding="utf-8")
-
-
-def index_data(corpus: Path, index_root: Path) -> None:
-    """Run Passerelle's pipeline (incremental, so a kept index is only brought up to date)."""
-    from indexer import index_corpus
-
-    started = time.perf_counter()
-    todo = {}
-
-    def on_plan(plan):
-        todo["files"] = len(plan.to_read)
-        log(f"  {len(plan.to_read)} files to read, {plan.unchanged} unchanged")
-
-    def on_file(rel):
-        todo["done"] = todo.get("done", 0) + 1
-        log(f"  indexed {rel} ({todo['done']}/{todo['files']} files, {time.perf_counter() - started:.0f} s)")
-
-    report = index_corpus(corpus, index_root, on_plan=on_plan, on_file=on_file)
-    log(f"  {report.summary()}")
-    if report.skipped or report.warnings:
-        log(f"  {len(report.skipped)} files skipped, {len(report.warnings)} warnings (first: {report.warnings[:1]})")
-
-
-def build_data_baseline(folders: dict[str, Path], corpus: Path, path: Path) -> None:
-    """One Whoosh document per record (title and text); a kept baseline of the same sets is reused."""
-    stamp = {name: [(folder / "passages.jsonl").stat().st_size] for name, folder in folders.items()}
-    stamp_file = path / "eval-stamp.json"
-    if plain.exists(path) and stamp_file.exists() and json.loads(stamp_file.read_text()) == stamp:
-        log("  reusing the kept baseline")
-        return
-    shutil.rmtree(path, ignore_errors=True)
-    records = (record for p in sorted(corpus.glob("*.jsonl")) for record in read_jsonl(p))
-    count = plain.build(path, ((r["id"], f"{r.get('title', '')}\n{r['text']}") for r in records))
-    stamp_file.write_text(json.dumps(stamp))
-    log(f"  {count} records")
-
-
-def load_data_queries(path: Path, langs: dict[str, str]) -> list[Judged]:
-    """A file's questions; "cross" when a relevant passage is in the other language."""
-    queries = []
-    for record in read_jsonl(path):
-        lang, relevant = record["lang"], frozenset(record["relevant"])
-        kind = lang if all(langs.get(r, lang) == lang for r in relevant) else "cross"
-        queries.append(Judged(record["qid"], kind, record["question"], relevant, record.get("instrument", "")))
-    return queries
-
-
-def read_jsonl(path: Path):
-    """The objects of a JSON Lines file, blank lines skipped."""
-    with path.open(encoding="utf-8") as lines:
-        for line in lines:
-            if line.strip():
-                yield json.loads(line)
 
 
 # -- scoring -----------------------------------------------------------------------------------

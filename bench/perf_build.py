@@ -19,9 +19,9 @@ from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
 
-from bench.eval import CHUNK_RECORDS
-from bench.eval import CORPUS
-from bench.eval import CORPUS_SETTINGS
+from bench.eval_data import CHUNK_RECORDS
+from bench.eval_data import CORPUS
+from bench.eval_data import CORPUS_SETTINGS
 from bench.perf_baselines import BASELINES
 from bench.perf_http import children
 from bench.perf_http import passerelle_command

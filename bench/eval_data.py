@@ -1,0 +1,147 @@
+"""`make eval`'s data: the shared data sets found, copied into one corpus, indexed, and their queries.
+
+Each selected folder of ``../shared/data`` (``passages.jsonl`` and ``queries*.jsonl`` or
+``questions*.jsonl``) is copied in chunks into one corpus folder with our taxonomy and glossary,
+indexed by Passerelle's own pipeline and by the plain-Whoosh baseline, and its query files are
+read as ``Judged`` queries. ``bench.eval`` scores them; ``bench.perf_build`` reuses the chunking.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench import baseline as plain
+from bench.report import log
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+CHUNK_RECORDS = 20_000  # records per corpus file: the pipeline reports progress per file
+CORPUS_SETTINGS = ("taxonomy.toml", "glossary.toml")  # the data index expands queries as ours does
+
+
+@dataclass(frozen=True)
+class Judged:
+    """A query and the keys of its relevant units."""
+
+    qid: str
+    kind: str  # en, fr or cross
+    text: str
+    relevant: frozenset[str]
+    instrument: str = ""  # the Canadian queries name the instrument of their relevant passage
+
+
+def select_sets(data: Path, wanted: tuple[str, ...]) -> dict[str, Path] | None:
+    """Data folders with passages and query files: all, those named in ``wanted``, or none for "none".
+
+    None when ``data`` holds no data set at all.
+    """
+    if not data.is_dir():
+        return None
+    available = {p.name: p for p in sorted(data.iterdir()) if (p / "passages.jsonl").is_file() and query_files(p)}
+    if not available:
+        return None
+    if wanted == ("none",):
+        return {}
+    unknown = [name for name in wanted if name not in available]
+    if unknown:
+        raise SystemExit(f"unknown data set {', '.join(unknown)}; available: {', '.join(available)}")
+    return {name: available[name] for name in wanted} if wanted else available
+
+
+def query_files(folder: Path) -> list[Path]:
+    """The question files of a data folder (``questions*.jsonl``, ``queries*.jsonl``)."""
+    return sorted(p for p in folder.glob("*.jsonl") if p.name.startswith(("questions", "queries")))
+
+
+def write_corpus(folders: dict[str, Path], corpus: Path) -> dict[str, str]:
+    """Copy each set's passages into ``corpus`` in chunks; returns the language of every passage id.
+
+    Files left from sets no longer selected are removed, so a kept index forgets them.
+    """
+    corpus.mkdir(parents=True, exist_ok=True)
+    langs: dict[str, str] = {}
+    written = set()
+    for name, folder in folders.items():
+        chunk, out = 0, None
+        with (folder / "passages.jsonl").open(encoding="utf-8") as lines:
+            for number, line in enumerate(line for line in lines if line.strip()):
+                if number % CHUNK_RECORDS == 0:
+                    out = _next_chunk(out, corpus / f"{name}-{chunk:02d}.jsonl", written)
+                    chunk += 1
+                record = json.loads(line)
+                langs[record["id"]] = record.get("lang", "")
+                out.write(line if line.endswith("\n") else line + "\n")
+        if out:
+            out.close()
+    for name in CORPUS_SETTINGS:
+        if (CORPUS / name).exists():
+            shutil.copy2(CORPUS / name, corpus / name)
+            written.add(name)
+    for stale in corpus.iterdir():
+        if stale.name not in written:
+            stale.unlink()
+    return langs
+
+
+def _next_chunk(out, path: Path, written: set[str]):
+    if out:
+        out.close()
+    written.add(path.name)
+    return path.open("w", encoding="utf-8")
+
+
+def index_data(corpus: Path, index_root: Path) -> None:
+    """Run Passerelle's pipeline (incremental, so a kept index is only brought up to date)."""
+    from indexer import index_corpus
+
+    started = time.perf_counter()
+    todo = {}
+
+    def on_plan(plan):
+        todo["files"] = len(plan.to_read)
+        log(f"  {len(plan.to_read)} files to read, {plan.unchanged} unchanged")
+
+    def on_file(rel):
+        todo["done"] = todo.get("done", 0) + 1
+        log(f"  indexed {rel} ({todo['done']}/{todo['files']} files, {time.perf_counter() - started:.0f} s)")
+
+    report = index_corpus(corpus, index_root, on_plan=on_plan, on_file=on_file)
+    log(f"  {report.summary()}")
+    if report.skipped or report.warnings:
+        log(f"  {len(report.skipped)} files skipped, {len(report.warnings)} warnings (first: {report.warnings[:1]})")
+
+
+def build_data_baseline(folders: dict[str, Path], corpus: Path, path: Path) -> None:
+    """One Whoosh document per record (title and text); a kept baseline of the same sets is reused."""
+    stamp = {name: [(folder / "passages.jsonl").stat().st_size] for name, folder in folders.items()}
+    stamp_file = path / "eval-stamp.json"
+    if plain.exists(path) and stamp_file.exists() and json.loads(stamp_file.read_text()) == stamp:
+        log("  reusing the kept baseline")
+        return
+    shutil.rmtree(path, ignore_errors=True)
+    records = (record for p in sorted(corpus.glob("*.jsonl")) for record in read_jsonl(p))
+    count = plain.build(path, ((r["id"], f"{r.get('title', '')}\n{r['text']}") for r in records))
+    stamp_file.write_text(json.dumps(stamp))
+    log(f"  {count} records")
+
+
+def load_data_queries(path: Path, langs: dict[str, str]) -> list[Judged]:
+    """A file's questions; "cross" when a relevant passage is in the other language."""
+    queries = []
+    for record in read_jsonl(path):
+        lang, relevant = record["lang"], frozenset(record["relevant"])
+        kind = lang if all(langs.get(r, lang) == lang for r in relevant) else "cross"
+        queries.append(Judged(record["qid"], kind, record["question"], relevant, record.get("instrument", "")))
+    return queries
+
+
+def read_jsonl(path: Path):
+    """The objects of a JSON Lines file, blank lines skipped."""
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            if line.strip():
+                yield json.loads(line)
