@@ -85,9 +85,10 @@ def main(argv: list[str] | None = None) -> int:
     """Parse the command line, evaluate, print the table and write the result files."""
     options = parse_args(argv)
     run = evaluate(options)
-    table = render_markdown(run, run.systems or SYSTEMS)
+    systems = run.systems or SYSTEMS
+    table = render_markdown(run, systems)
     print(table)
-    write_results(options.out, "eval", table, render_json(run, run.systems or SYSTEMS))
+    write_results(options.out, "eval", table, render_json(run, systems))
     return 0
 
 
