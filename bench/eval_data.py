@@ -77,14 +77,21 @@ def write_corpus(folders: dict[str, Path], corpus: Path) -> dict[str, str]:
                 out.write(line if line.endswith("\n") else line + "\n")
         if out:
             out.close()
-    for name in CORPUS_SETTINGS:
-        if (CORPUS / name).exists():
-            shutil.copy2(CORPUS / name, corpus / name)
-            written.add(name)
+    written |= copy_corpus_settings(corpus)
     for stale in corpus.iterdir():
         if stale.name not in written:
             stale.unlink()
     return langs
+
+
+def copy_corpus_settings(corpus: Path) -> set[str]:
+    """Our taxonomy and glossary into ``corpus``, so tagging and expansion work as on ours; the names copied."""
+    copied = set()
+    for name in CORPUS_SETTINGS:
+        if (CORPUS / name).exists():
+            shutil.copy2(CORPUS / name, corpus / name)
+            copied.add(name)
+    return copied
 
 
 def _next_chunk(out, path: Path, written: set[str]):

@@ -22,6 +22,7 @@ from pathlib import Path
 from bench.eval_data import CHUNK_RECORDS
 from bench.eval_data import CORPUS
 from bench.eval_data import CORPUS_SETTINGS
+from bench.eval_data import copy_corpus_settings
 from bench.perf_baselines import BASELINES
 from bench.perf_http import children
 from bench.perf_http import passerelle_command
@@ -89,9 +90,7 @@ def write_corpus(passages_file: Path, limit: int | None, corpus: Path) -> None:
         out.write(line if line.endswith("\n") else line + "\n")
     if out:
         out.close()
-    for name in CORPUS_SETTINGS:
-        if (CORPUS / name).exists():
-            shutil.copy2(CORPUS / name, corpus / name)
+    copy_corpus_settings(corpus)
 
 
 def records(passages_file: Path, limit: int | None) -> Iterator[tuple[str, str, str]]:
