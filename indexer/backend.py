@@ -74,6 +74,7 @@ class BackendHits:
     total: int
     hits: tuple[BackendHit, ...]
     facets: dict[str, dict[str, int]]
+    relaxed: bool = False  # no passage has every word of the query, so passages with some are answered
 
 
 class Transaction(Protocol):

@@ -15,20 +15,16 @@ far below a passage in the query's language a passage in the other language rank
 numbers and identifiers are never translated (``is_translatable``),
 and words inside a quoted phrase stay as typed: a phrase's order cannot be translated word by word.
 When the query's language is clear (``_target_language``), only the translations out of it are
-kept. Each word's translations stay with it (``Expanded(Term(word))``), so a passage in the other
-language needs a translation of every word, as a passage in the query's language needs every
-word, and "no passage has every word" still relaxes the query. ``pooled=True`` instead pools the
-translations of an AND's words, so a passage needs only some of them: better across languages
-(40 Canadian headings each way, MRR@10 0.046 en->fr and 0.041 fr->en against 0.031 and 0.004),
-but any passage holding one translation then answers, the query is never relaxed, and
-same-language MRR@10 fell from 0.311 to 0.247 (en) and 0.258 to 0.192 (fr) on 300 headings.
-(Measured with the earlier weighting, TRANSLATION_WEIGHT x probability, 2 per term, floor 0.15.)
+kept. Each word's translations stay with it (``Expanded(Term(word))``), so a word and its
+translations count once (the best of them), and a passage in the other language ranks by how many
+of the words it translates, as one in the query's language by how many it has.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from dataclasses import replace
 
 from indexer.analysis import LANGUAGE_SPECS
 from indexer.analysis import analyze
@@ -97,7 +93,6 @@ class Expander:
         per_term: int = TRANSLATIONS_PER_TERM,
         floor: float = TRANSLATION_FLOOR,
         weight: float = TRANSLATION_WEIGHT,
-        pooled: bool = False,
     ):
         """
         :param lexicon: translations of index terms (merged sources); None translates nothing.
@@ -105,12 +100,10 @@ class Expander:
         :param floor: only translations at least this probable.
         :param weight: the weight of a reading's best translation; the others weigh this times
             their probability relative to the best one.
-        :param pooled: pool the translations of the words of an AND (see the module docstring).
         """
         self.glossary = glossary
         self.lexicon = lexicon
         self.per_term, self.floor, self.weight = per_term, floor, weight
-        self.pooled = pooled
         self._by_first: dict[str, dict[str, list[_Expression]]] = {lang: defaultdict(list) for lang in LANGUAGES}
         for position, entry in enumerate(glossary.entries):
             for lang in LANGUAGES:
@@ -141,24 +134,8 @@ class Expander:
             return Or(tuple(self._rewrite(child, found) for child in node.children))
         if isinstance(node, And):
             children = self._rewrite_and(node.children, found)
-            return self._pool(children) if self.pooled else And(tuple(children))
+            return replace(node, children=tuple(children))
         return node  # NOT and anything else: never expanded
-
-    def _pool(self, children):
-        """The words of an AND, with the translations of all of them as one pool of alternatives.
-
-        A passage in the other language then needs some of the translations, not one for every
-        word: the lexicon rarely has the right translation of every word among its best few.
-        """
-        translated = [child for child in children if isinstance(child, Expanded) and not child.alternatives]
-        if not translated:
-            return And(tuple(children))
-        pooled: dict[tuple[str, str], float] = {}
-        for child in translated:
-            for lang, term, weight in child.translations:
-                pooled[(lang, term)] = max(pooled.get((lang, term), 0.0), weight)
-        plain = tuple(child.original if child in translated else child for child in children)
-        return Expanded(And(plain), (), tuple((lang, term, weight) for (lang, term), weight in pooled.items()))
 
     def _rewrite_and(self, children, found):
         out, run = [], []
@@ -315,13 +292,6 @@ def _target_language(tree, evidence) -> str | None:
     return first if high > 0 and high >= LANGUAGE_MARGIN * low else None
 
 
-def translated_into(tree) -> str | None:
-    """The one language the tree's lexicon translations go into; None when none, or both."""
-    into = {lang for node in _expanded_nodes(tree) for lang, _, _ in node.translations}
-    return into.pop() if len(into) == 1 else None
-
-
-
 def _expanded_nodes(node):
     if isinstance(node, Expanded):
         yield node
@@ -340,7 +310,7 @@ def _only_into(node, target: str):
             return original
         return Expanded(original, node.alternatives, kept)
     if isinstance(node, (And, Or)):
-        return type(node)(tuple(_only_into(child, target) for child in node.children))
+        return replace(node, children=tuple(_only_into(child, target) for child in node.children))
     return node
 
 

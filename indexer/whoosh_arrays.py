@@ -4,11 +4,16 @@ Whoosh scores each matching posting through a chain of Python matcher objects (a
 a match) and must run a query again to count or facet its matches. Here a term's postings are
 decoded once into arrays and kept (segments never change, so the cache outlives refreshes);
 a query is evaluated over the whole collection with array operations, and the one match mask
-it yields gives the total, the facet counts and the top k. Scores are Whoosh's BM25F, term for
-term (same idf, quantised lengths and average lengths), so the ranking is Whoosh's; a phrase's
-positions are checked by Whoosh's own phrase matcher.
+it yields gives the total, the facet counts and the top k. A Whoosh ``Term`` scores as Whoosh's
+BM25F would (same idf, quantised lengths and average lengths); a phrase's positions are checked
+by Whoosh's own phrase matcher.
 
-Only ``indexer.whoosh_backend`` imports this module.
+Two query nodes exist only here: ``FieldsTerm``, one word searched in several fields and scored
+by BM25F proper (field matches summed before saturation, which Whoosh's per-field sum does not
+do), and ``Words``, the optional words at the top of a query, which also says which passages
+have every one of them (``Match.complete``).
+
+Only ``indexer.whoosh_backend`` and ``indexer.whoosh_queries`` import this module.
 """
 
 from __future__ import annotations
@@ -39,6 +44,42 @@ class Match:
 
     mask: np.ndarray  # bool
     scores: np.ndarray  # float64
+    # Documents matching every part of the query (all its optional words); None: the same as ``mask``.
+    complete: np.ndarray | None = None
+
+    def every_part(self) -> np.ndarray:
+        return self.mask if self.complete is None else self.complete
+
+
+class FieldsTerm(wq.Query):
+    """One analysed term searched in several fields, each with its weight, scored by BM25F.
+
+    The term's frequency in each field, normalised by that field's length, is weighted and
+    summed, then saturated once: a word in the heading counts as ``weight`` more occurrences,
+    not as a second, separately saturated match (as Whoosh's ``BM25F`` scores an ``Or`` of
+    per-field terms). The idf is the body's when the body has the term.
+    """
+
+    fieldname = None  # several fields: Whoosh's normalising asks
+
+    def __init__(self, text: str, fields: tuple[tuple[str, float], ...], boost: float = 1.0):
+        self.text, self.fields, self.boost = text, tuple(fields), boost
+
+    def __eq__(self, other):
+        return type(other) is FieldsTerm and (self.text, self.fields, self.boost) == (other.text, other.fields, other.boost)
+
+    def __hash__(self):
+        return hash((self.text, self.fields, self.boost))
+
+    def __repr__(self):
+        return f"FieldsTerm({self.text!r}, {self.fields!r}, boost={self.boost!r})"
+
+
+class Words(wq.CompoundQuery):
+    """The optional words at the top of a query: any of them matches, their scores add up, and
+    the match records which documents have every one of them (for "no passage has all your words")."""
+
+    JOINT = " WORDS "
 
 
 class SegmentCache:
@@ -164,6 +205,7 @@ class QueryArrays:
         self._values: dict = {}
         self._average_lengths: dict = {}
         self._phrases: OrderedDict = OrderedDict()
+        self._scratch = np.zeros(self.size)  # BM25F's per-field sums, zeroed after each term
 
     def empty(self) -> Match:
         return Match(np.zeros(self.size, dtype=bool), np.zeros(self.size))
@@ -174,9 +216,7 @@ class QueryArrays:
         scorable = field.scorable
         if scorable:
             idf = self.searcher.idf(fieldname, text)
-            avgfl = self._average_lengths.get(fieldname)
-            if avgfl is None:
-                avgfl = self._average_lengths[fieldname] = self.average_length(self.searcher, fieldname)
+            avgfl = self._average_length(fieldname)
             B = self._field_B.get(fieldname, self.B)
         for reader, offset in self.leaves:
             ids, weights = self.cache.postings(reader, fieldname, text)
@@ -189,6 +229,47 @@ class QueryArrays:
                 scores = weights
             into.mask[ids + offset] = True
             into.scores[ids + offset] += scores * boost
+
+    def fields_term_scores(self, query: FieldsTerm, boost: float, into: Match) -> None:
+        """Add a ``FieldsTerm``'s matches and BM25F scores (times ``boost``) into ``into``.
+
+        Uses one scratch array for the whole collection: callers hold the backend's read lock.
+        """
+        searcher, text = self.searcher, query.text
+        idf_field = next((f for f, _ in query.fields if searcher.doc_frequency(f, text)), None)
+        if idf_field is None:
+            return
+        idf = searcher.idf(idf_field, text)
+        summed = self._scratch
+        touched = []
+        for fieldname, weight in query.fields:
+            avgfl = self._average_length(fieldname)
+            B = self._field_B.get(fieldname, self.B)
+            for reader, offset in self.leaves:
+                ids, weights = self.cache.postings(reader, fieldname, text)
+                if len(ids):
+                    lengths = self.cache.lengths(reader, fieldname)[ids]
+                    docnums = ids + offset
+                    summed[docnums] += weight * weights / ((1 - B) + B * lengths / avgfl)
+                    touched.append(docnums)
+        if not touched:
+            return
+        docnums = np.concatenate(touched) if len(touched) > 1 else touched[0]
+        frequency = summed[docnums]
+        summed[docnums] = 0.0
+        # A docnum found in two fields appears twice here with the same value: written once, as wanted.
+        into.mask[docnums] = True
+        into.scores[docnums] += boost * idf * frequency * (self.K1 + 1) / (frequency + self.K1)
+
+    def _average_length(self, fieldname: str) -> float:
+        found = self._average_lengths.get(fieldname)
+        if found is None:
+            found = self._average_lengths[fieldname] = self.average_length(self.searcher, fieldname)
+        return found
+
+    def idf(self, fieldname: str, text: str) -> float:
+        """The term's idf in a field, as BM25 scores it."""
+        return self.searcher.idf(fieldname, text)
 
     def phrase_docnums(self, query) -> np.ndarray:
         """Docnums where a phrase's words stand in order (within its slop), remembered per searcher.
@@ -275,10 +356,20 @@ def _evaluate(query, arrays: QueryArrays, boost: float) -> Match:
         found = arrays.empty()
         arrays.term_scores(query.fieldname, query.text, boost, found)
         return found
+    if isinstance(query, FieldsTerm):
+        found = arrays.empty()
+        arrays.fields_term_scores(query, boost, found)
+        return found
     if isinstance(query, wq.Or):
         return _union(query.subqueries, arrays, boost)
+    if isinstance(query, Words):
+        return _words(query.subqueries, arrays, boost)
+    if isinstance(query, wq.DisjunctionMax):
+        return _best_of(query.subqueries, arrays, boost)
     if isinstance(query, wq.And):
         return _intersection(query.subqueries, arrays, boost)
+    if isinstance(query, wq.AndMaybe):
+        return _and_maybe(query.a, query.b, arrays, boost)
     if isinstance(query, wq.Phrase):
         return _phrase(query, arrays, boost)
     if isinstance(query, wq.Not):
@@ -296,29 +387,74 @@ def _evaluate(query, arrays: QueryArrays, boost: float) -> Match:
 
 def _union(children, arrays: QueryArrays, boost: float) -> Match:
     found = arrays.empty()
+    partial = []  # children that match some documents only in part (language branches of a query's words)
     for child in children:
-        if isinstance(child, wq.Term):  # the common leaf: scattered straight into the sum
+        if isinstance(child, wq.Term):  # the common leaves: scattered straight into the sum
             arrays.term_scores(child.fieldname, child.text, boost * child.boost, found)
+        elif isinstance(child, FieldsTerm):
+            arrays.fields_term_scores(child, boost * child.boost, found)
         else:
             part = _evaluate(child, arrays, boost)
+            if part.complete is not None:
+                partial.append(part)
+                continue
             found.mask |= part.mask
             found.scores += part.scores
+    if partial:  # complete: wholly matching one alternative
+        found.complete = found.mask.copy()
+        for part in partial:
+            found.mask |= part.mask
+            found.scores += part.scores
+            found.complete |= part.complete
+    return found
+
+
+def _words(children, arrays: QueryArrays, boost: float) -> Match:
+    found = arrays.empty()
+    matched = np.zeros(arrays.size, dtype=np.int16)
+    for child in children:
+        part = _evaluate(child, arrays, boost)
+        found.mask |= part.mask
+        found.scores += part.scores
+        matched += part.every_part()
+    found.complete = matched == len(children)
+    return found
+
+
+def _best_of(children, arrays: QueryArrays, boost: float) -> Match:
+    """DisjunctionMax: a word and its equivalents count once, by the best of them."""
+    found = arrays.empty()
+    for child in children:
+        part = _evaluate(child, arrays, boost)
+        found.mask |= part.mask
+        np.maximum(found.scores, part.scores, out=found.scores)
     return found
 
 
 def _intersection(children, arrays: QueryArrays, boost: float) -> Match:
-    found = None
-    for child in children:
+    found = arrays.empty()
+    for number, child in enumerate(children):
         part = _evaluate(child, arrays, boost)
-        if found is None:
-            found = part
+        if number == 0:
+            found = Match(part.mask, part.scores, part.every_part().copy())
         else:
             found.mask &= part.mask
             found.scores += part.scores
+            found.complete &= part.every_part()
         if not found.mask.any():
             break
-    found = found or arrays.empty()
     found.scores[~found.mask] = 0.0
+    if found.complete is not None:
+        found.complete &= found.mask
+    return found
+
+
+def _and_maybe(required, optional, arrays: QueryArrays, boost: float) -> Match:
+    """The required part's documents; the optional part only adds to their scores."""
+    found = _evaluate(required, arrays, boost)
+    extra = _evaluate(optional, arrays, boost)
+    found.scores += np.where(found.mask, extra.scores, 0.0)
+    found.complete = found.every_part() & extra.every_part()
     return found
 
 

@@ -28,6 +28,7 @@ from indexer.backend import BackendHit
 from indexer.backend import BackendHits
 from indexer.backend import IndexBatch
 from indexer.backend import SearchPlan
+from indexer import proximity
 from indexer.errors import IndexNotFound
 from indexer.models import LANGUAGES
 from indexer.models import DocumentInfo
@@ -48,6 +49,7 @@ from indexer.whoosh_queries import compile_filters
 from indexer.whoosh_queries import compile_query
 from indexer.whoosh_queries import positive_terms
 from indexer.whoosh_queries import spans_for
+from indexer.whoosh_queries import word_slots
 from indexer.whoosh_writing import SideSegment
 from indexer.whoosh_writing import WhooshPreparer
 from indexer.whoosh_writing import WhooshTransaction
@@ -61,12 +63,22 @@ RETIRED_SEARCHER_SECONDS = 30.0
 WARM_MIN_DOCS = 200  # terms in at least this many passages (and 0.5% of them) are decoded ahead
 
 
+# BM25 constants, chosen on the training half of the open query sets (docs/relevance.md):
+# Whoosh's defaults (K1 1.2, B 0.75) saturated repeated words too slowly for short queries.
+K1 = 0.7
+B = 0.8
+HEADING_B = 1.0  # a long heading says less about each of its words
+
+
 class LanguageBM25F(BM25F):
     """BM25F whose average field length counts only passages of the field's language.
 
     Whoosh divides a field's total length by all documents, so with half the passages in
     each language the average is halved and long passages are over-penalised.
     """
+
+    def __init__(self):
+        super().__init__(B=B, K1=K1, **{f"heading_{lang}_B": HEADING_B for lang in LANGUAGES})
 
     def scorer(self, searcher, fieldname, text, qf=1):
         if not searcher.schema[fieldname].scorable:
@@ -245,14 +257,44 @@ class WhooshBackend:
         compiled = compile_query(plan.query.tree, compile_filters(plan.filters))
         # Normalising merges repeated sub-queries ("cooperation OR coopération" share a stem).
         found = evaluate(normalized(compiled), arrays)
-        ranks = arrays.column_ranks("updated") if plan.sort == "newest" else None
+        if plan.sort == "newest":
+            ranked = top(found, plan.limit, plan.offset, arrays.column_ranks("updated"))
+            stored = {}
+        else:
+            ranked, stored = self._rerank(found, plan, searcher, arrays)
         positive = positive_terms(plan.query.tree)
         hits = tuple(
-            self._hit(searcher.stored_fields(docnum), positive, score)
-            for docnum, score in top(found, plan.limit, plan.offset, ranks)
+            self._hit(stored.get(docnum) or searcher.stored_fields(docnum), positive, score) for docnum, score in ranked
         )
         facets = self._facets(arrays, found.mask) if plan.with_facets else {}
-        return BackendHits(total=int(np.count_nonzero(found.mask)), hits=hits, facets=facets)
+        matched = found.mask.any()
+        relaxed = bool(matched and not (found.every_part() & found.mask).any())
+        return BackendHits(total=int(np.count_nonzero(found.mask)), hits=hits, facets=facets, relaxed=relaxed)
+
+    def _rerank(self, found, plan: SearchPlan, searcher, arrays: QueryArrays):
+        """The page of ``plan``: the first ``proximity.DEPTH`` passages re-scored by the second stage.
+
+        Returns the (docnum, score) of the page and the stored fields read on the way.
+        """
+        wanted = plan.offset + plan.limit
+        candidates = top(found, max(proximity.DEPTH, wanted))
+        slots = word_slots(plan.query.tree) if plan.query.tree is not None and candidates else {}
+        scorers = {
+            lang: proximity.PassageScorer(lang_slots, lambda term, lang=lang: arrays.idf(f"body_{lang}", term))
+            for lang, lang_slots in slots.items()
+            if len(lang_slots)
+        }
+        if not scorers:
+            return candidates[plan.offset : wanted], {}
+        stored, rescored = {}, []
+        for docnum, score in candidates[: proximity.DEPTH]:
+            fields = stored[docnum] = searcher.stored_fields(docnum)
+            scorer = scorers.get(fields["lang"])
+            if scorer is not None:
+                score += scorer.bonus(_terms(fields))
+            rescored.append((docnum, score))
+        rescored.sort(key=lambda item: (-item[1], item[0]))
+        return (rescored + candidates[proximity.DEPTH :])[plan.offset : wanted], stored
 
     def _hit(self, fields, positive, score) -> BackendHit:
         passage, info = _records(fields)
@@ -371,7 +413,7 @@ def open_whoosh(path: Path, taxonomy: Taxonomy | None = None, create: bool = Fal
 
 
 def _records(fields: dict) -> tuple[Passage, DocumentInfo]:
-    passage_id, section_id, section_title, position, text, path, title, doc_lang, publisher, source_url, updated = (
+    passage_id, section_id, section_title, position, text, path, title, doc_lang, publisher, source_url, updated, _ = (
         fields["record"]
     )
     tags = Tags(
@@ -390,6 +432,11 @@ def _records(fields: dict) -> tuple[Passage, DocumentInfo]:
         tags=tags,
     )
     return passage, DocumentInfo(fields["doc_id"], path, title, doc_lang, publisher, source_url, updated)
+
+
+def _terms(fields: dict) -> list[str]:
+    """The passage text's index terms, in order, as stored at indexing."""
+    return fields["record"][-1].split()
 
 
 def _split(value: str | None) -> tuple[str, ...]:

@@ -47,7 +47,9 @@ def make_schema() -> Schema:
         partners=KEYWORD(stored=True, commas=True),
         topics=KEYWORD(stored=True, commas=True),
         # One stored tuple rather than a field each: Whoosh's per-field work dominates indexing.
-        record=STORED,  # (passage_id, section_id, section_title, position, text) + (path, title, lang, publisher, source_url, updated) of its document
+        # (passage_id, section_id, section_title, position, text) + (path, title, lang, publisher, source_url,
+        # updated) of its document + the text's index terms, space-separated (for the second ranking stage)
+        record=STORED,
         updated=ID(sortable=True),
         words=PostingsText(analyzer=ANALYZERS[WORDS], phrase=False),
     )
@@ -104,6 +106,7 @@ class WhooshPreparer:
         passages = []
         for passage in document.passages:
             lang = passage.lang
+            terms = analyze(passage.text, lang)
             fields = {
                 "doc_id": passage.doc_id,
                 "lang": lang,
@@ -112,12 +115,12 @@ class WhooshPreparer:
                 "topics": ",".join(passage.tags.topics),
                 "record": (
                     passage.passage_id, passage.section_id, passage.section_title, passage.position, passage.text,
-                    info.path, info.title, info.lang, info.publisher, info.source_url, info.updated,
+                    info.path, info.title, info.lang, info.publisher, info.source_url, info.updated, " ".join(terms),
                 ),
                 "updated": info.updated or "0",
                 # Terms go in pre-analysed (a list bypasses Whoosh's analyzer): one memoised pass each.
                 "words": list(dict.fromkeys(analyze(f"{passage.text}\n{passage.section_title}", WORDS))),
-                f"body_{lang}": analyze(passage.text, lang),
+                f"body_{lang}": terms,
                 f"heading_{lang}": analyze(passage.section_title, lang),
                 **{f"tags_{tag_lang}": analyze(self._tag_text(passage.search_tags, tag_lang), tag_lang) for tag_lang in LANGUAGES},
             }

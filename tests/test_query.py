@@ -6,6 +6,7 @@ from indexer.query import Or
 from indexer.query import Phrase
 from indexer.query import Term
 from indexer.query import parse_query
+from indexer.query import top_clauses
 
 
 @pytest.mark.parametrize(
@@ -18,7 +19,10 @@ from indexer.query import parse_query
         ("port OR maritime security", And((Or((Term("port"), Term("maritime"))), Term("security")))),
         ("corruption -prison", And((Term("corruption"), Not(Term("prison"))))),
         ("corruption NOT prison", And((Term("corruption"), Not(Term("prison"))))),
-        ("corruption AND prison", And((Term("corruption"), Term("prison")))),
+        ("corruption AND prison", And((Term("corruption"), Term("prison")), strict=True)),
+        ("port security AND customs", And((Term("port"), And((Term("security"), Term("customs")), strict=True)))),
+        ("a AND b AND c", And((Term("a"), Term("b"), Term("c")), strict=True)),
+        ("(port security) africa", And((And((Term("port"), Term("security")), strict=True), Term("africa")))),
         ("(port OR seaport) security", And((Or((Term("port"), Term("seaport"))), Term("security")))),
         ("douane OU douanes", Or((Term("douane"), Term("douanes")))),
         ("sécurité et défense", And((Term("sécurité"), Term("et"), Term("défense")))),
@@ -69,3 +73,32 @@ def test_negated_words_are_not_positive_words():
 def test_very_long_queries_are_truncated_not_rejected():
     parsed = parse_query(" ".join(f"w{i}" for i in range(10_000)))
     assert 0 < len(parsed.words()) <= 128
+
+
+@pytest.mark.parametrize(
+    "text, optional, required",
+    [
+        ("customs", ["customs"], []),
+        ("money laundering trade", ["money", "laundering", "trade"], []),
+        ('"port security" africa', ["africa"], ['"port security"']),
+        ("corruption -prison", ["corruption"], ["-prison"]),
+        ("port OR seaport security", ["port OR seaport", "security"], []),
+        ("customs AND police", [], ["customs AND police"]),
+        ("(customs police) training", ["training"], ["customs AND police"]),
+    ],
+)
+def test_words_typed_side_by_side_are_optional_and_the_rest_required(text, optional, required):
+    def show(node):
+        if isinstance(node, Term):
+            return node.text
+        if isinstance(node, Phrase):
+            return '"' + " ".join(node.words) + '"'
+        if isinstance(node, Not):
+            return "-" + show(node.child)
+        if isinstance(node, Or):
+            return " OR ".join(map(show, node.children))
+        return " AND ".join(map(show, node.children))  # a group in parentheses is strict too
+
+    found_optional, found_required = top_clauses(parse_query(text).tree)
+    assert [show(node) for node in found_optional] == optional
+    assert [show(node) for node in found_required] == required
