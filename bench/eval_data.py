@@ -2,25 +2,41 @@
 
 Each selected folder of ``../shared/data`` (``passages.jsonl`` and ``queries*.jsonl`` or
 ``questions*.jsonl``) is copied in chunks into one corpus folder with our taxonomy and glossary,
-indexed by Passerelle's own pipeline and by the plain-Whoosh baseline, and its query files are
-read as ``Judged`` queries. ``bench.eval`` scores them; ``bench.perf_build`` reuses the chunking.
+indexed by Passerelle's own pipeline (the reference reads the same records, ``records``), and its
+query files are read as ``Judged`` queries, each in the training or the held-out half
+(``half``). ``bench.eval`` scores them; ``bench.perf_build`` reuses the chunking.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import shutil
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import baseline as plain
 from bench.report import log
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 CHUNK_RECORDS = 20_000  # records per corpus file: the pipeline reports progress per file
 CORPUS_SETTINGS = ("taxonomy.toml", "glossary.toml")  # the data index expands queries as ours does
+
+
+TRAINING, HELD_OUT = "training", "held-out"
+
+
+def half(qid: str) -> str:
+    """The half a query belongs to, fixed by a hash of its id: tune on ``TRAINING``, report ``HELD_OUT``.
+
+    The Canadian cross-language ids end in "-x" after the same-language heading's id: without it,
+    a heading and its translation fall in the same half.
+    """
+    digest = hashlib.sha1(f"passerelle-half:{re.sub(r'-x$', '', qid)}".encode()).digest()
+    return TRAINING if digest[0] % 2 == 0 else HELD_OUT
 
 
 @dataclass(frozen=True)
@@ -31,7 +47,10 @@ class Judged:
     kind: str  # en, fr or cross
     text: str
     relevant: frozenset[str]
-    instrument: str = ""  # the Canadian queries name the instrument of their relevant passage
+
+    @property
+    def half(self) -> str:
+        return half(self.qid)
 
 
 def select_sets(data: Path, wanted: tuple[str, ...]) -> dict[str, Path] | None:
@@ -122,18 +141,11 @@ def index_data(corpus: Path, index_root: Path) -> None:
         log(f"  {len(report.skipped)} files skipped, {len(report.warnings)} warnings (first: {report.warnings[:1]})")
 
 
-def build_data_baseline(folders: dict[str, Path], corpus: Path, path: Path) -> None:
-    """One Whoosh document per record (title and text); a kept baseline of the same sets is reused."""
-    stamp = {name: [(folder / "passages.jsonl").stat().st_size] for name, folder in folders.items()}
-    stamp_file = path / "eval-stamp.json"
-    if plain.exists(path) and stamp_file.exists() and json.loads(stamp_file.read_text()) == stamp:
-        log("  reusing the kept baseline")
-        return
-    shutil.rmtree(path, ignore_errors=True)
-    records = (record for p in sorted(corpus.glob("*.jsonl")) for record in read_jsonl(p))
-    count = plain.build(path, ((r["id"], f"{r.get('title', '')}\n{r['text']}") for r in records))
-    stamp_file.write_text(json.dumps(stamp))
-    log(f"  {count} records")
+def records(folders: dict[str, Path]) -> Iterator[tuple[str, str, str]]:
+    """``(id, lang, text)`` of every passage of the selected sets, as the reference indexes them."""
+    for folder in folders.values():
+        for record in read_jsonl(folder / "passages.jsonl"):
+            yield record["id"], record["lang"], record["text"]
 
 
 def load_data_queries(path: Path, langs: dict[str, str]) -> list[Judged]:
@@ -142,7 +154,7 @@ def load_data_queries(path: Path, langs: dict[str, str]) -> list[Judged]:
     for record in read_jsonl(path):
         lang, relevant = record["lang"], frozenset(record["relevant"])
         kind = lang if all(langs.get(r, lang) == lang for r in relevant) else "cross"
-        queries.append(Judged(record["qid"], kind, record["question"], relevant, record.get("instrument", "")))
+        queries.append(Judged(record["qid"], kind, record["question"], relevant))
     return queries
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+from bench.report import markdown_table
+
 SYSTEMS = {
     "passerelle": "Passerelle",
     "passerelle_translated": "Passerelle + translation",  # FreeDict and the learned lexicon (issue 8)
@@ -29,11 +31,11 @@ def render_markdown(results: dict) -> str:
         "",
         "## Indexing",
         "",
-        *_table(["passages", "system", "seconds", "passages/s", "index MB", "peak RSS MB"], _indexing_rows(results)),
+        *markdown_table(["passages", "system", "seconds", "passages/s", "index MB", "peak RSS MB"], _indexing_rows(results)),
         "",
         "## Search through the Python API (one client)",
         "",
-        *_table(
+        *markdown_table(
             ["passages", "system", "p50 ms", "p95 ms", "p99 ms", "queries/s", "Passerelle p50 ÷ this p50", "no hit"],
             _api_rows(results),
         ),
@@ -44,13 +46,13 @@ def render_markdown(results: dict) -> str:
             "",
             "## Search through HTTP (`passerelle serve`, `/api/search`)",
             "",
-            *_table(["passages", "workers", "clients", "p50 ms", "p95 ms", "p99 ms", "requests/s", "errors",
+            *markdown_table(["passages", "workers", "clients", "p50 ms", "p95 ms", "p99 ms", "requests/s", "errors",
                      "largest worker RSS MB", "cores busy (CPU s per worker)"], http_rows),  # fmt: skip
         ]
     fresh = _freshness(results)
     if fresh:
         lines += ["", fresh]
-    lines += ["", "## Targets (issue 6)", "", *_table(["target", "measured", "met"], _target_rows(results))]
+    lines += ["", "## Targets (issue 6)", "", *markdown_table(["target", "measured", "met"], _target_rows(results))]
     if results["notes"]:
         lines += ["", "## Notes", "", *(f"- {note}" for note in results["notes"])]
     lines += ["", "## Where the benchmark's time went", "",
@@ -158,16 +160,6 @@ def _target_rows(results: dict) -> list[list[str]]:
             check("all: new document searchable ≤ 1 s after the commit", fresh.get("visible_after_commit_s"), 1, True, "s")
             check("all: serving ≤ 400 MB resident per worker", served["memory"]["worker_rss_mb_max"], 400, True, "MB")
     return rows or [["(measured at 100,000 and all passages only)", "–", "–"]]
-
-
-def _table(header: list[str], body: list[list[str]]) -> list[str]:
-    widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
-    rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
-    return [_cells(header, widths), rule, *(_cells(cells, widths) for cells in body)]
-
-
-def _cells(cells: list[str], widths: list[int]) -> str:
-    return "| " + " | ".join(cell.ljust(width) for cell, width in zip(cells, widths)) + " |"
 
 
 def _n(value, digits: int) -> str:

@@ -16,7 +16,6 @@ if str(ROOT) not in sys.path:  # bench/ is not an installed package; `make eval`
 QUERIES_FILE = ROOT / "tests" / "eval" / "queries.jsonl"
 QUERIES = [json.loads(line) for line in QUERIES_FILE.read_text(encoding="utf-8").splitlines() if line.strip()]
 KINDS = {"en", "fr", "cross"}
-SYSTEM_LABELS = ("Passerelle + expansion", "Passerelle, no expansion", "plain Whoosh baseline")
 
 
 def matching_passages(index, judgment):
@@ -66,7 +65,7 @@ def test_the_kind_matches_the_language_of_the_relevant_passages(query, corpus_in
         assert langs == {query["lang"]}, "a same-language query has relevant passages in its language only"
 
 
-def test_make_eval_on_our_set_alone_writes_a_table_with_the_three_systems(tmp_path, monkeypatch, capsys):
+def test_make_eval_on_our_set_alone_compares_passerelle_with_the_reference(tmp_path, monkeypatch, capsys):
     from bench import eval as make_eval
 
     for name in ("PASSERELLE_DATA", "PASSERELLE_EVAL_SETS", "PASSERELLE_EVAL_MAX_QUERIES"):
@@ -77,33 +76,17 @@ def test_make_eval_on_our_set_alone_writes_a_table_with_the_three_systems(tmp_pa
     assert "shared data not found at" in capsys.readouterr().err
     table = (tmp_path / "out" / "eval-latest.md").read_text(encoding="utf-8")
     header = next(line for line in table.splitlines() if line.startswith("| set"))
-    assert all(label in header for label in SYSTEM_LABELS)
-    assert len(list((tmp_path / "out").glob("eval-2*.md"))) == 1
+    assert all(label in header for label in ("Passerelle MRR@10", "reference MRR@10", "difference ± SE"))
     data = json.loads((tmp_path / "out" / "eval-latest.json").read_text(encoding="utf-8"))
     assert {row["set"] for row in data["rows"]} == {"ours"}
-    assert sum(row["queries"] for row in data["rows"] if row["kind"] != "all") == 6
-    assert all(row["scores"][system]["mrr"] is not None for row in data["rows"] for system in data["systems"])
+    assert next(row["queries"] for row in data["rows"] if row["scope"] == "all") == 6
+    assert all(row["mrr"][system] is not None for row in data["rows"] for system in data["systems"])
 
 
-def test_make_eval_runs_only_the_chosen_systems(tmp_path, monkeypatch):
-    from bench import eval as make_eval
+def test_make_eval_says_where_the_reference_script_is_missing(tmp_path, monkeypatch):
+    from bench import eval_reference
 
-    for name in ("PASSERELLE_DATA", "PASSERELLE_EVAL_SETS", "PASSERELLE_EVAL_MAX_QUERIES"):
-        monkeypatch.delenv(name, raising=False)
-    (tmp_path / "no-data").mkdir()
-    out = tmp_path / "out"
-    argv = ["--data", str(tmp_path / "no-data"), "--max-queries", "4", "--out", str(out), "--systems", "plain,baseline"]
-    assert make_eval.main(argv) == 0
-    data = json.loads((out / "eval-latest.json").read_text(encoding="utf-8"))
-    assert list(data["systems"]) == ["plain", "baseline"]
-    assert all(set(row["scores"]) == {"plain", "baseline"} for row in data["rows"])
-    header = next(line for line in (out / "eval-latest.md").read_text().splitlines() if line.startswith("| set"))
-    assert "plain Whoosh baseline" in header and "+ learned lexicon" not in header
-
-
-def test_make_eval_names_an_unknown_system(capsys):
-    from bench import eval as make_eval
-
-    with pytest.raises(SystemExit):
-        make_eval.parse_args(["--systems", "learned,bm25"])
-    assert "--systems: unknown bm25" in capsys.readouterr().err
+    monkeypatch.setenv("PASSERELLE_REFERENCE", str(tmp_path / "nowhere.py"))
+    monkeypatch.delitem(sys.modules, eval_reference.MODULE, raising=False)
+    with pytest.raises(eval_reference.ReferenceMissing, match="nowhere.py"):
+        eval_reference.load()
