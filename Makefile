@@ -8,7 +8,7 @@ PORT ?= 8000
 INDEX ?= var/index
 CORPUS ?= corpus
 
-.PHONY: run index test bench eval clean
+.PHONY: run index test bench bench-against eval clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,11 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.perf
 	$(BIN)/python -m bench.fuzz
 	$(BIN)/python -m bench.load
+
+# Search latency of this checkout against another revision, in one run: make bench-against AGAINST=<rev>
+AGAINST ?= main
+bench-against: $(STAMP)
+	$(BIN)/python -m bench.perf_against --against $(AGAINST)
 
 index: $(STAMP)
 	$(BIN)/passerelle index --corpus $(CORPUS) --index $(INDEX) || test $$? -eq 3
