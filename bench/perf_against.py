@@ -5,7 +5,7 @@ the first ``--size`` Canadian passages are indexed by each revision's own ``pyth
 index`` (index formats differ between revisions), then the same warm-up and timed queries as
 `make bench`'s Python API row go through each revision's ``indexer.search``, each in a fresh
 process, alternating revisions for ``--rounds`` rounds. The report gives each round's p50 and
-p99 (wall time, as `make bench`), their medians, and this checkout's over the other's.
+p99 (wall time, as `make bench`, and CPU time), their medians, and this checkout's over the other's.
 
     python -m bench.perf_against --against main [--size 100000] [--queries 300] [--rounds 3] [--keep-index DIR]
 """
@@ -51,12 +51,13 @@ def one(query):
     search(SearchQuery(text=query["text"], lang=tuple(query["lang"]), per_page=10), index)
 for query in queries["warmup"]:
     one(query)
-times = []
+wall, cpu = [], []
 for query in queries["timed"]:
-    started = time.perf_counter()
+    started, used = time.perf_counter(), time.process_time()
     one(query)
-    times.append((time.perf_counter() - started) * 1000)
-print(json.dumps(times))
+    wall.append((time.perf_counter() - started) * 1000)
+    cpu.append((time.process_time() - used) * 1000)
+print(json.dumps({"wall": wall, "cpu": cpu}))
 """
 
 
@@ -83,13 +84,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--data", type=Path, default=Path(os.environ.get("PASSERELLE_DATA") or DEFAULT_DATA))
     parser.add_argument("--size", type=int, default=100_000, help="passages indexed (default: %(default)s)")
     parser.add_argument("--queries", type=int, default=300, help="timed queries per run (default: %(default)s)")
-    parser.add_argument("--rounds", type=int, default=3, help="runs of each revision, alternated (default: %(default)s)")
+    parser.add_argument("--rounds", type=int, default=5, help="runs of each revision, alternated (default: %(default)s)")
     parser.add_argument("--keep-index", type=Path, help="keep the checkout, corpus and indexes here")
     parser.add_argument("--out", type=Path, default=RESULTS)
     return parser.parse_args(argv)
 
 
 def measure(options: argparse.Namespace, passages: Path, work: Path) -> dict:
+    work = work.resolve()
     commit = _git("rev-parse", "--verify", f"{options.against}^{{commit}}").strip()
     trees = {THIS: ROOT, options.against: _export(commit, work / f"tree-{commit[:12]}")}
     corpus = work / "corpus"
@@ -111,8 +113,9 @@ def measure(options: argparse.Namespace, passages: Path, work: Path) -> dict:
     for number in range(options.rounds):
         for name, tree in trees.items():
             times = json.loads(_python(tree, "-c", TIMER, str(indexes[name]), str(queries)))
-            rounds[name].append(summarize(times, sum(times) / 1000))
-            log(f"round {number + 1}, {name}: p50 {rounds[name][-1]['p50_ms']} ms, p99 {rounds[name][-1]['p99_ms']} ms")
+            rounds[name].append({clock: summarize(found, sum(found) / 1000) for clock, found in times.items()})
+            log(f"round {number + 1}, {name}: " + ", ".join(
+                f"{clock} p50 {found['p50_ms']} ms, p99 {found['p99_ms']} ms" for clock, found in rounds[name][-1].items()))
     return {"against": options.against, "commit": commit, "size": options.size, "queries": len(timed),
             "warmup": len(warmup), "rounds": rounds, "load_average": round(os.getloadavg()[0], 2)}
 
@@ -121,19 +124,20 @@ def render(results: dict) -> str:
     this, other = results["rounds"][THIS], results["rounds"][results["against"]]
     header = ["", *(f"round {n + 1}" for n in range(len(this))), "median"]
     body = []
-    for key in ("p50_ms", "p99_ms"):
-        for name, found in ((THIS, this), (results["against"], other)):
-            values = [r[key] for r in found]
-            body.append([f"{name} {key[:3]} ms", *map(str, values), f"{statistics.median(values):.2f}"])
-        ratios = [a[key] / b[key] for a, b in zip(this, other)]
-        body.append([f"{key[:3]} ratio (this ÷ {results['against']})", *(f"{r:.2f}" for r in ratios),
-                     f"{statistics.median(ratios):.2f}"])
+    for clock in ("wall", "cpu"):
+        for key in ("p50_ms", "p99_ms"):
+            for name, found in ((THIS, this), (results["against"], other)):
+                values = [r[clock][key] for r in found]
+                body.append([f"{name} {key[:3]} ms ({clock})", *map(str, values), f"{statistics.median(values):.2f}"])
+            ratios = [a[clock][key] / b[clock][key] for a, b in zip(this, other)]
+            body.append([f"{key[:3]} ratio ({clock})", *(f"{r:.2f}" for r in ratios), f"**{statistics.median(ratios):.2f}**"])
     return "\n".join([
         f"# Search latency against {results['against']} ({results['commit'][:12]})",
         "",
         f"Python API, {results['size']:,} Canadian passages, {results['queries']} timed queries after "
         f"{results['warmup']} warm-up ones (make bench's mix), each revision in a fresh process, rounds alternated; "
-        f"load average at the end {results['load_average']}.",
+        f"wall time as make bench measures it, and the process's CPU time, steadier on a shared machine. "
+        f"Ratios are this checkout's over {results['against']}'s; load average at the end {results['load_average']}.",
         "",
         *markdown_table(header, body),
     ])

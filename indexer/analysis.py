@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 
 import snowballstemmer
 from whoosh.analysis import Analyzer
@@ -51,6 +52,7 @@ ALL_STOPWORDS = frozenset().union(*(spec.stopwords for spec in LANGUAGE_SPECS.va
 
 WORDS = "words"  # the unstemmed vocabulary behind "did you mean": folded, elided, no stop list
 _TOKENS = re.compile(TOKEN_PATTERN)
+_SPLIT = re.compile(f"({TOKEN_PATTERN})")
 _MEMO_LIMIT = 500_000  # distinct raw tokens remembered per kind; a corpus's vocabulary fits
 
 
@@ -120,6 +122,34 @@ def analyze_with_offsets(text: str, lang: str) -> list[tuple[str, int, int]]:
         if term is not None:
             found.append((term, match.start() + start_shift, match.end() - end_shift))
     return found
+
+
+def spans_of(text: str, lang: str, wanted: set[str]) -> list[tuple[int, int]]:
+    """Character spans of the words of ``text`` whose index term is in ``wanted`` (for highlighting).
+
+    Runs for every hit shown: the tokens and their offsets come from one ``re.split`` and a
+    running sum of lengths, the marked ones from ``list.index`` (all in C), and only the
+    distinct tokens are looked up.
+    """
+    table = _table(lang)
+    parts = _SPLIT.split(text)  # [gap, token, gap, token, ..., gap]
+    tokens = parts[1::2]
+    known = table.memo.get
+    marked = {raw for raw in set(tokens) if (known(raw) or table(raw))[0] in wanted}
+    if not marked:
+        return []
+    ends = list(accumulate(map(len, parts)))
+    spans = []
+    for raw in marked:
+        _, start_shift, end_shift = known(raw)
+        number = tokens.index(raw)  # list.index scans in C
+        while True:
+            spans.append((ends[2 * number] + start_shift, ends[2 * number + 1] - end_shift))
+            try:
+                number = tokens.index(raw, number + 1)
+            except ValueError:
+                break
+    return sorted(spans)
 
 
 def is_stopword(word: str) -> bool:

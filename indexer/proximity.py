@@ -15,8 +15,8 @@ both were chosen, and their constants set, on the training half of the open quer
 
 Both only add to the first stage's score, and only for the ``DEPTH`` best passages, so the
 order below them, and every passage's place among them, stays consistent from page to page.
-Pure functions over analysed terms: a backend hands in each passage's terms and each query
-term's idf.
+Pure functions over analysed terms: a backend hands in each passage's terms (as stored at
+indexing, space-separated) and each query term's idf.
 """
 
 from __future__ import annotations
@@ -45,34 +45,31 @@ class PassageScorer:
 
     def __init__(self, slots: Sequence[Slot], idf: Callable[[str], float]):
         self.slots = list(slots)
-        self._where: dict[str, list[tuple[int, float]]] = {}  # term -> (slot number, weight)
-        self._idf: dict[str, float] = {}
-        for number, slot in enumerate(self.slots):
-            for term, weight in slot.items():
-                self._where.setdefault(term, []).append((number, weight))
-                if term not in self._idf:
-                    self._idf[term] = idf(term)
+        # per slot: (" term ", weight x idf) of each of its terms, looked for with str.find
+        self._needles = [[(f" {term} ", weight * idf(term)) for term, weight in slot.items()] for slot in self.slots]
         self.pairs = [(a, a + 1) for a in range(len(self.slots) - 1) if self.slots[a].keys() != self.slots[a + 1].keys()]
 
     def __bool__(self) -> bool:
         return bool(self.slots)
 
-    def bonus(self, terms: Sequence[str]) -> float:
-        """Proximity and early mention of the query's words in a passage's terms (in order)."""
-        positions: list[list[int]] = [[] for _ in self.slots]
-        strength = [0.0] * len(self.slots)  # best weight x idf of the slot's terms present
-        first = [0.0] * len(self.slots)  # early-mention credit of the slot's first occurrence
-        where, idf = self._where, self._idf
-        for position, term in enumerate(terms):
-            found = where.get(term)
-            if found is None:
-                continue
-            for slot, weight in found:
-                if not positions[slot]:
-                    first[slot] = weight * idf[term] / (1 + position / EARLY_SCALE)
-                positions[slot].append(position)
-                strength[slot] = max(strength[slot], weight * idf[term])
-        score = EARLY_WEIGHT * sum(first)
+    def bonus(self, terms: str) -> float:
+        """Proximity and early mention of the query's words in a passage's terms (space-separated, in order)."""
+        padded = f" {terms} "
+        positions: list[list[int]] = []
+        strength = []  # per slot: the best weight x idf of its terms present
+        early = 0.0
+        for needles in self._needles:
+            found, best, earliest = [], 0.0, 0.0
+            for needle, value in needles:
+                at = _positions(padded, needle)
+                if at:
+                    found += at
+                    best = max(best, value)
+                    earliest = max(earliest, value / (1 + at[0] / EARLY_SCALE))
+            positions.append(sorted(found) if len(needles) > 1 else found)
+            strength.append(best)
+            early += earliest
+        score = EARLY_WEIGHT * early
         for a, b in self.pairs:
             if positions[a] and positions[b]:
                 near = _nearness(positions[a], positions[b])
@@ -80,6 +77,18 @@ class PassageScorer:
                     saturated = near * (PAIR_SATURATION + 1) / (near + PAIR_SATURATION)
                     score += PROXIMITY_WEIGHT * min(strength[a], strength[b]) * saturated
         return score
+
+
+def _positions(padded: str, needle: str) -> list[int]:
+    """Where `` term `` stands in `` t0 t1 t2 `` (term positions, not characters): str.find and count run in C."""
+    found, position, counted = [], 0, 0
+    at = padded.find(needle)
+    while at >= 0:
+        position += padded.count(" ", counted, at)
+        counted = at
+        found.append(position)
+        at = padded.find(needle, at + 1)
+    return found
 
 
 def _nearness(first: list[int], second: list[int]) -> float:

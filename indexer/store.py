@@ -36,7 +36,7 @@ from indexer.whoosh_backend import open_whoosh
 
 # Bump when the stored fields change: an older generation is then rebuilt by the next
 # `passerelle index`, and refused (with that advice) by search instead of failing oddly.
-INDEX_FORMAT = 5  # 3: one-pass analyzers, spelling vocabulary posted once per commit; 4: PostingsText fields; 5: stored terms
+INDEX_FORMAT = 5  # 3: one-pass analyzers, spelling vocabulary posted once per commit; 4: PostingsText fields; 5: a column of each passage's terms
 CURRENT = "current"
 GENERATIONS = "generations"
 WRITE_LOCK = "write.lock"

@@ -259,23 +259,17 @@ class WhooshBackend:
         found = evaluate(normalized(compiled), arrays)
         if plan.sort == "newest":
             ranked = top(found, plan.limit, plan.offset, arrays.column_ranks("updated"))
-            stored = {}
         else:
-            ranked, stored = self._rerank(found, plan, searcher, arrays)
+            ranked = self._rerank(found, plan, arrays)
         positive = positive_terms(plan.query.tree)
-        hits = tuple(
-            self._hit(stored.get(docnum) or searcher.stored_fields(docnum), positive, score) for docnum, score in ranked
-        )
+        hits = tuple(self._hit(searcher.stored_fields(docnum), positive, score) for docnum, score in ranked)
         facets = self._facets(arrays, found.mask) if plan.with_facets else {}
         matched = found.mask.any()
         relaxed = bool(matched and not (found.every_part() & found.mask).any())
         return BackendHits(total=int(np.count_nonzero(found.mask)), hits=hits, facets=facets, relaxed=relaxed)
 
-    def _rerank(self, found, plan: SearchPlan, searcher, arrays: QueryArrays):
-        """The page of ``plan``: the first ``proximity.DEPTH`` passages re-scored by the second stage.
-
-        Returns the (docnum, score) of the page and the stored fields read on the way.
-        """
+    def _rerank(self, found, plan: SearchPlan, arrays: QueryArrays) -> list[tuple[int, float]]:
+        """The (docnum, score) of ``plan``'s page, the first ``proximity.DEPTH`` passages re-scored by the second stage."""
         wanted = plan.offset + plan.limit
         candidates = top(found, max(proximity.DEPTH, wanted))
         slots = word_slots(plan.query.tree) if plan.query.tree is not None and candidates else {}
@@ -285,16 +279,14 @@ class WhooshBackend:
             if len(lang_slots)
         }
         if not scorers:
-            return candidates[plan.offset : wanted], {}
-        stored, rescored = {}, []
+            return candidates[plan.offset : wanted]
+        rescored = []
         for docnum, score in candidates[: proximity.DEPTH]:
-            fields = stored[docnum] = searcher.stored_fields(docnum)
-            scorer = scorers.get(fields["lang"])
-            if scorer is not None:
-                score += scorer.bonus(_terms(fields))
-            rescored.append((docnum, score))
+            lang, _, terms = arrays.column_value("terms", docnum).decode("utf-8").partition(" ")
+            scorer = scorers.get(lang)
+            rescored.append((docnum, score + scorer.bonus(terms) if scorer else score))
         rescored.sort(key=lambda item: (-item[1], item[0]))
-        return (rescored + candidates[proximity.DEPTH :])[plan.offset : wanted], stored
+        return (rescored + candidates[proximity.DEPTH :])[plan.offset : wanted]
 
     def _hit(self, fields, positive, score) -> BackendHit:
         passage, info = _records(fields)
@@ -413,7 +405,7 @@ def open_whoosh(path: Path, taxonomy: Taxonomy | None = None, create: bool = Fal
 
 
 def _records(fields: dict) -> tuple[Passage, DocumentInfo]:
-    passage_id, section_id, section_title, position, text, path, title, doc_lang, publisher, source_url, updated, _ = (
+    passage_id, section_id, section_title, position, text, path, title, doc_lang, publisher, source_url, updated = (
         fields["record"]
     )
     tags = Tags(
@@ -432,11 +424,6 @@ def _records(fields: dict) -> tuple[Passage, DocumentInfo]:
         tags=tags,
     )
     return passage, DocumentInfo(fields["doc_id"], path, title, doc_lang, publisher, source_url, updated)
-
-
-def _terms(fields: dict) -> list[str]:
-    """The passage text's index terms, in order, as stored at indexing."""
-    return fields["record"][-1].split()
 
 
 def _split(value: str | None) -> tuple[str, ...]:

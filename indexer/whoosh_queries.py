@@ -12,7 +12,7 @@ from whoosh import query as wq
 
 from indexer import query as q
 from indexer.analysis import analyze
-from indexer.analysis import analyze_with_offsets
+from indexer.analysis import spans_of
 from indexer.analysis import is_stopword
 from indexer.models import LANGUAGES
 from indexer.models import Passage
@@ -229,4 +229,4 @@ def spans_for(passage: Passage, positive: dict[str, set[str]]) -> tuple[tuple[in
     wanted = positive.get(passage.lang) or set()
     if not wanted:
         return ()
-    return tuple((start, end) for term, start, end in analyze_with_offsets(passage.text, passage.lang) if term in wanted)
+    return tuple(spans_of(passage.text, passage.lang, wanted))
