@@ -2,8 +2,7 @@
 
 Whoosh scores each matching posting through a chain of Python matcher objects (about 10 µs
 a match) and must run a query again to count or facet its matches. Here a term's postings are
-decoded once into arrays and kept (segments never change, so the cache outlives refreshes);
-a query is evaluated over the whole collection with array operations, and the one match mask
+decoded once into arrays and kept (``whoosh_segments``); a query is evaluated over the whole collection with array operations, and the one match mask
 it yields gives the total, the facet counts and the top k. A Whoosh ``Term`` scores as Whoosh's
 BM25F would (same idf, quantised lengths and average lengths). A phrase is found in a passage's
 text by its stored terms (the ``terms`` column), in headings and tags by Whoosh's own matcher.
@@ -13,13 +12,11 @@ by BM25F proper (field matches summed before saturation, which Whoosh's per-fiel
 do), and ``Words``, the optional words at the top of a query, which also says which passages
 have every one of them (``Match.complete``).
 
-Only ``indexer.whoosh_backend`` and ``indexer.whoosh_queries`` import this module.
+Only the Whoosh backend's modules import this one.
 """
 
 from __future__ import annotations
 
-import mmap
-import threading
 from bisect import bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -27,21 +24,14 @@ from dataclasses import dataclass
 import numpy as np
 from whoosh import query as wq
 from whoosh import scoring
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN
-from whoosh.columns import VarBytesColumn
-from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.codec.whoosh3 import _lenfield
-from whoosh.reading import TermNotFound
-from whoosh.util.numeric import byte_to_length
 
-CACHE_BYTES = 96 * 1024 * 1024  # decoded postings kept per process (8 bytes a posting)
+from indexer.whoosh_segments import EMPTY
+from indexer.whoosh_segments import MappedColumn
+from indexer.whoosh_segments import SegmentCache
+from indexer.whoosh_segments import decode_term
+from indexer.whoosh_segments import segment_key
+
 PHRASES_KEPT = 1024  # position-checked phrases remembered per searcher
-WARM_FIELDS = ("body_en", "body_fr", "heading_en", "heading_fr")
-# Fields with a small vocabulary (headings, taxonomy names) that every word is also looked up in:
-# a set of their terms per segment answers "not there" without Whoosh's on-disk term lookup.
-LISTED_FIELDS = ("heading_en", "heading_fr", "tags_en", "tags_fr")
-_BYTE_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
-_EMPTY = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
 
 
 @dataclass
@@ -88,124 +78,6 @@ class Words(wq.CompoundQuery):
     JOINT = " WORDS "
 
 
-class SegmentCache:
-    """Decoded postings and field lengths per segment, shared by every searcher of a backend."""
-
-    def __init__(self, limit_bytes: int = CACHE_BYTES):
-        self.limit_bytes = limit_bytes
-        self._postings: OrderedDict = OrderedDict()
-        self._bytes = 0
-        self._lengths: dict = {}
-        self._vocabularies: dict = {}
-        self._lock = threading.Lock()
-
-    def postings(self, reader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """(segment-local docnums, weights) of a term in one segment reader."""
-        key = (_segment_key(reader), fieldname, text)
-        with self._lock:
-            found = self._postings.get(key)
-            if found is not None:
-                self._postings.move_to_end(key)
-                return found
-        if fieldname in LISTED_FIELDS and text not in self.vocabulary(reader, fieldname):
-            return _EMPTY
-        found = _decode_postings(reader, fieldname, text)
-        size = found[0].nbytes + found[1].nbytes
-        with self._lock:
-            self._postings[key] = found
-            self._bytes += size
-            while self._bytes > self.limit_bytes and len(self._postings) > 1:
-                _, (ids, weights) = self._postings.popitem(last=False)
-                self._bytes -= ids.nbytes + weights.nbytes
-        return found
-
-    def lengths(self, reader, fieldname: str) -> np.ndarray:
-        """Quantised field lengths of one segment's documents, as Whoosh's BM25F reads them."""
-        key = (_segment_key(reader), fieldname)
-        found = self._lengths.get(key)
-        if found is None:
-            column = reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-            codes = np.frombuffer(bytes(column.load()), dtype=np.uint8) if column is not None else None
-            found = _BYTE_LENGTHS[codes] if codes is not None else np.ones(reader.doc_count_all(), np.float32)
-            self._lengths[key] = found
-        return found
-
-    def vocabulary(self, reader, fieldname: str) -> frozenset[str]:
-        """Every term of one segment's field."""
-        key = (_segment_key(reader), fieldname)
-        found = self._vocabularies.get(key)
-        if found is None:
-            found = self._vocabularies[key] = frozenset(map(decode_term, reader.lexicon(fieldname)))
-        return found
-
-    def warm(self, reader, fieldnames, min_frequency: int, read_lock, still_open) -> None:
-        """Decode ahead the postings of every term in at least ``min_frequency`` documents.
-
-        Frequent terms have the longest postings: decoding one on first use is what makes a
-        query slow (tens of ms); together they take a few MB per 100,000 passages. Runs beside
-        searches, taking ``read_lock`` for each read so that they interleave, and stops when
-        ``still_open()`` turns false (the searcher was replaced or closed).
-        """
-        for fieldname in LISTED_FIELDS:
-            with read_lock:
-                if not still_open():
-                    return
-                self.vocabulary(reader, fieldname)
-        for fieldname in fieldnames:
-            with read_lock:
-                if not still_open():
-                    return
-                frequent = [text for text, info in reader.iter_field(fieldname) if info.doc_frequency() >= min_frequency]
-            for text in frequent:
-                with read_lock:
-                    if not still_open():
-                        return
-                    self.postings(reader, fieldname, decode_term(text))
-
-    def forget(self, live_keys: set) -> None:
-        """Drop the lengths and vocabularies of segments merged away (postings age out of the LRU)."""
-        for kept in (self._lengths, self._vocabularies):
-            for key in [key for key in kept if key[0] not in live_keys]:
-                del kept[key]
-
-
-def decode_term(term) -> str:
-    """A term or stored value as text (Whoosh hands some back as UTF-8 bytes)."""
-    return term.decode("utf-8") if isinstance(term, bytes) else term
-
-
-def _segment_key(reader):
-    return reader._segment.segment_id()
-
-
-def _decode_postings(reader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-    try:
-        btext = reader._text_to_bytes(fieldname, text)
-        matcher = reader._terms.matcher(fieldname, btext, reader.schema[fieldname].format)
-    except (TermNotFound, KeyError):
-        return _EMPTY
-    if not isinstance(matcher, W3LeafMatcher):  # few postings, inlined in the term's entry
-        ids = np.fromiter(matcher.all_ids(), dtype=np.int32)
-        matcher.reset()
-        weights = np.fromiter((w for _, w in matcher.items_as("weight")), dtype=np.float32, count=len(ids))
-        return ids, weights
-    id_blocks, weight_blocks = [], []
-    while matcher.is_active():
-        # The block's decoded tuple, read straight from Whoosh's own block reader: ids are
-        # delta-encoded within a block, weights omitted when all 1 or all equal.
-        matcher._read_data()
-        raw_ids, raw_weights = matcher._data[0], matcher._data[1]
-        ids = np.asarray(raw_ids, dtype=np.int32)
-        id_blocks.append(ids if matcher._byteids else np.cumsum(ids))
-        count = len(raw_ids)
-        if raw_weights is None or isinstance(raw_weights, float):
-            weight_blocks.append(np.full(count, 1.0 if raw_weights is None else raw_weights, dtype=np.float32))
-        else:
-            weight_blocks.append(np.asarray(raw_weights, dtype=np.float32))
-        matcher._next_block()
-    return np.concatenate(id_blocks), np.concatenate(weight_blocks)
-
-
 class QueryArrays:
     """One searcher's view: its segments at their docnum offsets, and the live-document mask."""
 
@@ -220,7 +92,7 @@ class QueryArrays:
             deleted = list(reader._perdoc.deleted_docs())
             if deleted:
                 self.live[np.asarray(deleted, dtype=np.int64) + offset] = False
-        cache.forget({_segment_key(reader) for reader, _ in self.leaves})
+        cache.forget({segment_key(reader) for reader, _ in self.leaves})
         weighting = searcher.weighting
         self.K1, self.B, self._field_B = weighting.K1, weighting.B, weighting._field_B
         self._column_values: dict = {}
@@ -276,7 +148,7 @@ class QueryArrays:
                     summed[docnums] += weight * weights / ((1 - B) + B * lengths / avgfl)
                     touched.append(docnums)
         if not touched:
-            return _EMPTY[0], _EMPTY[1]
+            return EMPTY[0], EMPTY[1]
         docnums = np.concatenate(touched) if len(touched) > 1 else touched[0]
         frequency = summed[docnums]
         summed[docnums] = 0.0
@@ -347,7 +219,7 @@ class QueryArrays:
         found = self._value_ids.get(key)
         if found is None:
             parts = [self.cache.postings(reader, fieldname, value)[0] + offset for reader, offset in self.leaves]
-            found = np.concatenate(parts) if parts else _EMPTY[0]
+            found = np.concatenate(parts) if parts else EMPTY[0]
             self._value_ids[key] = found = found[self.live[found]]
         return found
 
@@ -356,7 +228,7 @@ class QueryArrays:
         readers = self._column_readers.get(fieldname)
         if readers is None:
             offsets = [offset for _, offset in self.leaves]
-            segment_readers = [_MappedColumn(reader.column_reader(fieldname, translate=False)) for reader, _ in self.leaves]
+            segment_readers = [MappedColumn(reader.column_reader(fieldname, translate=False)) for reader, _ in self.leaves]
             readers = self._column_readers[fieldname] = (offsets, segment_readers)
         offsets, segment_readers = readers
         number = bisect_right(offsets, docnum) - 1
@@ -370,27 +242,6 @@ class QueryArrays:
             found = np.unique(np.asarray(values), return_inverse=True)[1]
             self._column_values[fieldname] = found
         return found
-
-
-class _MappedColumn:
-    """A segment's bytes column read through ``mmap``: a value is a slice of memory rather than
-    Whoosh's seek and read (0.5 µs instead of 5; the second ranking stage reads 50 a query, a
-    phrase check thousands). Any other column reader is used as it is."""
-
-    def __init__(self, reader):
-        self._reader, self._view = reader, None
-        if isinstance(reader, VarBytesColumn.Reader):
-            try:
-                self._view = mmap.mmap(reader._dbfile.file.fileno(), 0, access=mmap.ACCESS_READ)
-            except (AttributeError, OSError, ValueError):  # not a real file (RAM storage): read as Whoosh does
-                return
-            self._base, self._offsets, self._lengths = reader._basepos, reader._offsets, reader._lengths
-
-    def __getitem__(self, docnum: int) -> bytes:
-        if self._view is None:
-            return self._reader[docnum]
-        start = self._base + self._offsets[docnum]
-        return self._view[start : start + self._lengths[docnum]]
 
 
 def normalized(query):
@@ -516,7 +367,7 @@ def _add_words(children, arrays: QueryArrays, boost: float, into: Match) -> np.n
         dense = True
     if dense:
         return matched == len(children)
-    docnums = np.concatenate(touched) if touched else _EMPTY[0]
+    docnums = np.concatenate(touched) if touched else EMPTY[0]
     complete = np.zeros(arrays.size, dtype=bool)
     complete[docnums[matched[docnums] == len(children)]] = True
     return complete

@@ -1,6 +1,7 @@
 """Whoosh implementation of the backend contract. No Whoosh object leaves this module and its
 helpers (``whoosh_queries``: query compilation; ``whoosh_arrays``: query evaluation;
-``whoosh_writing``: documents into fields, and the writer).
+``whoosh_segments``: what is decoded from each segment and kept; ``whoosh_writing``: documents
+into fields, and the writer).
 
 One entry per passage. Each language has its own analysed fields (body, heading, tags), so
 a passage is stemmed by its own language's rules while a query is analysed once per language
@@ -37,13 +38,13 @@ from indexer.models import Passage
 from indexer.models import Tags
 from indexer.spelling import Vocabulary
 from indexer.taxonomy import Taxonomy
-from indexer.whoosh_arrays import WARM_FIELDS
-from indexer.whoosh_arrays import decode_term
 from indexer.whoosh_arrays import QueryArrays
-from indexer.whoosh_arrays import SegmentCache
 from indexer.whoosh_arrays import evaluate
 from indexer.whoosh_arrays import normalized
 from indexer.whoosh_arrays import top
+from indexer.whoosh_segments import WARM_FIELDS
+from indexer.whoosh_segments import SegmentCache
+from indexer.whoosh_segments import decode_term
 from indexer.whoosh_queries import FACET_FIELDS
 from indexer.whoosh_queries import compile_filters
 from indexer.whoosh_queries import compile_query
