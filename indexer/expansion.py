@@ -44,27 +44,20 @@ from indexer.query import positive_words
 
 MAX_ALTERNATIVES = 6  # per matched span: the preferred expressions come first in the glossary
 # Translations: each one is one more posting list to score (about 10 µs per matching passage).
-# Per term and floor trade cross-language for same-language relevance. Canadian headings, MRR@10
-# (weight 0.5): searching the target language only (300 per direction), en->fr / fr->en; over the
-# whole collection (200 per set), same-language en / fr:
-#   2 per term, floor 0.15: 0.133 / 0.118; 0.285 / 0.238
-#   3 per term, floor 0.10: 0.145 / 0.138; 0.284 / 0.231
-#   4 per term, floor 0.05: 0.157 / 0.147; 0.278 / 0.223
-# (without lexicon: 0.013 / 0.015; 0.291 / 0.271; the earlier weighting, 2 and 0.15: 0.090 / 0.088;
-# 0.283 / 0.234). More translations find the right one more often (it is often the lexicon's 2nd
-# to 4th: synonyms share the probability) but also let the other language answer every word more
-# often, which used to stop relaxation (see TRANSLATION_WEIGHT); ``search`` now relaxes then too,
-# and with that 4 and 0.05 keep the same-language sets (0.291 / 0.273).
+# Per term and floor trade cross-language for same-language relevance. Chosen when every word was
+# required (before 2026-12-03), on Canadian headings, MRR@10 target language only en->fr / fr->en,
+# then same-language over the whole collection en / fr: 2 per term, floor 0.15: 0.133 / 0.118,
+# 0.285 / 0.238; 3 and 0.10: 0.145 / 0.138, 0.284 / 0.231; 4 and 0.05: 0.157 / 0.147, 0.278 /
+# 0.223. More translations find the right one more often: it is often the lexicon's 2nd to 4th,
+# synonyms sharing the probability. With today's ranking (any of the words, a word and its
+# translations counted once), 4 and 0.05 give 0.207 / 0.215 target language only (make eval).
 TRANSLATIONS_PER_TERM = 4
 TRANSLATION_FLOOR = 0.05
 # A word's best translation weighs this much (the user's own words weigh 1): how far below a
-# passage in the query's language one in the other language ranks when nothing filters by language.
-# Over the whole collection (4 per term, floor 0.05): 1.0 drew the French twin of an English answer
-# level with it, same-language MRR@10 en 0.291 -> 0.230, fr 0.271 -> 0.161; 0.5 and 0.3 both gave
-# 0.278 / 0.223 and 0.5 ranks cross-language better. What 0.5 still costs is relaxation: when no
-# passage of the query's language has every word but one of the other language has every
-# translation, the query was not relaxed and the same-language answer was lost (35 of 200 French
-# headings); ``search`` relaxes then as well: 0.291 / 0.273 (4 per term), 0.291 / 0.272 (3 per term).
+# passage in the query's language one in the other language ranks when nothing filters by
+# language. 1.0 drew the French twin of an English answer level with it (same-language MRR@10 en
+# 0.291 -> 0.230, fr 0.271 -> 0.161, when every word was required); 0.5 and 0.3 tied, and 0.5
+# ranks cross-language better.
 TRANSLATION_WEIGHT = 0.5
 LANGUAGE_MARGIN = 1.5  # one language's evidence must be this many times the other's to decide
 
