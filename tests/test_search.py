@@ -235,3 +235,44 @@ def test_a_query_with_no_passage_holding_every_word_is_relaxed(corpus_index):
     result = run(corpus_index, "SEACOP zebrafish")
     assert result.relaxed and result.total > 0
     assert not run(corpus_index, "SEACOP").relaxed
+
+
+def _index_of(tmp_path, texts: dict[str, str]):
+    from indexer import index_corpus
+    from indexer import open_index
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name, text in texts.items():
+        (corpus / f"{name}.txt").write_text(text + "\n", encoding="utf-8")
+        (corpus / f"{name}.meta.toml").write_text('lang = "en"\n', encoding="utf-8")
+    index_corpus(corpus, tmp_path / "index")
+    return open_index(tmp_path / "index")
+
+
+def test_a_passage_with_the_words_side_by_side_ranks_above_one_with_them_apart(tmp_path):
+    index = _index_of(tmp_path, {
+        "apart": "Custody of the vessel was handed over to the harbour master, who noted that the property of the crew, "
+                 "kept aside during the inspection, needs careful management according to the rules.",
+        "together": "The harbour master noted that the rules on inspection were followed and that the crew was informed; "
+                    "custody and the management of property of the crew were handed over to the vessel owner.",
+    })
+    try:
+        # the same words, so the same BM25F score; ties would go to the first file indexed, "apart"
+        assert [hit.doc_id for hit in run(index, "management of property").results] == ["together", "apart"]
+    finally:
+        index.close()
+
+
+def test_a_passage_that_names_the_word_first_ranks_above_one_that_names_it_last(tmp_path):
+    index = _index_of(tmp_path, {
+        "a-late": "The harbour master noted that the rules on inspection were followed, the crew informed, the vessel "
+                "handed over to its owner and the cargo counted, before turning to the question of corruption.",
+        "b-early": "Corruption was the question the harbour master turned to, before noting that the rules on inspection "
+                 "were followed, the crew informed, the vessel handed over to its owner and the cargo counted.",
+    })
+    try:
+        # the same words, so the same BM25F score; ties would go to the first file indexed, "a-late"
+        assert [hit.doc_id for hit in run(index, "corruption").results] == ["b-early", "a-late"]
+    finally:
+        index.close()
