@@ -250,29 +250,37 @@ def _index_of(tmp_path, texts: dict[str, str]):
     return open_index(tmp_path / "index")
 
 
-def test_a_passage_with_the_words_side_by_side_ranks_above_one_with_them_apart(tmp_path):
-    index = _index_of(tmp_path, {
-        "apart": "Custody of the vessel was handed over to the harbour master, who noted that the property of the crew, "
-                 "kept aside during the inspection, needs careful management according to the rules.",
-        "together": "The harbour master noted that the rules on inspection were followed and that the crew was informed; "
-                    "custody and the management of property of the crew were handed over to the vessel owner.",
-    })
-    try:
-        # the same words, so the same BM25F score; ties would go to the first file indexed, "apart"
-        assert [hit.doc_id for hit in run(index, "management of property").results] == ["together", "apart"]
-    finally:
-        index.close()
+# Each pair holds the same words, so the same BM25F score: a tie would go to the first file
+# indexed, which is the one that must come second.
+SECOND_STAGE = {
+    "words side by side rank above words apart": (
+        "management of property",
+        {
+            "apart": "Custody of the vessel was handed over to the harbour master, who noted that the property of the "
+                     "crew, kept aside during the inspection, needs careful management according to the rules.",
+            "together": "The harbour master noted that the rules on inspection were followed and that the crew was "
+                        "informed; custody and the management of property of the crew were handed over to the vessel owner.",
+        },
+        ["together", "apart"],
+    ),
+    "a word named first ranks above the word named last": (
+        "corruption",
+        {
+            "a-late": "The harbour master noted that the rules on inspection were followed, the crew informed, the "
+                      "vessel handed over to its owner and the cargo counted, before turning to the question of corruption.",
+            "b-early": "Corruption was the question the harbour master turned to, before noting that the rules on "
+                       "inspection were followed, the crew informed, the vessel handed over to its owner and the cargo counted.",
+        },
+        ["b-early", "a-late"],
+    ),
+}
 
 
-def test_a_passage_that_names_the_word_first_ranks_above_one_that_names_it_last(tmp_path):
-    index = _index_of(tmp_path, {
-        "a-late": "The harbour master noted that the rules on inspection were followed, the crew informed, the vessel "
-                "handed over to its owner and the cargo counted, before turning to the question of corruption.",
-        "b-early": "Corruption was the question the harbour master turned to, before noting that the rules on inspection "
-                 "were followed, the crew informed, the vessel handed over to its owner and the cargo counted.",
-    })
+@pytest.mark.parametrize("case", SECOND_STAGE)
+def test_where_the_words_stand_decides_between_passages_with_the_same_words(tmp_path, case):
+    text, passages, expected = SECOND_STAGE[case]
+    index = _index_of(tmp_path, passages)
     try:
-        # the same words, so the same BM25F score; ties would go to the first file indexed, "a-late"
-        assert [hit.doc_id for hit in run(index, "corruption").results] == ["b-early", "a-late"]
+        assert [hit.doc_id for hit in run(index, text).results] == expected
     finally:
         index.close()
