@@ -52,6 +52,7 @@ from bench.eval_report import Run
 from bench.eval_report import Scored
 from bench.eval_report import as_json
 from bench.eval_report import markdown
+from bench.eval_report import per_query
 from bench.eval_report import rows
 from bench.report import log
 from bench.report import stage
@@ -76,6 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     table = markdown(run)
     print(table)
     write_results(options.out, "eval", table, as_json(run), stamped=False)
+    detail = options.out / "runs" / "eval-queries-latest.json"  # large: ignored by git
+    detail.parent.mkdir(parents=True, exist_ok=True)
+    detail.write_text(json.dumps(per_query(run), ensure_ascii=False))
+    log(f"wrote {detail}")
     return 0
 
 

@@ -115,7 +115,7 @@ def _number(value: float | None) -> str:
 
 
 def as_json(run: Run) -> dict:
-    """The JSON twin of the table, with the rank of the first relevant unit per query and system."""
+    """The JSON twin of the table."""
     return {
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "k": metrics.K,
@@ -126,8 +126,12 @@ def as_json(run: Run) -> dict:
         "rows": [asdict(row) for row in run.rows],
         "notes": run.notes,
         "timings": run.timings,
-        "queries": {label: [_describe(s) for s in scored] for label, scored in run.scored.items()},
     }
+
+
+def per_query(run: Run) -> dict:
+    """The rank of the first relevant unit per query and system, by query file: where to start when a row moves."""
+    return {label: [_describe(s) for s in scored] for label, scored in run.scored.items()}
 
 
 def _describe(scored: Scored) -> dict:
