@@ -73,7 +73,9 @@ STRINGS = {
         "syntax_heading": "How to search",
         "syntax_intro": "Type words in English or French; every passage of every document is searched, "
         "in both languages.",
-        "syntax_words": "passages with all these words (any form: launder, laundering)",
+        "syntax_words": "passages with these words (any form: launder, laundering), those with all of them, "
+        "close together, first",
+        "syntax_and": "only passages with both words",
         "syntax_phrase": "these words together, in this order",
         "syntax_or": "either word",
         "syntax_not": "leave out passages with this word",
@@ -191,7 +193,9 @@ STRINGS = {
         "syntax_heading": "Comment chercher",
         "syntax_intro": "Tapez des mots en français ou en anglais ; tous les passages de tous les documents "
         "sont cherchés, dans les deux langues.",
-        "syntax_words": "les passages qui contiennent tous ces mots (sous toutes leurs formes)",
+        "syntax_words": "les passages qui contiennent ces mots (sous toutes leurs formes), d’abord ceux qui les "
+        "contiennent tous, rapprochés",
+        "syntax_and": "seulement les passages qui contiennent les deux mots",
         "syntax_phrase": "ces mots ensemble, dans cet ordre",
         "syntax_or": "l’un ou l’autre mot",
         "syntax_not": "écarter les passages qui contiennent ce mot",

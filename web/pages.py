@@ -43,6 +43,7 @@ from web.views import pagination
 FEED_PER_PAGE = 20
 SYNTAX_EXAMPLES = (
     ("money laundering", "syntax_words"),
+    ("customs AND police", "syntax_and"),
     ('"port security"', "syntax_phrase"),
     ("corruption OR bribery", "syntax_or"),
     ("trafficking -drugs", "syntax_not"),
