@@ -20,11 +20,13 @@ Translations on a line are sorted by probability, highest first.
 from __future__ import annotations
 
 import gzip
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from indexer.analysis import LANGUAGE_SPECS
+from indexer.atomic import write_atomically
 from indexer.errors import PasserelleError
 from indexer.models import LANGUAGES
 
@@ -160,8 +162,10 @@ class Lexicon:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         # No name or time in the gzip header: the same lexicon gives the same bytes wherever it is saved.
-        with open(path, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as zipped:
+        raw = io.BytesIO()
+        with gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as zipped:
             zipped.write(self._text().encode("utf-8"))
+        write_atomically(path, raw.getvalue())
 
     def _text(self) -> str:
         lines = [FORMAT_HEADER]

@@ -10,9 +10,9 @@ All are optional: without any, queries are not translated.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
+from indexer.atomic import write_atomically
 from indexer.errors import BadParameter
 from indexer.lexicon import FREEDICT_FILE
 from indexer.lexicon import LEARNED_FILE
@@ -83,7 +83,7 @@ def save_lexicons(generation_path: Path, paths: list[Path], freedict: bool = Fal
             stale.unlink()
     for name, path in keep:
         if path.resolve() != (folder / name).resolve():
-            shutil.copyfile(path, folder / name)
+            write_atomically(folder / name, path.read_bytes())
     for name, lexicon in staged:
         lexicon.save(folder / name)
     return warnings

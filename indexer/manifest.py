@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
 
+from indexer.atomic import write_json
+
 VERSION = 1
 
 
@@ -54,9 +56,7 @@ class Manifest:
             "taxonomy": self.taxonomy,
             "files": {name: vars(record) for name, record in sorted(self.files.items())},
         }
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-        os.replace(tmp, path)
+        write_json(path, data)
 
 
 def file_sha256(path: Path) -> str:

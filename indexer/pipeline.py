@@ -31,6 +31,7 @@ from indexer.manifest import FileRecord
 from indexer.manifest import Manifest
 from indexer.manifest import file_sha256
 from indexer.readers import SUPPORTED_SUFFIXES
+from indexer.store import Commit
 from indexer.store import Generation
 from indexer.store import current_generation
 from indexer.store import discard
@@ -137,9 +138,6 @@ def _index_locked(corpus, index_root, rebuild, on_plan, on_file) -> IndexReport:
         on_plan(plan)
     backend = generation.open_backend(taxonomy, create=True)
     try:
-        generation.save_taxonomy(taxonomy)
-        generation.save_glossary(merge(_load_glossary(corpus, live, report), from_taxonomy(taxonomy)))
-        report.warnings.extend(save_configured_lexicons(corpus, generation.path))
         writer = BatchWriter(backend, manifest, generation, report)
         try:
             _apply_plan(plan, corpus, manifest, Tagger(taxonomy), writer, on_file)
@@ -150,11 +148,23 @@ def _index_locked(corpus, index_root, rebuild, on_plan, on_file) -> IndexReport:
             raise
     finally:
         backend.close()
+    generation.save_taxonomy(taxonomy)
+    generation.save_glossary(merge(_load_glossary(corpus, live, report), from_taxonomy(taxonomy)))
+    report.warnings.extend(save_configured_lexicons(corpus, generation.path))
+    _record_commit(live, generation, changed_passages=bool(plan.to_read or plan.removed))
     if generation is not live:
         previous = make_current(index_root, generation)
         if previous:
             discard(previous)
     return report
+
+
+def _record_commit(live: Generation | None, generation: Generation, changed_passages: bool) -> None:
+    """Number this run in ``commit.json`` when it changed passages or settings (servers follow that file)."""
+    previous = live.load_commit() if live else Commit()
+    settings = generation.settings_fingerprint()
+    if changed_passages or settings != previous.settings or generation is not live:
+        generation.save_commit(Commit.after(previous, settings))
 
 
 def plan_changes(corpus: Path, manifest: Manifest, retag: bool, report: IndexReport) -> Plan:

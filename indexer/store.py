@@ -8,28 +8,39 @@ answering from the old generation until the new one is complete.
     <index>/generations/<name>/whoosh/          the backend's files
     <index>/generations/<name>/manifest.json    corpus file -> hash, document ids
     <index>/generations/<name>/taxonomy.json    the taxonomy the passages were tagged with
+    <index>/generations/<name>/glossary.json    the glossary queries are expanded with
+    <index>/generations/<name>/lexicons/        the translation lexicons
+    <index>/generations/<name>/commit.json      the number of the last indexing run that changed anything
+
+A running server reads only ``current`` and ``commit.json`` on each request (two ``stat`` calls):
+when the commit number moves, it sees the new passages and, if they changed, the new taxonomy,
+glossary and lexicons, without a restart.
 """
 
 from __future__ import annotations
 
 import fcntl
-import json
+import hashlib
 import os
 import shutil
 import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
+from dataclasses import replace
 from datetime import datetime
 from datetime import timezone
 from pathlib import Path
 
+from indexer.atomic import read_json
+from indexer.atomic import write_json
 from indexer.backend import Backend
 from indexer.errors import IndexBusy
 from indexer.errors import IndexNotFound
 from indexer.errors import IndexOutdated
 from indexer.expansion import Expander
 from indexer.glossary import Glossary
+from indexer.lexicon_store import LEXICONS_DIR
 from indexer.lexicon_store import load_lexicon
 from indexer.taxonomy import Taxonomy
 from indexer.whoosh_backend import open_whoosh
@@ -80,6 +91,21 @@ def discard_stale_generations(root: Path) -> None:
 
 
 @dataclass(frozen=True)
+class Commit:
+    """What ``commit.json`` says: which indexing run a generation's files come from."""
+
+    number: int = 0  # grows by one with every run that changed passages or settings, across rebuilds
+    committed: str = ""  # ISO 8601 UTC time of that run's end
+    settings: str = ""  # fingerprint of the taxonomy, glossary and lexicons searches use
+
+    @classmethod
+    def after(cls, previous: Commit, settings: str) -> Commit:
+        """The commit that follows ``previous``."""
+        now = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+        return cls(previous.number + 1, now, settings)
+
+
+@dataclass(frozen=True)
 class Generation:
     """One complete index: backend files, manifest and taxonomy copy."""
 
@@ -114,35 +140,49 @@ class Generation:
 
     def load_glossary(self) -> Glossary:
         """The glossary (with taxonomy equivalents) stored with this generation, empty if none."""
-        data = _read_json(self.glossary_path)
+        data = read_json(self.glossary_path)
         return Glossary(()) if data is None else Glossary.from_dict(data)
 
     def save_glossary(self, glossary: Glossary) -> None:
         """Store the glossary beside the index: query expansion needs no corpus folder."""
-        _write_json(self.glossary_path, glossary.to_dict())
+        write_json(self.glossary_path, glossary.to_dict())
 
     def load_taxonomy(self) -> Taxonomy:
         """The taxonomy stored with this generation (empty if none yet)."""
-        data = _read_json(self.taxonomy_path)
+        data = read_json(self.taxonomy_path)
         return Taxonomy(()) if data is None else Taxonomy.from_dict(data)
 
     def save_taxonomy(self, taxonomy: Taxonomy) -> None:
         """Store the taxonomy beside the index, so search needs no corpus folder."""
-        _write_json(self.taxonomy_path, taxonomy.to_dict())
+        write_json(self.taxonomy_path, taxonomy.to_dict())
+
+    @property
+    def commit_path(self) -> Path:
+        return self.path / "commit.json"
+
+    def load_commit(self) -> Commit:
+        """The last commit recorded in this generation (number 0 before the first)."""
+        data = read_json(self.commit_path)
+        return Commit() if data is None else Commit(**data)
+
+    def save_commit(self, commit: Commit) -> None:
+        """Record a finished run: servers watching this file pick up everything it wrote."""
+        write_json(self.commit_path, {"number": commit.number, "committed": commit.committed, "settings": commit.settings})
+
+    def settings_fingerprint(self) -> str:
+        """A hash of the taxonomy, glossary and lexicon files: what a search process must reload when it moves."""
+        digest = hashlib.sha256()
+        lexicons = self.path / LEXICONS_DIR
+        files = [self.taxonomy_path, self.glossary_path, *(sorted(lexicons.iterdir()) if lexicons.is_dir() else ())]
+        for path in files:
+            digest.update(path.name.encode() + b"\0")
+            if path.is_file():
+                digest.update(hashlib.sha256(path.read_bytes()).digest())
+        return digest.hexdigest()
 
     def open_backend(self, taxonomy: Taxonomy | None = None, create: bool = False) -> Backend:
         """The backend over this generation's files."""
         return open_whoosh(self.backend_dir, taxonomy or self.load_taxonomy(), create=create)
-
-
-def _read_json(path: Path):
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
-
-
-def _write_json(path: Path, data) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def current_generation(root: Path) -> Generation | None:
@@ -188,6 +228,14 @@ class OpenIndex:
     backend: Backend
     taxonomy: Taxonomy
     expander: Expander
+    commit: Commit = Commit()
+
+    def with_settings(self) -> OpenIndex:
+        """The same index and backend with the taxonomy, glossary and lexicons now on disk."""
+        taxonomy = self.generation.load_taxonomy()
+        self.backend.taxonomy = taxonomy
+        expander = Expander(self.generation.load_glossary(), load_lexicon(self.generation.path))
+        return replace(self, taxonomy=taxonomy, expander=expander)
 
     def close(self) -> None:
         """Release the backend's files."""
@@ -204,9 +252,10 @@ def open_index(root: Path) -> OpenIndex:
         raise IndexNotFound(str(root))
     if not generation.is_current_format():
         raise IndexOutdated(str(root))
+    commit = generation.load_commit()
     taxonomy = generation.load_taxonomy()
     expander = Expander(generation.load_glossary(), load_lexicon(generation.path))
-    return OpenIndex(Path(root), generation, generation.open_backend(taxonomy), taxonomy, expander)
+    return OpenIndex(Path(root), generation, generation.open_backend(taxonomy), taxonomy, expander, commit)
 
 
 @dataclass(frozen=True)
@@ -215,56 +264,85 @@ class IndexStats:
 
     passages: int
     documents: int
-    generation: str
+    generation: int  # the commit number: moves with every indexing run that changed something
     updated: str  # ISO 8601 UTC time of the last commit
     warm: bool  # a long-lived process has loaded ahead what searches need (see Backend.keep_warm)
 
 
 def index_stats(index: OpenIndex) -> IndexStats:
     """Counts and freshness of an open index."""
-    manifest = index.generation.manifest_path
-    changed = manifest.stat().st_mtime if manifest.exists() else index.generation.path.stat().st_mtime
+    updated = index.commit.committed
+    if not updated:  # a generation written before commits were numbered
+        manifest = index.generation.manifest_path
+        changed = manifest.stat().st_mtime if manifest.exists() else index.generation.path.stat().st_mtime
+        updated = datetime.fromtimestamp(changed, timezone.utc).isoformat(timespec="seconds")
     return IndexStats(
         passages=index.backend.passage_count(),
         documents=len(index.backend.doc_ids()),
-        generation=index.generation.path.name,
-        updated=datetime.fromtimestamp(changed, timezone.utc).isoformat(timespec="seconds"),
+        generation=index.commit.number,
+        updated=updated,
         warm=index.backend.is_warm(),
     )
 
 
 class LiveIndex:
-    """The index a long-running process searches: one open index, reopened after a rebuild swap.
+    """The index a long-running process searches, kept in step with every indexing run.
 
-    New commits to the live generation are picked up by the backend's own refresh;
-    a rebuild moves ``current`` to another generation, which needs a reopen.
+    Each ``get`` looks at ``current`` and the live generation's ``commit.json``: a rebuild moved
+    ``current`` (reopen everything); a new commit number means new passages (refresh the backend)
+    and perhaps new settings (reload the taxonomy, glossary and lexicons, keep the backend).
     """
 
     def __init__(self, root: Path):
         self.root = Path(root)
         self._lock = threading.Lock()
         self._open: OpenIndex | None = None
+        self._seen: tuple | None = None  # (generation path, commit.json's inode and time) of _open
 
     def get(self) -> OpenIndex:
-        """The open index of the live generation.
+        """The open index of the live generation, as of its latest commit.
 
         :raises IndexNotFound: when nothing has been indexed at ``root`` yet.
         """
-        live = current_generation(self.root)
+        seen = _commit_stamp(self.root)
         opened = self._open
-        if opened is not None and live is not None and opened.generation.path == live.path:
+        if opened is not None and seen == self._seen:
             return opened
         with self._lock:
-            if self._open is None or live is None or self._open.generation.path != live.path:
+            if self._open is None or seen is None or self._open.generation.path != seen[0]:
                 previous, self._open = self._open, open_index(self.root)
                 self._open.backend.keep_warm()
                 if previous is not None:
                     previous.close()
+            elif seen != self._seen:
+                self._open = self._follow_commit(self._open)
+            self._seen = seen
             return self._open
+
+    @staticmethod
+    def _follow_commit(opened: OpenIndex) -> OpenIndex:
+        commit = opened.generation.load_commit()
+        if commit.settings != opened.commit.settings:
+            opened = opened.with_settings()
+        opened.backend.refresh()
+        return replace(opened, commit=commit)
 
     def close(self) -> None:
         """Release the open index."""
         with self._lock:
             if self._open is not None:
                 self._open.close()
-                self._open = None
+                self._open, self._seen = None, None
+
+
+def _commit_stamp(root: Path) -> tuple | None:
+    """(live generation path, identity of its commit.json): changes with every rebuild and every commit."""
+    try:
+        generation = Generation((Path(root) / CURRENT).resolve(strict=True))
+    except FileNotFoundError:
+        return None
+    try:
+        stat = os.stat(generation.commit_path)
+    except FileNotFoundError:
+        return (generation.path,)
+    return (generation.path, stat.st_ino, stat.st_mtime_ns)

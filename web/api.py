@@ -6,6 +6,7 @@ shape by ``web.errors``.
 
 from __future__ import annotations
 
+import os
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version
 
@@ -53,7 +54,12 @@ def taxonomy():
 
 @bp.get("/health")
 def health():
-    """Index size and freshness, and the running version; 503 when no index exists yet."""
+    """Index size and freshness, the running version and the process answering; 503 when no index exists yet.
+
+    ``generation`` is the number of the last indexing run that changed the index (passages,
+    taxonomy, glossary or lexicons): every worker answers with the same number within moments of
+    a commit, which is how a person or a load balancer sees that all have it.
+    """
     stats = index_stats(get_index())
     return jsonify(
         {
@@ -64,6 +70,7 @@ def health():
             "generation": stats.generation,
             "updated": stats.updated,
             "warm": stats.warm,
+            "pid": os.getpid(),
         }
     )
 
