@@ -1,9 +1,14 @@
-"""Blueprint "admin": upload and delete documents over HTTP, and the /admin page that does it for people.
+"""Blueprint "admin": upload and delete documents over HTTP as tasks, and the /admin page that does it for people.
 
-``POST /api/documents`` and ``DELETE /api/documents/<doc_id>`` change the corpus folder, then run
-the same incremental ``index_corpus`` as ``passerelle index``. Both need ``Authorization: Bearer
-<token>`` with the token of config ``ADMIN_TOKEN`` or env ``PASSERELLE_ADMIN_TOKEN``; with no token
-configured they answer 404 "admin endpoints are disabled", as does the /admin page.
+``POST /api/documents`` stores the file in the corpus folder and ``DELETE /api/documents/<doc_id>``
+checks the document; both record a task and answer ``202`` at once. The ``TaskRunner`` beside
+the server (``passerelle serve`` starts it) applies tasks in order with the same incremental
+``index_corpus`` as ``passerelle index``; ``GET /api/tasks/<id>`` follows one. ``?wait=N``
+(seconds, at most ``MAX_WAIT_SECONDS``) answers as a synchronous call would once the task ends
+(201 or 200, 422 for a file the indexer refused), or 202 if it has not ended by then.
+Everything here needs ``Authorization: Bearer <token>`` with the token of config ``ADMIN_TOKEN``
+or env ``PASSERELLE_ADMIN_TOKEN``; with no token configured it answers 404 "admin endpoints are
+disabled", as does the /admin page.
 """
 
 from __future__ import annotations
@@ -18,9 +23,11 @@ from flask import current_app
 from flask import jsonify
 from flask import render_template
 from flask import request
+from flask import url_for
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import BadRequest
 from werkzeug.exceptions import Conflict
+from werkzeug.exceptions import InternalServerError
 from werkzeug.exceptions import NotFound
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.exceptions import ServiceUnavailable
@@ -28,26 +35,30 @@ from werkzeug.exceptions import Unauthorized
 from werkzeug.exceptions import UnprocessableEntity
 from werkzeug.exceptions import UnsupportedMediaType
 
-from indexer.errors import CorpusNotFound
+from indexer.errors import BadParameter
 from indexer.errors import DocumentNotFound
-from indexer.errors import IndexBusy
 from indexer.errors import NotDeletable
 from indexer.errors import UnsupportedFileType
 from indexer.intake import check_metadata
 from indexer.intake import find_source
 from indexer.intake import is_inside
-from indexer.intake import remove_source
 from indexer.intake import store_file
 from indexer.manifest import Manifest
-from indexer.pipeline import index_corpus
 from indexer.settings import load_settings
 from indexer.store import current_generation
-from web.engine import live_index
+from indexer.tasks import CORPUS_MISSING
+from indexer.tasks import FAILED
+from indexer.tasks import INTERNAL
+from indexer.tasks import Task
+from indexer.tasks import TaskQueue
 from web.i18n import translate
 
 TOKEN_ENV = "PASSERELLE_ADMIN_TOKEN"
 DEFAULT_UPLOAD_MAX_BYTES = 20 * 1024 * 1024
+MAX_WAIT_SECONDS = 60
 DISABLED_MESSAGE = f"admin endpoints are disabled: set {TOKEN_ENV} (or ADMIN_TOKEN) on the server to enable them"
+# The status a synchronous answer gives for each reason a task fails.
+FAILURE_ERRORS = {CORPUS_MISSING: ServiceUnavailable, INTERNAL: InternalServerError}
 
 bp = Blueprint("admin", __name__)
 
@@ -71,13 +82,15 @@ def init_app(app: Flask) -> None:
 
 @bp.post("/api/documents")
 def upload():
-    """Store the multipart field ``file`` in the corpus, index it, answer 201 with its id and passage count.
+    """Store the multipart field ``file`` in the corpus and enqueue its indexing: 202 with the task.
 
     Optional fields ``title``, ``lang`` (en or fr), ``publisher``, ``source_url`` go to a sidecar.
-    Errors: 401 bad token, 400 bad field (named), 413 too large, 415 unsupported type,
-    422 unreadable file (nothing is kept), 503 index busy (the file is kept for the next run).
+    Errors at once: 401 bad token, 400 bad field (named), 413 too large, 415 unsupported type,
+    503 no corpus folder. The indexer's refusal of an unreadable file comes in the task (or as a
+    422 with ``?wait=``), and the file is then removed again.
     """
     require_token()
+    wait = _wait_seconds()
     try:
         upload_file = request.files.get("file")
         fields = request.form
@@ -94,45 +107,42 @@ def upload():
         stored = store_file(corpus, folder, upload_file.filename, upload_file.stream, metadata)
     except UnsupportedFileType as error:
         raise UnsupportedMediaType(str(error)) from None
-    try:
-        report = _reindex(corpus)
-    except ServiceUnavailable as error:
-        # The file stays: the run that holds the lock, or the next one, indexes it.
-        raise ServiceUnavailable(f"{error.description} (the file is stored as {stored.rel})") from None
-    skipped = dict(report.skipped)
-    if stored.rel in skipped:
-        stored.discard()
-        raise UnprocessableEntity(f"{stored.rel}: {skipped[stored.rel]}")
-    doc_ids = _doc_ids_of(stored.rel)
-    if not doc_ids:
-        stored.discard()
-        _reindex(corpus)  # forget the empty record the run kept for it
-        reasons = [w for w in report.warnings if w.startswith(stored.rel)] or [f"{stored.rel}: no document in it"]
-        raise UnprocessableEntity("; ".join(reasons))
-    index = live_index().get()
-    index.backend.refresh()  # the very next search must see the new document
-    passages = sum(len(found.passages) for found in map(index.backend.get_document, doc_ids) if found)
-    body = {"ok": True, "doc_id": doc_ids[0], "passages": passages, "path": stored.rel}
-    if len(doc_ids) > 1:
-        body["doc_ids"] = doc_ids
-    return jsonify(body), 201
+    return _answer(_queue().enqueue_upload(stored), wait, _uploaded)
 
 
 @bp.delete("/api/documents/<path:doc_id>")
 def delete(doc_id: str):
-    """Delete the source file (and sidecar) of document ``doc_id`` and re-index; 404 unknown, 409 .jsonl record."""
+    """Enqueue the deletion of document ``doc_id``'s source file (and sidecar): 202 with the task.
+
+    Errors at once: 404 unknown document, 409 a record of a ``.jsonl`` collection.
+    """
     require_token()
-    corpus = Path(current_app.config["CORPUS_DIR"])
+    wait = _wait_seconds()
     try:
         rel = find_source(Path(current_app.config["INDEX_DIR"]), doc_id)
-        remove_source(corpus, rel)
     except DocumentNotFound as error:
         raise NotFound(str(error)) from None
     except NotDeletable as error:
         raise Conflict(str(error)) from None
-    _reindex(corpus)
-    live_index().get().backend.refresh()
-    return jsonify({"ok": True, "deleted": doc_id})
+    return _answer(_queue().enqueue_delete(rel, doc_id), wait, lambda task: ({"ok": True, "deleted": doc_id}, 200))
+
+
+@bp.get("/api/tasks")
+def tasks():
+    """The newest tasks (at most ``limit``, default 50), newest first."""
+    require_token()
+    limit = _bounded_int("limit", 50, 1, 1000)
+    return jsonify({"tasks": [task.to_dict() for task in _queue().recent(limit)]})
+
+
+@bp.get("/api/tasks/<int:task_id>")
+def task(task_id: int):
+    """One task: its status, and once it ended its documents and passage counts or its error."""
+    require_token()
+    found = _queue().get(task_id)
+    if found is None:
+        raise NotFound(f"no task {task_id}")
+    return jsonify(found.to_dict())
 
 
 @bp.get("/admin")
@@ -140,7 +150,9 @@ def page():
     """The upload form and the list of indexed documents, each with a delete button."""
     if not current_app.config.get("ADMIN_TOKEN"):
         raise NotFound(translate("admin_disabled"))
-    return render_template("admin.html", files=_indexed_files(), max_size=_limit_text())
+    return render_template(
+        "admin.html", files=_indexed_files(), tasks=_queue().recent(20), max_size=_limit_text()
+    )
 
 
 def require_token() -> None:
@@ -160,19 +172,43 @@ def require_token() -> None:
         )
 
 
-def _reindex(corpus: Path):
-    try:
-        return index_corpus(corpus, Path(current_app.config["INDEX_DIR"]))
-    except IndexBusy as error:
-        raise ServiceUnavailable(f"{error}; try again later") from None
-    except CorpusNotFound:
-        raise ServiceUnavailable(f"the corpus folder {corpus.name!r} does not exist on the server") from None
+def _queue() -> TaskQueue:
+    return TaskQueue(Path(current_app.config["INDEX_DIR"]))
 
 
-def _doc_ids_of(rel: str) -> list[str]:
-    live = current_generation(Path(current_app.config["INDEX_DIR"]))
-    record = Manifest.load(live.manifest_path).files.get(rel) if live else None
-    return list(record.doc_ids) if record else []
+def _wait_seconds() -> float:
+    return _bounded_int("wait", 0, 0, MAX_WAIT_SECONDS)
+
+
+def _bounded_int(name: str, default: int, low: int, high: int) -> int:
+    value = request.args.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or not low <= int(value) <= high:
+        raise BadParameter(name, value[:40], f"must be a whole number from {low} to {high}")
+    return int(value)
+
+
+def _answer(task: Task, wait: float, succeeded):
+    """202 with the task; with ``wait``, the synchronous answer if the task ends in time."""
+    if wait:
+        task = _queue().wait(task.id, wait) or task
+    if task.status == FAILED:
+        error = FAILURE_ERRORS.get(task.error["code"], UnprocessableEntity)
+        raise error(task.error["message"])
+    if task.finished:
+        body, status = succeeded(task)
+        return jsonify({**body, "task": task.id}), status
+    url = url_for("admin.task", task_id=task.id)
+    return jsonify({"ok": True, **task.to_dict(), "url": url}), 202, {"Location": url}
+
+
+def _uploaded(task: Task) -> tuple[dict, int]:
+    doc_ids = [document["doc_id"] for document in task.documents]
+    body = {"ok": True, "doc_id": doc_ids[0], "passages": sum(d["passages"] for d in task.documents), "path": task.path}
+    if len(doc_ids) > 1:
+        body["doc_ids"] = doc_ids
+    return body, 201
 
 
 def _indexed_files() -> list[dict]:

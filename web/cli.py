@@ -13,6 +13,7 @@ import click
 from indexer.cli import main
 from indexer.settings import load_settings
 from indexer.store import current_generation
+from indexer.tasks import TaskRunner
 from web import create_app
 
 DEFAULT_THREADS = 8
@@ -55,28 +56,43 @@ def serve(host, port, index_dir, workers, threads, debug, watch, corpus_dir):
     corpus, index_root = Path(settings["corpus"]), Path(settings["index"])
     app = create_app({"INDEX_DIR": settings["index"], "CORPUS_DIR": settings["corpus"]})
     prefork = workers > 1 and not debug
-    if watch and prefork:
-        # The watcher must run once: in the master, started when it listens, never in a worker.
-        if not corpus.is_dir():
-            raise click.ClickException(f"corpus folder not found: {corpus}")
-    elif watch:
-        start_watcher(corpus, index_root)  # its first run builds the index
+    if watch and not corpus.is_dir():
+        raise click.ClickException(f"corpus folder not found: {corpus}")
     if not watch and current_generation(index_root) is None:
         warning = f"warning: no index at {settings['index']} yet; searches answer 503 until `passerelle index` runs"
         click.secho(warning, fg="yellow", err=True)
+
+    def start_writers():
+        """The task runner and the watcher run once per server: in the master, never in a worker."""
+        start_task_runner(corpus, index_root)
+        if watch:
+            start_watcher(corpus, index_root)  # its first run builds the index
+
     processes = f"{workers} worker processes × {threads} threads" if prefork else f"{threads} threads"
     click.echo(f"Serving Passerelle on http://{host}:{port}/ (index: {settings['index']}; {processes})")
     if debug:
+        start_writers()
         app.run(host=host, port=port, debug=True)
     elif prefork:
         from web.prefork import serve_prefork  # imported here: gunicorn is only needed with workers
 
-        when_ready = (lambda: start_watcher(corpus, index_root)) if watch else None
-        serve_prefork(app, host, port, workers=workers, threads=threads, when_ready=when_ready)
+        serve_prefork(app, host, port, workers=workers, threads=threads, when_ready=start_writers)
     else:
         import waitress  # imported here: only the single-process production path needs it
 
+        start_writers()
         waitress.serve(app, host=host, port=port, threads=threads)
+
+
+def start_task_runner(corpus: Path, index_root: Path):
+    """Run a ``TaskRunner`` in a daemon thread: uploads and deletions recorded by any worker are applied here.
+
+    :returns: the runner and its thread (``runner.stop()`` ends it).
+    """
+    runner = TaskRunner(corpus, index_root, on_batch=_echo_tasks)
+    thread = threading.Thread(target=runner.run_forever, name="task-runner", daemon=True)
+    thread.start()
+    return runner, thread
 
 
 def start_watcher(corpus: Path, index_root: Path):
@@ -103,6 +119,12 @@ def _watch(watcher) -> None:
         watcher.run_forever()
     except Exception as error:  # noqa: BLE001 - a dead watcher must say why; searches go on
         click.secho(f"watch stopped: {error}", fg="red", err=True)
+
+
+def _echo_tasks(tasks, report) -> None:
+    for task in tasks:
+        outcome = task.error["message"] if task.error else ", ".join(d["doc_id"] for d in task.documents)
+        click.echo(f"task {task.id} ({task.type} {task.path}): {task.status}: {outcome}")
 
 
 def _echo_report(report) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import needs
 import pytest
 from flask import Flask
 from indexer import index_corpus
@@ -16,6 +17,7 @@ from web_helpers import CORPUS
 from web_helpers import SCREENSHOTS
 from web_helpers import app_over
 from web_helpers import copy_corpus
+from web_helpers import running_tasks
 from web_helpers import serve_in_thread
 from web_helpers import write_hostile_corpus
 
@@ -73,11 +75,11 @@ def live_server(app) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def browser(tmp_path_factory):
-    """Headless Chromium driven by Selenium (skipped, with the reason, when it is not installed)."""
+    """Headless Chromium driven by Selenium (skipped with the reason when it is not installed; under CI=true, failed)."""
     missing = [str(path) for path in (CHROMIUM, CHROMEDRIVER) if not path.exists()]
     if missing:
-        pytest.skip(f"browser tests need {' and '.join(missing)}: run .ci/install-browser (as root) to install them")
-    webdriver = pytest.importorskip("selenium.webdriver", reason="browser tests need selenium: pip install -e '.[test]'")
+        needs.missing(f"browser tests need {' and '.join(missing)}: run .ci/install-browser (as root) to install them")
+    webdriver = needs.require_module("selenium.webdriver", "browser tests need selenium: pip install -e '.[test]'")
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
@@ -124,5 +126,6 @@ def admin_index_dir(tmp_path, admin_corpus) -> Path:
 def admin_client(admin_corpus, admin_index_dir, monkeypatch):
     """A client of an app over ``admin_corpus`` with the admin token configured."""
     monkeypatch.delenv("PASSERELLE_ADMIN_TOKEN", raising=False)
-    with app_over(admin_index_dir, CORPUS_DIR=str(admin_corpus), ADMIN_TOKEN=ADMIN_TOKEN) as app:
-        yield app.test_client()
+    with running_tasks(admin_corpus, admin_index_dir):
+        with app_over(admin_index_dir, CORPUS_DIR=str(admin_corpus), ADMIN_TOKEN=ADMIN_TOKEN) as app:
+            yield app.test_client()

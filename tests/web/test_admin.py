@@ -16,6 +16,8 @@ from web_helpers import AUTH
 from web_helpers import EN_DOC
 from web_helpers import NEW_TEXT
 from web_helpers import ADMIN_TOKEN as TOKEN
+from web_helpers import delete
+from web_helpers import running_tasks
 from web_helpers import upload
 from web_helpers import app_over
 from web_helpers import copy_corpus
@@ -24,7 +26,7 @@ from web.cli import main
 def test_an_uploaded_document_is_searchable_right_after_the_201(admin_client, admin_corpus):
     response = upload(admin_client)
     assert response.status_code == 201
-    assert response.get_json() == {"ok": True, "doc_id": "zanzibar", "passages": 1, "path": "zanzibar.md"}
+    assert response.get_json() == {"ok": True, "doc_id": "zanzibar", "passages": 1, "path": "zanzibar.md", "task": 1}
     assert (admin_corpus / "zanzibar.md").read_bytes() == NEW_TEXT
     results = admin_client.get("/api/search?q=xylophone").get_json()["results"]
     assert [hit["doc_id"] for hit in results] == ["zanzibar"]
@@ -100,7 +102,8 @@ def test_a_stem_taken_by_another_format_is_not_reused(admin_client, admin_corpus
 
 
 def test_uploads_go_to_the_upload_dir_inside_the_corpus(admin_corpus, admin_index_dir):
-    with app_over(admin_index_dir, CORPUS_DIR=str(admin_corpus), ADMIN_TOKEN=TOKEN, UPLOAD_DIR="inbox") as app:
+    config = {"CORPUS_DIR": str(admin_corpus), "ADMIN_TOKEN": TOKEN, "UPLOAD_DIR": "inbox"}
+    with running_tasks(admin_corpus, admin_index_dir), app_over(admin_index_dir, **config) as app:
         body = upload(app.test_client()).get_json()
     assert body["path"] == "inbox/zanzibar.md" and body["doc_id"] == "inbox/zanzibar"
 
@@ -134,7 +137,7 @@ def test_a_missing_or_wrong_token_is_a_401_with_a_bearer_challenge(admin_client,
 
 def test_the_token_may_come_from_the_environment(admin_corpus, admin_index_dir, monkeypatch):
     monkeypatch.setenv("PASSERELLE_ADMIN_TOKEN", "from-env")
-    with app_over(admin_index_dir, CORPUS_DIR=str(admin_corpus)) as app:
+    with running_tasks(admin_corpus, admin_index_dir), app_over(admin_index_dir, CORPUS_DIR=str(admin_corpus)) as app:
         response = upload(app.test_client(), headers={"Authorization": "Bearer from-env"})
     assert response.status_code == 201
 
@@ -151,9 +154,9 @@ def test_without_a_configured_token_the_admin_endpoints_are_disabled(admin_corpu
 
 def test_delete_removes_the_file_its_sidecar_and_its_passages(admin_client, admin_corpus):
     upload(admin_client, title="To be deleted")
-    response = admin_client.delete("/api/documents/zanzibar", headers=AUTH)
+    response = delete(admin_client, "zanzibar")
     assert response.status_code == 200
-    assert response.get_json() == {"ok": True, "deleted": "zanzibar"}
+    assert response.get_json() == {"ok": True, "deleted": "zanzibar", "task": 2}
     assert not (admin_corpus / "zanzibar.md").exists() and not (admin_corpus / "zanzibar.meta.toml").exists()
     assert admin_client.get("/api/search?q=xylophone").get_json()["total"] == 0
     assert_error(admin_client.get("/api/documents/zanzibar"), 404)
@@ -188,47 +191,37 @@ def test_the_admin_page_lists_documents_escaped_with_the_upload_form(admin_clien
 def test_serve_watch_indexes_the_corpus_beside_the_server(tmp_path, runner, monkeypatch):
     corpus = copy_corpus(tmp_path / "corpus")
     index_dir = tmp_path / "index"
-    watchers = []
+    started, reports = [], []
 
     def fake_serve(app, **options):
-        """Stands in for waitress: waits (bounded) until the watcher's first run is reported and it observes."""
+        """Stands in for waitress: returns once the watcher observes and has reported its first run (bounded)."""
         assert Path(app.config["CORPUS_DIR"]) == corpus
-        deadline = time.monotonic() + 20
-        while not (watchers and watchers[0][0]._observer) and time.monotonic() < deadline:
+        deadline = time.monotonic() + 60
+        while not (reports and started and all(thread.is_alive() for _, thread in started)):
+            assert time.monotonic() < deadline, "the watcher never reported its first run"
             time.sleep(0.05)
 
     import waitress
 
     import web.cli
 
-    real_start = web.cli.start_watcher
+    def keep(start):
+        return lambda *args: started.append(start(*args)) or started[-1]
 
-    def start_and_keep(*args):
-        started = real_start(*args)
-        watchers.append(started)
-        return started
-
+    real_echo = web.cli._echo_report
     monkeypatch.setattr(waitress, "serve", fake_serve)
-    monkeypatch.setattr(web.cli, "start_watcher", start_and_keep)
+    monkeypatch.setattr(web.cli, "start_watcher", keep(web.cli.start_watcher))
+    monkeypatch.setattr(web.cli, "start_task_runner", keep(web.cli.start_task_runner))
+    monkeypatch.setattr(web.cli, "_echo_report", lambda report: real_echo(report) or reports.append(report))
     try:
         result = runner.invoke(
             main, ["serve", "--workers", "1", "--watch", "--corpus", str(corpus), "--index", str(index_dir)]
         )
     finally:
-        for watcher, thread in watchers:
-            watcher.stop()
+        for worker, thread in started:
+            worker.stop()
             thread.join(timeout=10)
     assert result.exit_code == 0, result.output
+    assert len(started) == 2  # the task runner and the watcher
     assert "Watching" in result.output and "watch: files: 2 added" in result.output
     assert (index_dir / "current").exists()
-
-
-def test_a_busy_index_is_a_503_and_the_upload_waits_in_the_corpus(admin_client, admin_corpus, monkeypatch):
-    from indexer.errors import IndexBusy
-
-    def busy(corpus, index_root):
-        raise IndexBusy(str(index_root), 120)
-
-    monkeypatch.setattr("web.admin.index_corpus", busy)
-    assert_error(upload(admin_client), 503, "zanzibar.md")
-    assert (admin_corpus / "zanzibar.md").exists()

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import needs
 import pytest
 
-pytest.importorskip("selenium", reason="browser tests need selenium: pip install -e '.[test]'")
+needs.require_module("selenium", "browser tests need selenium: pip install -e '.[test]'")
 
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 from web_helpers import app_over  # noqa: E402
 from web_helpers import copy_corpus  # noqa: E402
+from web_helpers import running_tasks  # noqa: E402
 from web_helpers import serve_in_thread  # noqa: E402
 
 from indexer import index_corpus  # noqa: E402
@@ -27,7 +29,7 @@ def test_the_admin_page_uploads_then_deletes_a_document(browser, screenshot, tmp
     upload = tmp_path / "walrus-report.md"
     upload.write_text("# Walrus\n\nWalrus ivory seized at the harbour.\n", encoding="utf-8")
     wait = WebDriverWait(browser, 10, poll_frequency=0.05)
-    with app_over(index_dir, CORPUS_DIR=str(corpus), ADMIN_TOKEN=TOKEN) as app, serve_in_thread(app) as url:
+    with running_tasks(corpus, index_dir), app_over(index_dir, CORPUS_DIR=str(corpus), ADMIN_TOKEN=TOKEN) as app, serve_in_thread(app) as url:
         browser.get(f"{url}/admin?ui=en")
         browser.find_element(By.ID, "admin-token").send_keys(TOKEN)
         browser.find_element(By.ID, "upload-file").send_keys(str(upload))
@@ -37,6 +39,7 @@ def test_the_admin_page_uploads_then_deletes_a_document(browser, screenshot, tmp
         screenshot("uploaded")
         assert (corpus / "walrus-report.md").exists()
         browser.get(f"{url}/admin?ui=en")
+        assert "walrus-report.md" in browser.find_element(By.CSS_SELECTOR, ".admin-tasks").text  # the queue
         browser.find_element(By.ID, "admin-token").send_keys(TOKEN)
         browser.find_element(By.CSS_SELECTOR, '.delete-document[data-doc-id="walrus-report"]').click()
         wait.until(EC.alert_is_present()).accept()

@@ -15,10 +15,12 @@ from pathlib import Path
 
 from flask import Flask
 
+from indexer.tasks import TaskRunner
 from web import create_app
 from web.engine import live_index
 
 ROOT = Path(__file__).resolve().parents[2]
+TASK_RUNNER_STOP_SECONDS = 30
 CORPUS = ROOT / "corpus"
 SCREENSHOTS = ROOT / "tests" / "output" / "screenshots"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -114,6 +116,30 @@ def copy_corpus(target: Path) -> Path:
     return target
 
 
-def upload(client, name="zanzibar.md", data=NEW_TEXT, headers=AUTH, **fields):
-    """POST a file to /api/documents (with the admin token unless ``headers`` says otherwise)."""
-    return client.post("/api/documents", headers=headers, data={"file": (io.BytesIO(data), name), **fields})
+def upload(client, name="zanzibar.md", data=NEW_TEXT, headers=AUTH, wait=30, **fields):
+    """POST a file to /api/documents (with the admin token unless ``headers`` says otherwise).
+
+    With ``wait`` (seconds) the answer is the synchronous one once the task ends; 0 gives the 202 at once.
+    """
+    url = f"/api/documents?wait={wait}" if wait else "/api/documents"
+    return client.post(url, headers=headers, data={"file": (io.BytesIO(data), name), **fields})
+
+
+def delete(client, doc_id, headers=AUTH, wait=30):
+    """DELETE /api/documents/<doc_id>, waiting for the task like ``upload``."""
+    url = f"/api/documents/{doc_id}" + (f"?wait={wait}" if wait else "")
+    return client.delete(url, headers=headers)
+
+
+@contextmanager
+def running_tasks(corpus: Path, index_dir: Path) -> Iterator[TaskRunner]:
+    """A task runner over ``index_dir`` in a thread, as ``passerelle serve`` runs one, stopped afterwards."""
+    runner = TaskRunner(corpus, index_dir, poll=0.05)
+    thread = threading.Thread(target=runner.run_forever, name="task-runner", daemon=True)
+    thread.start()
+    try:
+        yield runner
+    finally:
+        runner.stop()
+        thread.join(timeout=TASK_RUNNER_STOP_SECONDS)
+        assert not thread.is_alive(), "the task runner did not stop"

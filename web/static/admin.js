@@ -20,8 +20,7 @@
     status.classList.toggle("error", Boolean(isError));
   }
 
-  async function call(method, url, body) {
-    say(root.dataset.msgWorking, false);
+  async function request(method, url, body) {
     const response = await fetch(url, {
       method: method,
       headers: { Authorization: "Bearer " + token.value.trim() },
@@ -33,6 +32,31 @@
       data = await response.json();
     } catch (ignored) {
       data = { ok: false, error: response.status + " " + response.statusText };
+    }
+    return { response: response, data: data };
+  }
+
+  const sleep = (ms) => new Promise((resolve) => window.setTimeout(resolve, ms));
+
+  // Uploads and deletions answer 202 with a task: follow it until it succeeds or fails.
+  async function call(method, url, body) {
+    say(root.dataset.msgWorking, false);
+    let { response, data } = await request(method, url, body);
+    if (response.status === 202) {
+      const taskUrl = data.url;
+      say(fill(root.dataset.msgQueued, data), false);
+      do {
+        await sleep(300);
+        ({ response, data } = await request("GET", taskUrl));
+      } while (response.ok && data.status !== "succeeded" && data.status !== "failed");
+      if (response.ok && data.status === "failed") {
+        say(data.error.message, true);
+        return null;
+      }
+      if (response.ok) {
+        const passages = data.documents.reduce((sum, d) => sum + (d.passages || 0), 0);
+        return { doc_id: (data.documents[0] || {}).doc_id, passages: passages };
+      }
     }
     if (!response.ok || !data.ok) {
       say(data.error || String(response.status), true);
