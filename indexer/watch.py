@@ -50,13 +50,18 @@ class CorpusWatcher:
             self._last_event = time.monotonic()
 
     def start(self) -> None:
-        """Index once now, then start observing the folder."""
+        """Start observing the folder, then index once: a file that arrives meanwhile is not missed."""
         from watchdog.observers import Observer  # imported here: search never needs it
 
+        observer = Observer()
+        observer.schedule(_Handler(self), str(self.corpus), recursive=True)
+        observer.start()  # returns once the folder's watches are in place
+        self._observer = observer
         self._run()
-        self._observer = Observer()
-        self._observer.schedule(_Handler(self), str(self.corpus), recursive=True)
-        self._observer.start()
+
+    def observing(self) -> bool:
+        """True once changes to the folder are being noticed."""
+        return self._observer is not None and self._observer.is_alive()
 
     def run_forever(self) -> None:
         """Start and loop until ``stop()`` (or Ctrl-C in the CLI)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
+import needs
 import pytest
 
 from indexer.analysis import analyze
@@ -167,7 +168,7 @@ def test_lexicon_freedict_without_dictionaries_says_how_to_install_them(runner, 
 def test_installed_freedict_translates_customs_to_douane():
     paths = default_freedict_paths()
     if paths is None or set(paths) != {"en", "fr"}:
-        pytest.skip("FreeDict dictionaries not installed in /usr/share/dictd (run .ci/install-freedict)")
+        needs.missing("FreeDict dictionaries not installed in /usr/share/dictd (run .ci/install-freedict)")
     both = build_freedict_lexicon(paths)
     assert stem("douane", "fr") in [t.term for t in both.translate(stem("customs", "en"), "en", limit=10)]
     assert stem("customs", "en") in [t.term for t in both.translate(stem("douane", "fr"), "fr", limit=10)]

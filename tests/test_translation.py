@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import needs
 import pytest
 from whoosh import query as wq
 
@@ -207,7 +208,7 @@ def test_an_unknown_freedict_setting_is_refused_by_name(small_corpus, tmp_path, 
 
 def test_freedict_on_translates_with_the_installed_dictionaries(small_corpus, tmp_path, monkeypatch):
     if default_freedict_paths() is None:
-        pytest.skip("FreeDict dictionaries not installed (run .ci/install-freedict)")
+        needs.missing("FreeDict dictionaries not installed (run .ci/install-freedict)")
     (small_corpus / LEARNED_FILE).unlink()
     monkeypatch.setenv("PASSERELLE_FREEDICT", "on")
     _, index = build(small_corpus, tmp_path / "index")

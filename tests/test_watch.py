@@ -19,6 +19,9 @@ def total(root, text):
         opened.close()
 
 
+QUIET = 2.0  # long enough that no pause of a busy machine ends it between two lines of a test
+
+
 def wait_for(condition, timeout=15.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -30,14 +33,13 @@ def wait_for(condition, timeout=15.0):
 
 def test_a_burst_of_changes_is_applied_in_one_run(tmp_corpus, tmp_path):
     reports = []
-    watcher = CorpusWatcher(tmp_corpus, tmp_path / "index", reports.append, quiet=0.3, settle=0.1)
+    watcher = CorpusWatcher(tmp_corpus, tmp_path / "index", reports.append, quiet=QUIET, settle=0.1)
     watcher._run()
     for name in ("a", "b", "c"):
         (tmp_corpus / f"{name}.md").write_text(f"# {name}\n\nZebrafish report {name}.\n", encoding="utf-8")
         watcher.notice(str(tmp_corpus / f"{name}.md"))
     assert watcher.step() is False  # still inside the quiet period
-    time.sleep(0.35)
-    assert watcher.step() is True
+    assert wait_for(watcher.step)  # once it has passed
     assert reports[-1].added == 3 and len(reports) == 2
     assert total(tmp_path / "index", "zebrafish") == 3
 
@@ -65,8 +67,7 @@ def test_the_observer_notices_new_and_deleted_files(tmp_corpus, tmp_path):
     thread = threading.Thread(target=watcher.run_forever, daemon=True)
     thread.start()
     try:
-        assert wait_for(lambda: (tmp_path / "index" / "current").exists())
-        time.sleep(0.3)  # let the observer start
+        assert wait_for(lambda: watcher.observing() and (tmp_path / "index" / "current").exists())
         (tmp_corpus / "new.md").write_text("# New\n\nA zebrafish shipment was seized.\n", encoding="utf-8")
         assert wait_for(lambda: total(tmp_path / "index", "zebrafish") == 1)
         (tmp_corpus / "new.md").unlink()

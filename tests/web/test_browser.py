@@ -1,16 +1,17 @@
 """In real headless Chromium: search, follow a result to its passage, filter, switch language, stay safe.
 
-Marked ``browser``; skipped with the reason when selenium, Chromium or chromedriver is missing
-(``.ci/install-browser`` installs the browser). Each test saves a screenshot in tests/output/screenshots/.
+Marked ``browser``; skipped with the reason when selenium, Chromium or chromedriver is missing, failed
+under ``CI=true`` (``.ci/install-browser`` installs the browser). Each test saves a screenshot in tests/output/screenshots/.
 """
 
 from __future__ import annotations
 
 from urllib.parse import quote
 
+import needs
 import pytest
 
-pytest.importorskip("selenium", reason="browser tests need selenium: pip install -e '.[test]'")
+needs.require_module("selenium", "browser tests need selenium: pip install -e '.[test]'")
 
 from selenium.common.exceptions import NoAlertPresentException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402

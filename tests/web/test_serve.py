@@ -10,12 +10,15 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from web_helpers import ADMIN_TOKEN
+from web_helpers import AUTH
 from web_helpers import copy_corpus
 
 START_LIMIT_SECONDS = 120  # a bound so that a broken server fails the test instead of hanging it
@@ -33,15 +36,57 @@ class Server:
 
     def get_json(self, path: str) -> tuple[int, dict]:
         """Status and decoded body of a GET."""
+        return self.call("GET", path)
+
+    def call(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None) -> tuple[int, dict]:
+        """Status and decoded JSON body of a request, on a new connection (so any worker may answer)."""
+        request = urllib.request.Request(self.url + path, data=body, method=method, headers=headers or {})
         try:
-            with urllib.request.urlopen(self.url + path, timeout=30) as response:
+            with urllib.request.urlopen(request, timeout=30) as response:
                 return response.status, json.loads(response.read())
         except urllib.error.HTTPError as error:
             with error:
                 return error.code, json.loads(error.read())
 
+    def upload(self, name: str, data: bytes, wait: int = 0) -> tuple[int, dict]:
+        """POST ``data`` as the multipart field ``file`` named ``name``, with the admin token."""
+        boundary = "passerelle-test-boundary"
+        body = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        ).encode() + data + f"\r\n--{boundary}--\r\n".encode()
+        headers = {**AUTH, "Content-Type": f"multipart/form-data; boundary={boundary}"}
+        return self.call("POST", f"/api/documents?wait={wait}", body, headers)
+
+    def task(self, task_id: int) -> dict:
+        status, task = self.call("GET", f"/api/tasks/{task_id}", headers=AUTH)
+        assert status == 200, task
+        return task
+
     def output(self) -> str:
         return self.stdout.read_text() + self.stderr.read_text()
+
+
+def wait_until(condition, what: str, seconds: float = START_LIMIT_SECONDS, server: Server | None = None):
+    """Poll ``condition`` until it returns something true (returned), failing after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            found = condition()
+        except (urllib.error.URLError, ConnectionError):
+            found = None  # not listening (yet, or any more)
+        if found:
+            return found
+        assert time.monotonic() < deadline, f"{what} did not happen within {seconds} s" + (
+            f": {server.output()}" if server else ""
+        )
+        time.sleep(0.02)
+
+
+def search_total(server: Server, query: str) -> int | None:
+    """The total of ``/api/search?q=query``, or None while the server answers anything but 200."""
+    status, body = server.get_json(f"/api/search?q={urllib.parse.quote(query)}")
+    return body["total"] if status == 200 else None
 
 
 def free_port() -> int:
@@ -75,24 +120,19 @@ def alive(pid: int) -> bool:
 
 @contextmanager
 def serving(tmp_path: Path, *args: str, ready=lambda server: server.get_json("/api/health")[0] == 200) -> Iterator[Server]:
-    """Start ``passerelle serve ARGS`` on a free port; yield once ``ready``; stop it with SIGTERM afterwards."""
+    """Start ``passerelle serve ARGS`` (admin token set) on a free port; yield once ``ready``; SIGTERM afterwards.
+
+    The server leads its own process group, so a test can kill it and its workers at once.
+    """
     port = free_port()
     stdout, stderr = tmp_path / "serve.out", tmp_path / "serve.err"
     command = [sys.executable, "-c", "from web.cli import main; main()", "serve", "--port", str(port), *args]
-    with stdout.open("w") as out, stderr.open("w") as err:
-        process = subprocess.Popen(command, stdout=out, stderr=err, cwd=tmp_path)
+    env = {**os.environ, "PASSERELLE_ADMIN_TOKEN": ADMIN_TOKEN}
+    with stdout.open("a") as out, stderr.open("a") as err:
+        process = subprocess.Popen(command, stdout=out, stderr=err, cwd=tmp_path, env=env, start_new_session=True)
     server = Server(process, f"http://127.0.0.1:{port}", stdout, stderr)
     try:
-        deadline = time.monotonic() + START_LIMIT_SECONDS
-        while True:
-            assert process.poll() is None, f"the server stopped: {server.output()}"
-            try:
-                if ready(server):
-                    break
-            except (urllib.error.URLError, ConnectionError):
-                pass  # not listening yet
-            assert time.monotonic() < deadline, f"the server never became ready: {server.output()}"
-            time.sleep(0.2)
+        wait_until(lambda: process.poll() is None and ready(server) or _stopped(server), "the server start", server=server)
         yield server
     finally:
         if process.poll() is None:
@@ -100,9 +140,14 @@ def serving(tmp_path: Path, *args: str, ready=lambda server: server.get_json("/a
         try:
             process.wait(timeout=STOP_LIMIT_SECONDS)
         except subprocess.TimeoutExpired:
-            process.kill()
+            os.killpg(process.pid, signal.SIGKILL)
             process.wait()
             raise
+
+
+def _stopped(server: Server) -> bool:
+    assert server.process.poll() is None, f"the server stopped: {server.output()}"
+    return False
 
 
 def test_two_workers_answer_health_and_search_then_stop_on_sigterm(tmp_path, web_index_dir):
@@ -136,10 +181,7 @@ def test_watch_with_workers_runs_one_watcher_in_the_master(tmp_path):
     args = ("--workers", "2", "--threads", "2", "--watch", "--corpus", str(corpus), "--index", str(index_dir))
     with serving(tmp_path, *args) as server:
         (corpus / "zanzibar.md").write_text("# Zanzibar\n\nThe quokkafish of Zanzibar port.\n", encoding="utf-8")
-        deadline = time.monotonic() + START_LIMIT_SECONDS
-        while server.get_json("/api/search?q=quokkafish")[1]["total"] == 0:
-            assert time.monotonic() < deadline, f"the new file was never indexed: {server.output()}"
-            time.sleep(0.2)
+        wait_until(lambda: search_total(server, "quokkafish"), "indexing the new file", server=server)
     output = server.output()
     assert output.count("Watching ") == 1, output
     assert output.count("watch: files: 1 added") == 1, output  # one watcher, not one per worker
