@@ -8,7 +8,7 @@ PORT ?= 8000
 INDEX ?= var/index
 CORPUS ?= corpus
 
-.PHONY: run index test bench bench-against eval clean
+.PHONY: run index test lint bench bench-against eval clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,7 +36,12 @@ index: $(STAMP)
 run: index
 	$(BIN)/passerelle serve --host $(HOST) --port $(PORT) --index $(INDEX)
 
-test: $(STAMP)
+# ruff: the lint rules and the format of pyproject.toml, on the whole tree (`ruff format .` fixes the format).
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint
 	bash .ci/install-browser
 	bash .ci/install-freedict
 	$(BIN)/python -m pytest

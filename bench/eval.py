@@ -88,12 +88,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Flags win over ``PASSERELLE_DATA``, ``PASSERELLE_EVAL_SETS`` and ``PASSERELLE_EVAL_MAX_QUERIES``."""
     parser = argparse.ArgumentParser(prog="python -m bench.eval", description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=Path(os.environ.get("PASSERELLE_DATA") or DEFAULT_DATA))
-    parser.add_argument("--sets", default=os.environ.get("PASSERELLE_EVAL_SETS", ""),
-                        help="comma list of data folders to evaluate (default: all; 'none': only ours)")
-    parser.add_argument("--max-queries", type=int, help=f"queries sampled per file (0 = all; default {DEFAULT_MAX_QUERIES})",
-                        default=int(os.environ.get("PASSERELLE_EVAL_MAX_QUERIES") or DEFAULT_MAX_QUERIES))
+    parser.add_argument(
+        "--sets",
+        default=os.environ.get("PASSERELLE_EVAL_SETS", ""),
+        help="comma list of data folders to evaluate (default: all; 'none': only ours)",
+    )
+    parser.add_argument(
+        "--max-queries",
+        type=int,
+        help=f"queries sampled per file (0 = all; default {DEFAULT_MAX_QUERIES})",
+        default=int(os.environ.get("PASSERELLE_EVAL_MAX_QUERIES") or DEFAULT_MAX_QUERIES),
+    )
     parser.add_argument("--out", type=Path, default=RESULTS, help="folder for the result files")
-    parser.add_argument("--keep-index", type=Path, help="build the indexes (and the reference's rankings) here, reuse them next time")
+    parser.add_argument(
+        "--keep-index", type=Path, help="build the indexes (and the reference's rankings) here, reuse them next time"
+    )
     options = parser.parse_args(argv)
     if options.max_queries < 0:
         parser.error("--max-queries must be 0 (all) or more")
@@ -200,8 +209,10 @@ def evaluate_data(folders: dict[str, Path], work: Path, run: Run) -> None:
                 chosen = _sampled(judged, run.max_queries)
                 label = f"{name}/{path.stem}"
                 if all(query.kind != "cross" for query in chosen):
-                    rankers = {"passerelle": passerelle_ranker(index, lambda hit: hit.doc_id),
-                               "reference": kept_rankings.ranker(label, reference.rank)}
+                    rankers = {
+                        "passerelle": passerelle_ranker(index, lambda hit: hit.doc_id),
+                        "reference": kept_rankings.ranker(label, reference.rank),
+                    }
                     with stage(run.timings, f"{label}: search {len(chosen)} of {len(judged)} queries"):
                         scored = score_queries(label, chosen, rankers)
                     run.rows.extend(rows(name, path.stem, WHOLE, scored))
@@ -232,7 +243,9 @@ def target_language_run(label, queries, langs, index, lexicon, reference, kept_r
         rank_reference = kept_rankings.ranker(f"{label} lang={lang}", reference.rank, REFERENCE_FILTER_DEPTH)
         rankers = {
             "passerelle": passerelle_ranker(translating, lambda hit: hit.doc_id, lang=lang),
-            "reference": lambda text, rank=rank_reference: [key for key in rank(text) if langs.get(key) == lang][: metrics.K],
+            "reference": lambda text, rank=rank_reference, lang=lang: [
+                key for key in rank(text) if langs.get(key) == lang
+            ][: metrics.K],
         }
         scored += score_queries(f"{label} lang={lang}", group, rankers)
     order = {query.qid: position for position, query in enumerate(queries)}
@@ -268,8 +281,10 @@ class RankingCache:
 
 
 def _reference_stamp(folders: dict[str, Path]) -> dict:
-    return {"script": eval_reference.fingerprint(),
-            "data": {name: (folder / "passages.jsonl").stat().st_size for name, folder in folders.items()}}
+    return {
+        "script": eval_reference.fingerprint(),
+        "data": {name: (folder / "passages.jsonl").stat().st_size for name, folder in folders.items()},
+    }
 
 
 def _read_json(path: Path):

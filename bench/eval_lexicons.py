@@ -18,8 +18,8 @@ PAIRS_FILE = "pairs.jsonl"
 
 def learned_lexicon(folders: dict[str, Path], work: Path):
     """``(lexicon, note)``: the lexicon learned from the first selected set with pairs, or None and why."""
-    from indexer.lexicon import Lexicon
-    from indexer.lexicon_learn import learn_lexicon
+    from indexer.crosslang.learn import learn_lexicon
+    from indexer.crosslang.lexicon import Lexicon
 
     with_pairs = [(name, folder) for name, folder in folders.items() if (folder / PAIRS_FILE).is_file()]
     if not with_pairs:
@@ -44,6 +44,6 @@ def learned_lexicon(folders: dict[str, Path], work: Path):
 
 def with_lexicon(index, lexicon):
     """The open index again, its queries translated with ``lexicon`` as well as the glossary."""
-    from indexer.expansion import Expander
+    from indexer.crosslang.expansion import Expander
 
     return replace(index, expander=Expander(index.expander.glossary, lexicon))

@@ -62,8 +62,14 @@ class Run:
 
 def rows(set_name: str, file: str, scope: str, scored: list[Scored], halves: bool = True) -> list[Row]:
     """The training half, the held-out half and all queries (only all when ``halves`` is false)."""
-    groups = [(TRAINING, [s for s in scored if s.query.half == TRAINING]),
-              (HELD_OUT, [s for s in scored if s.query.half == HELD_OUT])] if halves else []
+    groups = (
+        [
+            (TRAINING, [s for s in scored if s.query.half == TRAINING]),
+            (HELD_OUT, [s for s in scored if s.query.half == HELD_OUT]),
+        ]
+        if halves
+        else []
+    )
     groups.append((ALL, scored))
     return [_row(set_name, file, scope, name, group) for name, group in groups if group]
 
@@ -82,11 +88,31 @@ def markdown(run: Run) -> str:
     """The table (one line per file, scope and half), notes and timings."""
     limit = f"at most {run.max_queries}" if run.max_queries else "all"
     data = str(run.data) if run.data_found else f"not found at {run.data}"
-    header = ["set", "queries", "scope", "half", "n", "Passerelle MRR@10", "reference MRR@10",
-              "difference ± SE", "Passerelle R@10", "reference R@10"]
+    header = [
+        "set",
+        "queries",
+        "scope",
+        "half",
+        "n",
+        "Passerelle MRR@10",
+        "reference MRR@10",
+        "difference ± SE",
+        "Passerelle R@10",
+        "reference R@10",
+    ]
     body = [
-        [row.set, row.file, row.scope, row.half, str(row.queries), _number(row.mrr["passerelle"]),
-         _number(row.mrr["reference"]), _difference(row), _number(row.recall["passerelle"]), _number(row.recall["reference"])]
+        [
+            row.set,
+            row.file,
+            row.scope,
+            row.half,
+            str(row.queries),
+            _number(row.mrr["passerelle"]),
+            _number(row.mrr["reference"]),
+            _difference(row),
+            _number(row.recall["passerelle"]),
+            _number(row.recall["reference"]),
+        ]
         for row in run.rows
     ]
     lines = [
@@ -107,7 +133,11 @@ def markdown(run: Run) -> str:
 def _difference(row: Row) -> str:
     if row.difference is None:
         return "–"
-    return f"{row.difference:+.3f} ± {row.standard_error:.3f}" if row.standard_error is not None else f"{row.difference:+.3f}"
+    return (
+        f"{row.difference:+.3f} ± {row.standard_error:.3f}"
+        if row.standard_error is not None
+        else f"{row.difference:+.3f}"
+    )
 
 
 def _number(value: float | None) -> str:
@@ -139,4 +169,9 @@ def _describe(scored: Scored) -> dict:
         system: next((i for i, key in enumerate(ranked, start=1) if key in scored.query.relevant), None)
         for system, ranked in scored.ranks.items()
     }
-    return {"qid": scored.query.qid, "half": scored.query.half, "query": scored.query.text, "first_relevant_rank": first}
+    return {
+        "qid": scored.query.qid,
+        "half": scored.query.half,
+        "query": scored.query.text,
+        "first_relevant_rank": first,
+    }

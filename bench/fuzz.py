@@ -31,11 +31,11 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a file: python bench/fuzz.py
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.report import log as report_log
-from bench.report import write_results
 from bench.querygen import FILTER_VALUES
 from bench.querygen import random_query
 from bench.querygen import result_problems
+from bench.report import log as report_log
+from bench.report import write_results
 from indexer import SearchQuery
 from indexer import index_corpus
 from indexer import search
@@ -72,8 +72,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--queries", type=int, default=20_000, help="queries to send (default 20000)")
     parser.add_argument("--seed", type=int, default=7, help="seed of the query generator (default 7)")
     parser.add_argument("--records", type=int, default=2000, help="Canadian records in the index (default 2000)")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                        help="processes sharing the queries (default: one per core)")
+    parser.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 1, help="processes sharing the queries (default: one per core)"
+    )
     parser.add_argument("--data", type=Path, default=Path(os.environ.get("PASSERELLE_DATA") or DEFAULT_DATA))
     parser.add_argument("--out", type=Path, default=RESULTS, help="where fuzz-latest.md/.json go")
     return parser.parse_args(argv)

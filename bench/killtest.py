@@ -46,7 +46,7 @@ WORDS = (
 ).split()
 INDEXER = (
     "import sys\n"
-    "import indexer.pipeline as pipeline\n"
+    "import indexer.ingest.pipeline as pipeline\n"
     "pipeline.BATCH_PASSAGES = int(sys.argv[3])\n"
     "pipeline.index_corpus(sys.argv[1], sys.argv[2], rebuild=sys.argv[4] == '1')\n"
 )
@@ -73,7 +73,7 @@ def start_indexer(corpus: Path, index_root: Path, batch: int = 500, rebuild: boo
 
 def committed_doc_ids(index_root: Path) -> set[str]:
     """Document ids the live manifest lists (each was committed before the manifest named it)."""
-    from indexer.manifest import Manifest
+    from indexer.ingest.manifest import Manifest
     from indexer.store import current_generation
 
     live = current_generation(index_root)
@@ -137,7 +137,7 @@ class KillResult:
 
 def kill_once(corpus: Path, index_root: Path, delay: float, rebuild: bool, batch: int = 500) -> KillResult:
     """Start an indexer, SIGKILL it after ``delay`` seconds, check the index, re-run, check again."""
-    from indexer.pipeline import index_corpus
+    from indexer.ingest.pipeline import index_corpus
 
     process = start_indexer(corpus, index_root, batch=batch, rebuild=rebuild)
     deadline = time.monotonic() + delay
@@ -173,7 +173,7 @@ def kill_once(corpus: Path, index_root: Path, delay: float, rebuild: bool, batch
 
 def run(runs: int, files: int, paragraphs: int, seed: int, batch: int, work: Path) -> tuple[list[KillResult], dict]:
     """``runs`` kill runs over one generated corpus; returns the runs and facts about the corpus."""
-    from indexer.pipeline import index_corpus
+    from indexer.ingest.pipeline import index_corpus
 
     corpus = write_corpus(work / "corpus", files, paragraphs, seed)
     head = work / "head-corpus"  # the first tenth: the index that exists before an incremental run

@@ -79,21 +79,36 @@ def main(argv: list[str] | None = None) -> int:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.perf", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, default=Path(os.environ.get("PASSERELLE_DATA") or DEFAULT_DATA),
-                        help="shared data folder (default: $PASSERELLE_DATA or <repo>/../shared/data)")
-    parser.add_argument("--sizes", default=DEFAULT_SIZES,
-                        help="comma list of passage counts, 'all' for the whole set (default: %(default)s)")
-    parser.add_argument("--queries", type=int, default=DEFAULT_QUERIES,
-                        help="distinct queries per timed run (default: %(default)s)")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=Path(os.environ.get("PASSERELLE_DATA") or DEFAULT_DATA),
+        help="shared data folder (default: $PASSERELLE_DATA or <repo>/../shared/data)",
+    )
+    parser.add_argument(
+        "--sizes",
+        default=DEFAULT_SIZES,
+        help="comma list of passage counts, 'all' for the whole set (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--queries", type=int, default=DEFAULT_QUERIES, help="distinct queries per timed run (default: %(default)s)"
+    )
     parser.add_argument("--skip-http", action="store_true", help="measure the Python API and the baselines only")
-    parser.add_argument("--keep-index", type=Path,
-                        help="build the indexes here and reuse them next time when the passages are the same")
+    parser.add_argument(
+        "--keep-index", type=Path, help="build the indexes here and reuse them next time when the passages are the same"
+    )
     parser.add_argument("--rebuild", action="store_true", help="with --keep-index: build everything again")
-    parser.add_argument("--naive-whoosh-up-to", type=int, default=DEFAULT_NAIVE_UP_TO, metavar="N",
-                        help="build the naive-Whoosh baseline only for sizes up to N passages; 0: every size "
-                             "(default: %(default)s)")
+    parser.add_argument(
+        "--naive-whoosh-up-to",
+        type=int,
+        default=DEFAULT_NAIVE_UP_TO,
+        metavar="N",
+        help="build the naive-Whoosh baseline only for sizes up to N passages; 0: every size (default: %(default)s)",
+    )
     parser.add_argument("--label", default="", help="what this run measures (e.g. the change being tried)")
-    parser.add_argument("--out", type=Path, default=RESULTS, help="folder for the result files (default: bench/results)")
+    parser.add_argument(
+        "--out", type=Path, default=RESULTS, help="folder for the result files (default: bench/results)"
+    )
     options = parser.parse_args(argv)
     if options.queries < 10:
         parser.error("--queries must be at least 10")
@@ -120,9 +135,13 @@ def measure(options: argparse.Namespace, passages_file: Path) -> dict:
         "seed": SEED,
         "queries": options.queries,
         "warmup": len(warmup),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-                    # the machine is shared: a load above the core count means the numbers are pessimistic
-                    "load_average_at_start": round(os.getloadavg()[0], 2)},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            # the machine is shared: a load above the core count means the numbers are pessimistic
+            "load_average_at_start": round(os.getloadavg()[0], 2),
+        },
         "query_mix": _mix(queries.api),
         "sizes": {},
         "timings": {},
@@ -160,8 +179,9 @@ class QuerySets(NamedTuple):
     http_many: list[BenchQuery]  # HTTP, 8 clients, same server as one client: other queries
 
 
-def _run_sizes(options, work: Path, passages_file: Path, total: int, sizes: list[int], queries: QuerySets,
-               results: dict) -> None:
+def _run_sizes(
+    options, work: Path, passages_file: Path, total: int, sizes: list[int], queries: QuerySets, results: dict
+) -> None:
     with stage(results["timings"], "translation lexicons"):
         lexicon = translation_lexicon(passages_file.parent / PAIRS_FILE, work / "lexicon.tsv.gz", results["notes"])
     for size in sizes:
@@ -169,8 +189,11 @@ def _run_sizes(options, work: Path, passages_file: Path, total: int, sizes: list
         folder = build.SizeFolder(work / name)
         limit = None if size == total else size
         with stage(results["timings"], f"{name}: indexes"):
-            baselines = [b for b in BASELINES if b != "naive_whoosh" or not options.naive_whoosh_up_to
-                         or size <= options.naive_whoosh_up_to]
+            baselines = [
+                b
+                for b in BASELINES
+                if b != "naive_whoosh" or not options.naive_whoosh_up_to or size <= options.naive_whoosh_up_to
+            ]
             indexing = prepare_indexes(folder, passages_file, limit, options.rebuild, baselines)
         entry = {"passages": size, "indexing": indexing}
         with stage(results["timings"], f"{name}: search through the Python API and the baselines"):
@@ -189,9 +212,9 @@ def _run_sizes(options, work: Path, passages_file: Path, total: int, sizes: list
 
 def translation_lexicon(pairs: Path, kept: Path, notes: list[str]):
     """FreeDict and the lexicon learned from ``pairs`` (kept at ``kept`` while the pairs are the same), merged."""
-    from indexer.lexicon import Lexicon
-    from indexer.lexicon_store import installed_freedict_lexicon
-    from indexer.lexicon_store import combine
+    from indexer.crosslang.kept import combine
+    from indexer.crosslang.kept import installed_freedict_lexicon
+    from indexer.crosslang.lexicon import Lexicon
 
     chosen = [lexicon for lexicon in [installed_freedict_lexicon()] if lexicon is not None]
     if not chosen:
@@ -215,8 +238,9 @@ def translation_lexicon(pairs: Path, kept: Path, notes: list[str]):
     return combine(chosen)
 
 
-def prepare_indexes(folder: build.SizeFolder, passages_file: Path, limit: int | None, rebuild: bool,
-                    baselines: list[str]) -> dict:
+def prepare_indexes(
+    folder: build.SizeFolder, passages_file: Path, limit: int | None, rebuild: bool, baselines: list[str]
+) -> dict:
     """Build (or reuse, when kept with the same passages) Passerelle's index and the two baselines."""
     stamp = folder.load_stamp()
     fingerprint = build.fingerprint(passages_file, limit)
@@ -275,8 +299,9 @@ def _passage_count(index_root: Path) -> int:
         index.close()
 
 
-def search_api(folder: build.SizeFolder, warmup: list[BenchQuery], timed: list[BenchQuery], baselines: list[str],
-               lexicon=None) -> dict:
+def search_api(
+    folder: build.SizeFolder, warmup: list[BenchQuery], timed: list[BenchQuery], baselines: list[str], lexicon=None
+) -> dict:
     """The same warm-up and timed queries through Passerelle's ``search`` and the two baselines.
 
     :param lexicon: translations for a second Passerelle run on the same open index (issue 8).
@@ -291,7 +316,9 @@ def search_api(folder: build.SizeFolder, warmup: list[BenchQuery], timed: list[B
         finally:
             opened.close()
     for name, numbers in systems.items():
-        log(f"  {name}: p50 {numbers['p50_ms']} ms, p99 {numbers['p99_ms']} ms, {numbers['no_hit']} queries without a hit")
+        log(
+            f"  {name}: p50 {numbers['p50_ms']} ms, p99 {numbers['p99_ms']} ms, {numbers['no_hit']} queries without a hit"
+        )
     return systems
 
 
@@ -300,7 +327,7 @@ def _passerelle_run(folder: build.SizeFolder, warmup: list[BenchQuery], timed: l
     from indexer import SearchQuery
     from indexer import open_index
     from indexer import search
-    from indexer.expansion import Expander
+    from indexer.crosslang.expansion import Expander
 
     index = open_index(folder.passerelle)
     if lexicon is not None:
@@ -351,10 +378,14 @@ def search_http(folder: build.SizeFolder, queries: QuerySets, probe: bool) -> di
         log(f"  memory: largest worker {measured['memory']['worker_rss_mb_max']} MB RSS")
         if probe:
             try:
-                measured["freshness"] = http.freshness(server, folder.corpus, folder.passerelle, folder.root / "index.log")
+                measured["freshness"] = http.freshness(
+                    server, folder.corpus, folder.passerelle, folder.root / "index.log"
+                )
             except RuntimeError as error:  # keep the load numbers measured above
                 measured["freshness"] = {"visible_after_commit_s": None, "index_command_s": None, "note": str(error)}
-            log(f"  a new document was searchable {measured['freshness'].get('visible_after_commit_s')} s after the commit")
+            log(
+                f"  a new document was searchable {measured['freshness'].get('visible_after_commit_s')} s after the commit"
+            )
     return measured
 
 
@@ -365,8 +396,10 @@ def _http_errors(size: str, measured: dict, log_path: Path) -> list[str]:
         if measured[key]["errors"]:
             lines = log_path.read_text(encoding="utf-8", errors="replace").splitlines()
             raised = [line for line in lines if re.match(r"^[\w.]+(Error|Exception)\b", line)]
-            notes.append(f"{size}, {measured[key]['clients']} client(s): {measured[key]['errors']} failed requests, "
-                         f"first {measured[key]['first_error']}; the server logged: {raised[-1] if raised else '(nothing)'}")
+            notes.append(
+                f"{size}, {measured[key]['clients']} client(s): {measured[key]['errors']} failed requests, "
+                f"first {measured[key]['first_error']}; the server logged: {raised[-1] if raised else '(nothing)'}"
+            )
     return notes
 
 

@@ -84,7 +84,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--data", type=Path, default=Path(os.environ.get("PASSERELLE_DATA") or DEFAULT_DATA))
     parser.add_argument("--size", type=int, default=100_000, help="passages indexed (default: %(default)s)")
     parser.add_argument("--queries", type=int, default=300, help="timed queries per run (default: %(default)s)")
-    parser.add_argument("--rounds", type=int, default=5, help="runs of each revision, alternated (default: %(default)s)")
+    parser.add_argument(
+        "--rounds", type=int, default=5, help="runs of each revision, alternated (default: %(default)s)"
+    )
     parser.add_argument("--keep-index", type=Path, help="keep the checkout, corpus and indexes here")
     parser.add_argument("--out", type=Path, default=RESULTS)
     return parser.parse_args(argv)
@@ -114,10 +116,22 @@ def measure(options: argparse.Namespace, passages: Path, work: Path) -> dict:
         for name, tree in trees.items():
             times = json.loads(_python(tree, "-c", TIMER, str(indexes[name]), str(queries)))
             rounds[name].append({clock: summarize(found, sum(found) / 1000) for clock, found in times.items()})
-            log(f"round {number + 1}, {name}: " + ", ".join(
-                f"{clock} p50 {found['p50_ms']} ms, p99 {found['p99_ms']} ms" for clock, found in rounds[name][-1].items()))
-    return {"against": options.against, "commit": commit, "size": options.size, "queries": len(timed),
-            "warmup": len(warmup), "rounds": rounds, "load_average": round(os.getloadavg()[0], 2)}
+            log(
+                f"round {number + 1}, {name}: "
+                + ", ".join(
+                    f"{clock} p50 {found['p50_ms']} ms, p99 {found['p99_ms']} ms"
+                    for clock, found in rounds[name][-1].items()
+                )
+            )
+    return {
+        "against": options.against,
+        "commit": commit,
+        "size": options.size,
+        "queries": len(timed),
+        "warmup": len(warmup),
+        "rounds": rounds,
+        "load_average": round(os.getloadavg()[0], 2),
+    }
 
 
 def render(results: dict) -> str:
@@ -130,17 +144,21 @@ def render(results: dict) -> str:
                 values = [r[clock][key] for r in found]
                 body.append([f"{name} {key[:3]} ms ({clock})", *map(str, values), f"{statistics.median(values):.2f}"])
             ratios = [a[clock][key] / b[clock][key] for a, b in zip(this, other)]
-            body.append([f"{key[:3]} ratio ({clock})", *(f"{r:.2f}" for r in ratios), f"**{statistics.median(ratios):.2f}**"])
-    return "\n".join([
-        f"# Search latency against {results['against']} ({results['commit'][:12]})",
-        "",
-        f"Python API, {results['size']:,} Canadian passages, {results['queries']} timed queries after "
-        f"{results['warmup']} warm-up ones (make bench's mix), each revision in a fresh process, rounds alternated; "
-        f"wall time as make bench measures it, and the process's CPU time, steadier on a shared machine. "
-        f"Ratios are this checkout's over {results['against']}'s; load average at the end {results['load_average']}.",
-        "",
-        *markdown_table(header, body),
-    ])
+            body.append(
+                [f"{key[:3]} ratio ({clock})", *(f"{r:.2f}" for r in ratios), f"**{statistics.median(ratios):.2f}**"]
+            )
+    return "\n".join(
+        [
+            f"# Search latency against {results['against']} ({results['commit'][:12]})",
+            "",
+            f"Python API, {results['size']:,} Canadian passages, {results['queries']} timed queries after "
+            f"{results['warmup']} warm-up ones (make bench's mix), each revision in a fresh process, rounds alternated; "
+            f"wall time as make bench measures it, and the process's CPU time, steadier on a shared machine. "
+            f"Ratios are this checkout's over {results['against']}'s; load average at the end {results['load_average']}.",
+            "",
+            *markdown_table(header, body),
+        ]
+    )
 
 
 def _export(commit: str, tree: Path) -> Path:

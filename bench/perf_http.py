@@ -179,8 +179,15 @@ def load(server: Server, queries: list[BenchQuery], clients: int) -> dict:
         thread.join()
     wall = time.perf_counter() - began
     worker_cpu = sorted((round(_cpu_seconds(w) - b, 2) for w, b in zip(workers, cpu_before)), reverse=True)
-    return summarize(latencies, wall, clients=clients, errors=len(failures), first_error=failures[0] if failures else None,
-                     worker_cpu_s=worker_cpu, server_cores=round(sum(worker_cpu) / wall, 2) if wall > 0 else None)
+    return summarize(
+        latencies,
+        wall,
+        clients=clients,
+        errors=len(failures),
+        first_error=failures[0] if failures else None,
+        worker_cpu_s=worker_cpu,
+        server_cores=round(sum(worker_cpu) / wall, 2) if wall > 0 else None,
+    )
 
 
 def warm_up(server: Server, queries: list[BenchQuery], timeout: float) -> None:
@@ -297,7 +304,10 @@ def freshness(server: Server, corpus: Path, index_root: Path, log_path: Path) ->
         poller.join(timeout=5)
         probe.unlink(missing_ok=True)
     _run_index(corpus, index_root, log_path)  # the kept index holds the same passages again
-    measured = {"index_command_s": round(exited - began, 2), "command_exit_after_commit_s": round(exited - committed, 3)}
+    measured = {
+        "index_command_s": round(exited - began, 2),
+        "command_exit_after_commit_s": round(exited - committed, 3),
+    }
     if "at" not in seen:
         return measured | {"visible_after_commit_s": None, "note": f"not visible within {FRESHNESS_LIMIT_SECONDS} s"}
     return measured | {

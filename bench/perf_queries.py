@@ -59,7 +59,9 @@ class BenchQuery:
         return {"kind": self.kind, "text": self.text(), "lang": self.lang_param}
 
 
-def draw_queries(passages: Sequence[tuple[str, str]], count: int, seed: int, stopwords: frozenset[str]) -> list[BenchQuery]:
+def draw_queries(
+    passages: Sequence[tuple[str, str]], count: int, seed: int, stopwords: frozenset[str]
+) -> list[BenchQuery]:
     """``count`` distinct queries drawn from ``(lang, text)`` passages with ``random.Random(seed)``.
 
     Kinds follow ``MIX`` (rounded), in a shuffled order, so that any prefix of the list is a mix too.
@@ -104,6 +106,8 @@ def _query_of_kind(kind: str, lang: str, text: str, rng: random.Random, stopword
     return BenchQuery(kind, chosen)
 
 
-def split_pool(queries: list[BenchQuery], warmup: int, timed: int, runs: int) -> tuple[list[BenchQuery], list[list[BenchQuery]]]:
+def split_pool(
+    queries: list[BenchQuery], warmup: int, timed: int, runs: int
+) -> tuple[list[BenchQuery], list[list[BenchQuery]]]:
     """The warm-up queries, then ``runs`` disjoint lists of ``timed`` queries: no query repeats in a process."""
     return queries[:warmup], [queries[warmup + i * timed : warmup + (i + 1) * timed] for i in range(runs)]

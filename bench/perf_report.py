@@ -31,7 +31,9 @@ def render_markdown(results: dict) -> str:
         "",
         "## Indexing",
         "",
-        *markdown_table(["passages", "system", "seconds", "passages/s", "index MB", "peak RSS MB"], _indexing_rows(results)),
+        *markdown_table(
+            ["passages", "system", "seconds", "passages/s", "index MB", "peak RSS MB"], _indexing_rows(results)
+        ),
         "",
         "## Search through the Python API (one client)",
         "",
@@ -46,8 +48,21 @@ def render_markdown(results: dict) -> str:
             "",
             "## Search through HTTP (`passerelle serve`, `/api/search`)",
             "",
-            *markdown_table(["passages", "workers", "clients", "p50 ms", "p95 ms", "p99 ms", "requests/s", "errors",
-                     "largest worker RSS MB", "cores busy (CPU s per worker)"], http_rows),  # fmt: skip
+            *markdown_table(
+                [
+                    "passages",
+                    "workers",
+                    "clients",
+                    "p50 ms",
+                    "p95 ms",
+                    "p99 ms",
+                    "requests/s",
+                    "errors",
+                    "largest worker RSS MB",
+                    "cores busy (CPU s per worker)",
+                ],
+                http_rows,
+            ),  # fmt: skip
         ]
     fresh = _freshness(results)
     if fresh:
@@ -76,7 +91,7 @@ def _load(machine: dict) -> str:
 
 def _indexing_rows(results: dict) -> list[list[str]]:
     rows = []
-    for size, entry in results["sizes"].items():
+    for entry in results["sizes"].values():
         for system, m in entry["indexing"].items():
             seconds = _n(m["seconds"], 1) + (f" (kept, {m['built']})" if m.get("reused") else "")
             peak = _n(m.get("peak_rss_mb"), 0) if "peak_rss_mb" in m else "–"
@@ -157,7 +172,9 @@ def _target_rows(results: dict) -> list[list[str]]:
         served = whole.get("http")
         if served:
             fresh = served.get("freshness", {})
-            check("all: new document searchable ≤ 1 s after the commit", fresh.get("visible_after_commit_s"), 1, True, "s")
+            check(
+                "all: new document searchable ≤ 1 s after the commit", fresh.get("visible_after_commit_s"), 1, True, "s"
+            )
             check("all: serving ≤ 400 MB resident per worker", served["memory"]["worker_rss_mb_max"], 400, True, "MB")
     return rows or [["(measured at 100,000 and all passages only)", "–", "–"]]
 

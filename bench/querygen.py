@@ -41,7 +41,7 @@ ODD_UNICODE = (
 )  # fmt: skip
 PAYLOADS = ("<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "javascript:alert(1)", "{{7*7}}", "${7*7}")
 SEPARATORS = (" ", " ", " ", "", "\t", "\n", "  ")
-MAX_QUERY_CHARS = 500  # indexer.search.MAX_QUERY_CHARS, repeated so generation never imports the indexer
+MAX_QUERY_CHARS = 500  # indexer.query.MAX_QUERY_CHARS, repeated so generation never imports the indexer
 
 
 def random_query(rng: random.Random, max_chars: int = MAX_QUERY_CHARS) -> str:
@@ -142,10 +142,10 @@ def result_problems(result) -> list[str]:
         problems.append(f"facets {sorted(result.facets)}")
     if result.suggestion is not None and not isinstance(result.suggestion, str):
         problems.append(f"suggestion {result.suggestion!r}")
-    for hit in result.results:
-        unmarked = _MARK.sub("", hit.snippet)
+    for hit, shown in zip(result.results, result.to_dict()["results"]):
+        unmarked = _MARK.sub("", shown["snippet"])
         if "<" in unmarked or ">" in unmarked:
-            problems.append(f"unescaped markup in the snippet of {hit.passage_id}: {hit.snippet[:80]!r}")
+            problems.append(f"unescaped markup in the snippet of {hit.passage_id}: {shown['snippet'][:80]!r}")
         elif html.unescape(unmarked).strip("…") not in hit.text:
             problems.append(f"the snippet of {hit.passage_id} is not an excerpt of its text")
     try:

@@ -22,10 +22,11 @@ def _cells(cells: list[str], widths: list[int]) -> str:
 
 
 def write_results(out: Path, name: str, table: str, data: dict, stamped: bool = True) -> list[Path]:
-    """``<name>-latest.md`` and ``.json`` in ``out``, and when ``stamped`` a ``<name>-<time>`` pair too."""
-    out.mkdir(parents=True, exist_ok=True)
+    """``<name>-latest.md`` and ``.json`` in ``out`` (kept in git), and when ``stamped`` a
+    ``runs/<name>-<time>`` pair too (``runs/`` is ignored by git: history lives in git's log)."""
+    (out / "runs").mkdir(parents=True, exist_ok=True)
     text = json.dumps(data, ensure_ascii=False, indent=1)
-    names = [f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"] if stamped else []
+    names = [f"runs/{name}-{time.strftime('%Y%m%d-%H%M%S')}"] if stamped else []
     paths = []
     for stem in (*names, f"{name}-latest"):
         for suffix, content in ((".md", table), (".json", text)):

@@ -68,7 +68,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     times = sorted(run(index, timed))
     rank = lambda share: times[min(len(times) - 1, int(share * len(times)))]  # noqa: E731
-    print(f"{len(times)} queries, CPU ms: p50 {rank(.5):.2f}  p95 {rank(.95):.2f}  p99 {rank(.99):.2f}  max {times[-1]:.1f}")
+    print(
+        f"{len(times)} queries, CPU ms: p50 {rank(0.5):.2f}  p95 {rank(0.95):.2f}  p99 {rank(0.99):.2f}  max {times[-1]:.1f}"
+    )
     return 0
 
 
@@ -84,7 +86,7 @@ def draw(passages: Path, count: int) -> list[tuple[str, dict]]:
         if kind == "phrase":
             tokens = rng.choice(texts).split()
             start = rng.randrange(max(1, len(tokens) - 2))
-            queries['"' + " ".join(tokens[start:start + 2]) + '"'] = {}
+            queries['"' + " ".join(tokens[start : start + 2]) + '"'] = {}
         elif kind == "filter":
             queries[rng.choice(words)] = {"lang": ("fr",)}
         else:

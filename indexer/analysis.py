@@ -1,23 +1,22 @@
 """Per-language analysis: text -> index terms, described as data and run as one memoised pass.
 
 The description (``LANGUAGE_SPECS``) is what a second backend would translate into its own
-analyzer settings (OpenSearch has elision, stop, asciifolding and snowball filters).
-Only the Whoosh backend imports this module.
+analyzer settings (OpenSearch has elision, stop, asciifolding and snowball filters); the
+Whoosh backend wraps ``analyze_with_offsets`` in its schema's analyzers
+(``indexer.engine.whoosh.analyzers``).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from itertools import accumulate
 
 import snowballstemmer
-from whoosh.analysis import Analyzer
-from whoosh.analysis import Token
-from whoosh.lang.stopwords import stoplists
 
 from indexer.folding import fold
+from indexer.stopwords import SNOWBALL_STOPWORDS
 
 # Words with inner apostrophes or dots stay one token ("aujourd'hui", "l’union", "u.s") so the
 # elision and possessive filters can see them; "/" and "-" split ("AML/CFT" -> aml, cft).
@@ -40,7 +39,7 @@ class LanguageSpec:
 
 
 def _stops(code: str, extra: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(fold(word) for word in (*stoplists[code], *extra))
+    return frozenset(fold(word) for word in (*SNOWBALL_STOPWORDS[code], *extra))
 
 
 LANGUAGE_SPECS = {
@@ -86,7 +85,7 @@ class _TermTable:
         start_shift = end_shift = 0
         match = self.elision.match(text) if self.elision else None
         if match:
-            text, start_shift = text[match.end():], match.end()
+            text, start_shift = text[match.end() :], match.end()
         if self.strip_possessive and text.endswith("'s"):
             text, end_shift = text[:-2], 2
         if text in self.stopwords:
@@ -94,7 +93,7 @@ class _TermTable:
         return (self.stem(text) if self.stem else text), start_shift, end_shift
 
 
-@lru_cache(maxsize=None)
+@cache
 def _table(kind: str) -> _TermTable:
     return _TermTable(kind)
 
@@ -155,36 +154,3 @@ def spans_of(text: str, lang: str, wanted: set[str]) -> list[tuple[int, int]]:
 def is_stopword(word: str) -> bool:
     """True when the folded word is a stop word of either language."""
     return fold(word) in ALL_STOPWORDS
-
-
-class TermAnalyzer(Analyzer):
-    """The Whoosh face of ``analyze`` (the schema needs one; the backend passes terms pre-analysed).
-
-    Picklable by name, since Whoosh pickles the schema into the index.
-    """
-
-    def __init__(self, kind: str):
-        self.kind = kind
-
-    def __getstate__(self):
-        return {"kind": self.kind}
-
-    def __setstate__(self, state):
-        self.kind = state["kind"]
-
-    def __eq__(self, other):
-        return type(other) is type(self) and other.kind == self.kind
-
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
-                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
-        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for pos, (term, start, end) in enumerate(analyze_with_offsets(value, self.kind), start_pos):
-            token.text, token.boost, token.stopped = term, 1.0, False
-            if positions:
-                token.pos = pos
-            if chars:
-                token.startchar, token.endchar = start_char + start, start_char + end
-            yield token
-
-
-ANALYZERS = {kind: TermAnalyzer(kind) for kind in (*LANGUAGE_SPECS, WORDS)}

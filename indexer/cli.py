@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import html
 import json
-import re
 import sys
 import time
 from pathlib import Path
@@ -12,11 +10,13 @@ from pathlib import Path
 import click
 
 from indexer.cli_errors import PasserelleGroup
-from indexer.lexicon_cli import lexicon
+from indexer.crosslang.command import lexicon
+from indexer.ingest.pipeline import index_corpus
 from indexer.models import SearchQuery
-from indexer.pipeline import index_corpus
 from indexer.search import search as run_search
 from indexer.settings import load_settings
+from indexer.snippets import ELLIPSIS
+from indexer.snippets import excerpt
 from indexer.store import open_index
 
 EXIT_SKIPPED = 3  # indexing finished, but some files were skipped
@@ -64,7 +64,7 @@ def watch(corpus, index_dir, verbose):
     A burst of changes is applied in one run once the folder has been quiet for a second and
     every changed file has stopped growing. Stop with Ctrl-C.
     """
-    from indexer.watch import CorpusWatcher
+    from indexer.ingest.watch import CorpusWatcher
 
     settings = load_settings({"corpus": corpus, "index": index_dir})
     watcher = CorpusWatcher(Path(settings["corpus"]), Path(settings["index"]), _report_printer(verbose))
@@ -121,21 +121,21 @@ def search(query, index_dir, lang, project, partner, topic, page, per_page, no_e
     for rank, hit in enumerate(result.results, start=first + 1):
         heading = " › ".join(part for part in (hit.doc_title, hit.section_title) if part)
         click.echo(f"\n{rank}. [{hit.lang}] {heading}")
-        click.echo(f"   {_terminal(hit.snippet)}")
+        click.echo(f"   {_terminal(hit)}")
         click.echo(f"   {hit.url}")
 
 
-def _terminal(snippet: str) -> str:
-    """Snippet HTML for a terminal: marks in bold (or **…** when not a terminal), entities decoded."""
+def _terminal(hit) -> str:
+    """A hit's excerpt for a terminal: matches in bold (or **…** when not a terminal)."""
+    part = excerpt(hit.text, hit.spans)
     bold = sys.stdout.isatty()
-    def mark(match):
-        word = html.unescape(match.group(1))
-        return click.style(word, bold=True, underline=True) if bold else f"**{word}**"
-    parts = re.split(r"(<mark>.*?</mark>)", snippet)
-    return "".join(
-        mark(re.match(r"<mark>(.*?)</mark>", part)) if part.startswith("<mark>") else html.unescape(part)
-        for part in parts
-    )
+    out, cursor = [ELLIPSIS if part.cut_before else ""], 0
+    for start, end in part.spans:
+        word = part.text[start:end]
+        out += [part.text[cursor:start], click.style(word, bold=True, underline=True) if bold else f"**{word}**"]
+        cursor = end
+    out += [part.text[cursor:], ELLIPSIS if part.cut_after else ""]
+    return "".join(out)
 
 
 def _print_warnings(warnings: list[str], verbose: bool) -> None:

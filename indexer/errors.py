@@ -7,22 +7,33 @@ class PasserelleError(Exception):
     """Base class of every error Passerelle reports to a user."""
 
 
-class UnreadableDocument(PasserelleError):
+class FileError(PasserelleError):
+    """A file Passerelle reads is missing, unreadable or malformed: the message starts with its path."""
+
+    def __init__(self, path: str, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class UnreadableDocument(FileError):
     """A corpus file could not be turned into a document; it is skipped, the rest goes on."""
 
-    def __init__(self, path: str, reason: str):
-        super().__init__(f"{path}: {reason}")
-        self.path = path
-        self.reason = reason
 
-
-class TaxonomyError(PasserelleError):
+class TaxonomyError(FileError):
     """The taxonomy file is malformed."""
 
-    def __init__(self, path: str, reason: str):
-        super().__init__(f"{path}: {reason}")
-        self.path = path
-        self.reason = reason
+
+class GlossaryError(FileError):
+    """The glossary file is malformed."""
+
+
+class LexiconFileError(FileError):
+    """A lexicon file is missing, unreadable or malformed."""
+
+
+class ParallelTextError(FileError):
+    """The pairs or passages file of ``passerelle lexicon learn`` is missing or has a malformed line."""
 
 
 class IndexNotFound(PasserelleError):

@@ -9,8 +9,15 @@ from dataclasses import dataclass
 from dataclasses import field
 from dataclasses import fields
 
+from indexer.snippets import make_snippet
+
 LANGUAGES = ("en", "fr")
 FACETS = ("lang", "project", "partner", "topic")
+TAG_FIELDS = {
+    "project": "projects",
+    "partner": "partners",
+    "topic": "topics",
+}  # taxonomy kind -> attribute of Tags and Hit
 
 
 def other_language(lang: str) -> str:
@@ -127,11 +134,11 @@ class Hit:
     lang: str
     url: str
     score: float
-    snippet: str  # HTML: text escaped, matches in <mark>
     text: str
     projects: tuple[str, ...] = ()
     partners: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
+    spans: tuple[tuple[int, int], ...] = ()  # where the query matched in ``text`` (character offsets)
 
 
 @dataclass(frozen=True)
@@ -184,11 +191,17 @@ class SearchResult:
 
 
 def _hit_dict(hit: Hit) -> dict:
-    values = ((name, getattr(hit, name)) for name in _HIT_FIELDS)
-    return {name: list(value) if isinstance(value, tuple) else value for name, value in values}
+    """A hit in the JSON shape: its fields with ``snippet`` (HTML) in place of the spans it is made from."""
+    data = {}
+    for name in _HIT_FIELDS:
+        value = getattr(hit, name)
+        data[name] = list(value) if isinstance(value, tuple) else value
+        if name == "score":
+            data["snippet"] = make_snippet(hit.text, hit.spans)
+    return data
 
 
-_HIT_FIELDS = tuple(f.name for f in fields(Hit))
+_HIT_FIELDS = tuple(f.name for f in fields(Hit) if f.name != "spans")
 
 
 def _union(first: tuple[str, ...], second: tuple[str, ...]) -> tuple[str, ...]:

@@ -30,6 +30,7 @@ FILTER_FIELDS = {
 AND_WORDS = {"AND", "ET", "&&"}
 OR_WORDS = {"OR", "OU", "||"}
 NOT_WORDS = {"NOT", "SAUF"}
+MAX_QUERY_CHARS = 500  # ``search`` refuses longer queries; other callers' text is read this far
 MAX_TERMS = 64  # words kept, phrase words included; the rest is dropped: every term costs a posting-list walk
 # Words, phrases, operators and parentheses kept: also bounds how deeply groups can nest.
 MAX_TOKENS = MAX_TERMS * 2
@@ -98,8 +99,8 @@ class ParsedQuery:
 
 
 def parse_query(text: str) -> ParsedQuery:
-    """Parse ``text``; unbalanced quotes or parentheses and stray operators are tolerated."""
-    tokens, filters = _tokenize(text or "")
+    """Parse the first ``MAX_QUERY_CHARS`` of ``text``; unbalanced quotes or parentheses and stray operators are tolerated."""
+    tokens, filters = _tokenize((text or "")[:MAX_QUERY_CHARS])
     parser = _Parser(tokens)
     tree = parser.parse_and()
     while parser.peek() is not None:  # a stray ")" ends a group early; keep the rest
@@ -112,7 +113,7 @@ def parse_query(text: str) -> ParsedQuery:
 def _tokenize(text: str):
     tokens, filters = [], {}
     words_left = MAX_TERMS
-    for match in _TOKEN.finditer(text[:4000]):
+    for match in _TOKEN.finditer(text):
         kind, value = _classify(match)
         if kind == "filter":
             field, val = value

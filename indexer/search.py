@@ -5,23 +5,23 @@ from __future__ import annotations
 import time
 from urllib.parse import quote
 
-from indexer.backend import BackendHit
-from indexer.backend import SearchPlan
+from indexer.engine.contract import BackendHit
+from indexer.engine.contract import SearchPlan
+from indexer.engine.contract import Span
 from indexer.errors import BadParameter
 from indexer.folding import fold
 from indexer.models import FACETS
 from indexer.models import LANGUAGES
 from indexer.models import Hit
+from indexer.models import Passage
 from indexer.models import SearchQuery
 from indexer.models import SearchResult
+from indexer.query import MAX_QUERY_CHARS
 from indexer.query import ParsedQuery
 from indexer.query import parse_query
-from indexer.snippets import highlight
-from indexer.snippets import make_snippet
 from indexer.store import OpenIndex
 
 SORTS = ("relevance", "newest")
-MAX_QUERY_CHARS = 500
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000
 MAX_SUGGESTED_WORDS = 8
@@ -63,16 +63,15 @@ def search(query: SearchQuery, index: OpenIndex) -> SearchResult:
     )
 
 
-def mark_passages(index: OpenIndex, text: str, passages: list, expand: bool = True) -> list[str]:
-    """Each passage's text as escaped HTML with the query's words in ``<mark>``.
+def match_spans(index: OpenIndex, text: str, passages: list[Passage], expand: bool = True) -> list[tuple[Span, ...]]:
+    """Where the query ``text`` matches in each passage's text, as (start, end) character offsets.
 
     The query is read as ``search`` reads it, expansion included, so a document page marks
     the same words as the result snippet that led to it.
     """
     parsed = parse_query(text)
     tree = index.expander.expand(parsed.tree)[0] if expand else parsed.tree
-    spans = index.backend.match_spans(SearchPlan(ParsedQuery(tree, parsed.filters)), list(passages))
-    return [highlight(passage.text, found) for passage, found in zip(passages, spans)]
+    return index.backend.match_spans(SearchPlan(ParsedQuery(tree, parsed.filters)), list(passages))
 
 
 def passage_url(doc_id: str, passage_id: str) -> str:
@@ -81,7 +80,7 @@ def passage_url(doc_id: str, passage_id: str) -> str:
 
 
 def to_hit(found: BackendHit) -> Hit:
-    """A result record from a backend hit: snippet escaped and marked, permalink built."""
+    """A result record from a backend hit: its text and match spans, permalink built."""
     passage = found.passage
     return Hit(
         doc_id=passage.doc_id,
@@ -92,11 +91,11 @@ def to_hit(found: BackendHit) -> Hit:
         lang=passage.lang,
         url=passage_url(passage.doc_id, passage.passage_id),
         score=round(found.score, 4),
-        snippet=make_snippet(passage.text, found.spans),
         text=passage.text,
         projects=passage.tags.projects,
         partners=passage.tags.partners,
         topics=passage.tags.topics,
+        spans=tuple(found.spans),
     )
 
 
@@ -145,7 +144,7 @@ def _could_be_misspelt(word: str) -> bool:
 def _suggestion(text: str, words: list[str], index: OpenIndex) -> str | None:
     """The query with each unknown word replaced by the closest indexed word, if any."""
     # Each distinct word once, the first few, none longer than a real word: suggesting costs about
-    # 50 ms a word, and its automaton grows with the word (0.7 s for 500 letters; issue 7 fuzzing).
+    # 50 ms a word, and its automaton grows with the word (0.7 s for 500 letters, found by fuzzing).
     candidates = [word for word in dict.fromkeys(words) if _could_be_misspelt(word)]
     replacements = index.backend.suggest(candidates[:MAX_SUGGESTED_WORDS])
     if not replacements:

@@ -1,16 +1,23 @@
-"""HTML from document text: escape first, then mark. The only place that makes such HTML."""
+"""Excerpts of passages around their matches, and HTML from them: escape first, then mark.
+
+The only place that makes HTML from document text; a ``Hit`` carries its passage's text and
+match spans, and whoever shows it (the JSON API, the pages, the CLI) makes its excerpt here.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from html import escape
 
 SNIPPET_CHARS = 260  # about three lines of a result list
 ELLIPSIS = "…"
+Span = tuple[int, int]  # character offsets [start, end) of a match
 MARK_OPEN = "<mark>"
 MARK_CLOSE = "</mark>"
 
 
-def highlight(text: str, spans) -> str:
+def highlight(text: str, spans: Iterable[Span]) -> str:
     """The whole ``text`` escaped, with each ``(start, end)`` span wrapped in ``<mark>``."""
     out, cursor = [], 0
     for start, end in _clean(spans, len(text)):
@@ -21,18 +28,34 @@ def highlight(text: str, spans) -> str:
     return "".join(out)
 
 
-def make_snippet(text: str, spans, max_chars: int = SNIPPET_CHARS) -> str:
-    """An escaped excerpt of at most about ``max_chars`` around the densest run of matches."""
+@dataclass(frozen=True)
+class Excerpt:
+    """A part of a passage's text with the matches inside it; ``cut_before``/``cut_after`` when text was left out."""
+
+    text: str
+    spans: tuple[Span, ...]
+    cut_before: bool = False
+    cut_after: bool = False
+
+
+def excerpt(text: str, spans: Iterable[Span], max_chars: int = SNIPPET_CHARS) -> Excerpt:
+    """At most about ``max_chars`` of ``text`` around the densest run of matches, cut between words."""
     spans = _clean(spans, len(text))
     if len(text) <= max_chars:
-        return highlight(text, spans)
+        return Excerpt(text, tuple(spans))
     start = _window_start(text, spans, max_chars)
     end = min(len(text), start + max_chars)
     start, end = _to_word_edges(text, start, end)
-    inside = [(s - start, e - start) for s, e in spans if s >= start and e <= end]
-    prefix = ELLIPSIS if start > 0 else ""
-    suffix = ELLIPSIS if end < len(text) else ""
-    return prefix + highlight(text[start:end], inside) + suffix
+    inside = tuple((s - start, e - start) for s, e in spans if s >= start and e <= end)
+    return Excerpt(text[start:end], inside, start > 0, end < len(text))
+
+
+def make_snippet(text: str, spans: Iterable[Span], max_chars: int = SNIPPET_CHARS) -> str:
+    """An escaped excerpt of at most about ``max_chars`` around the densest run of matches, marked."""
+    part = excerpt(text, spans, max_chars)
+    return (
+        (ELLIPSIS if part.cut_before else "") + highlight(part.text, part.spans) + (ELLIPSIS if part.cut_after else "")
+    )
 
 
 def _clean(spans, length: int) -> list[tuple[int, int]]:

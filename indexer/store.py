@@ -28,26 +28,28 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import replace
+from datetime import UTC
 from datetime import datetime
-from datetime import timezone
 from pathlib import Path
 
 from indexer.atomic import read_json
 from indexer.atomic import write_json
-from indexer.backend import Backend
+from indexer.crosslang.expansion import Expander
+from indexer.crosslang.glossary import Glossary
+from indexer.crosslang.kept import LEXICONS_DIR
+from indexer.crosslang.kept import load_lexicon
+from indexer.engine.contract import Backend
+from indexer.engine.whoosh.backend import open_whoosh
 from indexer.errors import IndexBusy
 from indexer.errors import IndexNotFound
 from indexer.errors import IndexOutdated
-from indexer.expansion import Expander
-from indexer.glossary import Glossary
-from indexer.lexicon_store import LEXICONS_DIR
-from indexer.lexicon_store import load_lexicon
-from indexer.taxonomy import Taxonomy
-from indexer.whoosh_backend import open_whoosh
+from indexer.ingest.manifest import Manifest
+from indexer.ingest.taxonomy import Taxonomy
+from indexer.models import IndexedDocument
 
 # Bump when the stored fields change: an older generation is then rebuilt by the next
 # `passerelle index`, and refused (with that advice) by search instead of failing oddly.
-INDEX_FORMAT = 5  # 3: one-pass analyzers, spelling vocabulary posted once per commit; 4: PostingsText fields; 5: a column of each passage's terms
+INDEX_FORMAT = 6  # 3: one-pass analyzers, spelling vocabulary posted once per commit; 4: PostingsText fields; 5: a column of each passage's terms; 6: the schema's classes moved to indexer.engine.whoosh
 CURRENT = "current"
 GENERATIONS = "generations"
 WRITE_LOCK = "write.lock"
@@ -101,7 +103,7 @@ class Commit:
     @classmethod
     def after(cls, previous: Commit, settings: str) -> Commit:
         """The commit that follows ``previous``."""
-        now = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+        now = datetime.now(UTC).isoformat(timespec="milliseconds")
         return cls(previous.number + 1, now, settings)
 
 
@@ -167,7 +169,9 @@ class Generation:
 
     def save_commit(self, commit: Commit) -> None:
         """Record a finished run: servers watching this file pick up everything it wrote."""
-        write_json(self.commit_path, {"number": commit.number, "committed": commit.committed, "settings": commit.settings})
+        write_json(
+            self.commit_path, {"number": commit.number, "committed": commit.committed, "settings": commit.settings}
+        )
 
     def settings_fingerprint(self) -> str:
         """A hash of the taxonomy, glossary and lexicon files: what a search process must reload when it moves."""
@@ -183,6 +187,28 @@ class Generation:
     def open_backend(self, taxonomy: Taxonomy | None = None, create: bool = False) -> Backend:
         """The backend over this generation's files."""
         return open_whoosh(self.backend_dir, taxonomy or self.load_taxonomy(), create=create)
+
+
+def has_index(root: Path) -> bool:
+    """True when something has been indexed at ``root``."""
+    return current_generation(root) is not None
+
+
+@dataclass(frozen=True)
+class IndexedFile:
+    """A corpus file the live index holds, with the documents it gave."""
+
+    path: str  # relative to the corpus folder
+    doc_ids: tuple[str, ...]
+
+
+def indexed_files(root: Path) -> list[IndexedFile]:
+    """Every corpus file of the live index that gave documents, sorted by path (empty before any run)."""
+    live = current_generation(root)
+    if live is None:
+        return []
+    files = Manifest.load(live.manifest_path).files
+    return [IndexedFile(rel, tuple(record.doc_ids)) for rel, record in sorted(files.items()) if record.doc_ids]
 
 
 def current_generation(root: Path) -> Generation | None:
@@ -230,6 +256,10 @@ class OpenIndex:
     expander: Expander
     commit: Commit = Commit()
 
+    def document(self, doc_id: str) -> IndexedDocument | None:
+        """The indexed document with this id (metadata, tags, sections, passages), or None."""
+        return self.backend.get_document(doc_id)
+
     def with_settings(self) -> OpenIndex:
         """The same index and backend with the taxonomy, glossary and lexicons now on disk."""
         taxonomy = self.generation.load_taxonomy()
@@ -275,7 +305,7 @@ def index_stats(index: OpenIndex) -> IndexStats:
     if not updated:  # a generation written before commits were numbered
         manifest = index.generation.manifest_path
         changed = manifest.stat().st_mtime if manifest.exists() else index.generation.path.stat().st_mtime
-        updated = datetime.fromtimestamp(changed, timezone.utc).isoformat(timespec="seconds")
+        updated = datetime.fromtimestamp(changed, UTC).isoformat(timespec="seconds")
     return IndexStats(
         passages=index.backend.passage_count(),
         documents=len(index.backend.doc_ids()),

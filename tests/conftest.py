@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from indexer.pipeline import index_corpus
+from indexer.ingest.pipeline import index_corpus
 from indexer.store import open_index
 
 ROOT = Path(__file__).resolve().parent.parent

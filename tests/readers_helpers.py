@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from indexer.errors import UnreadableDocument
+from indexer.ingest.readers import read_documents
 from indexer.models import Document
 from indexer.models import Section
-from indexer.readers import read_documents
 
 DATA = Path(__file__).parent / "data" / "readers"
 CORPUS = Path(__file__).parent.parent / "corpus"

@@ -51,3 +51,11 @@ def test_offsets_point_at_the_original_words_after_elision():
 
 def test_slashes_and_hyphens_split_acronyms():
     assert analyze("AML/CFT", "en") == analyze("AML-CFT", "en") == ["aml", "cft"]
+
+
+def test_the_stop_word_lists_are_whooshs_which_the_reference_configuration_uses():
+    from whoosh.lang.stopwords import stoplists
+
+    from indexer.stopwords import SNOWBALL_STOPWORDS
+
+    assert {code: frozenset(stoplists[code]) for code in ("en", "fr")} == SNOWBALL_STOPWORDS

@@ -57,7 +57,18 @@ def test_search_prints_ranked_passages_with_their_links(runner, tmp_corpus, tmp_
 
 def test_search_filters_and_paging_options(runner, tmp_corpus, tmp_path):
     index(runner, tmp_corpus, tmp_path / "index")
-    args = ["search", "--index", str(tmp_path / "index"), "--json", "--project", "wecaps", "--per-page", "2", "--page", "2"]
+    args = [
+        "search",
+        "--index",
+        str(tmp_path / "index"),
+        "--json",
+        "--project",
+        "wecaps",
+        "--per-page",
+        "2",
+        "--page",
+        "2",
+    ]
     data = json.loads(runner.invoke(main, [*args, "security"]).output)
     assert data["page"] == 2 and len(data["results"]) <= 2
     assert all("wecaps" in hit["projects"] for hit in data["results"])

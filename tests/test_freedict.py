@@ -9,15 +9,15 @@ import needs
 import pytest
 
 from indexer.analysis import analyze
-from indexer.freedict import DictionaryNotFound
-from indexer.freedict import build_freedict_lexicon
-from indexer.freedict import decode_number
-from indexer.freedict import default_freedict_paths
-from indexer.freedict import freedict_lexicon
-from indexer.freedict import read_freedict
-from indexer.lexicon import Lexicon
-from indexer.lexicon import Translation
-from indexer.lexicon_cli import lexicon as lexicon_command
+from indexer.crosslang.command import lexicon as lexicon_command
+from indexer.crosslang.freedict import DictionaryNotFound
+from indexer.crosslang.freedict import build_freedict_lexicon
+from indexer.crosslang.freedict import decode_number
+from indexer.crosslang.freedict import default_freedict_paths
+from indexer.crosslang.freedict import freedict_lexicon
+from indexer.crosslang.freedict import read_freedict
+from indexer.crosslang.lexicon import Lexicon
+from indexer.crosslang.lexicon import Translation
 
 BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 

@@ -9,23 +9,24 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-
 from fuzz_helpers import assert_sound_result
 from fuzz_helpers import filter_values
 from fuzz_helpers import queries
+from hypothesis import given
+from hypothesis import strategies as st
+from readers_helpers import CORPUS
+
 from indexer import SearchQuery
 from indexer import index_corpus
 from indexer import search
 from indexer.errors import BadParameter
+from indexer.query import MAX_QUERY_CHARS
 from indexer.query import MAX_TERMS
 from indexer.query import parse_query
-from indexer.search import MAX_QUERY_CHARS
 from indexer.store import open_index
-from readers_helpers import CORPUS
 
-HOSTILE_TEXT = """Hostile <b>passages</b>
+HOSTILE_TEXT = (
+    """Hostile <b>passages</b>
 
 Money laundering <script>alert("x")</script> & "quotes" in the port of Lomé.
 
@@ -33,8 +34,11 @@ Money laundering <script>alert("x")</script> & "quotes" in the port of Lomé.
 
 Sécurité\u0301 portuaire ﬁnance Straße 🙂 l’Union douane &amp; &lt;tag&gt;.
 
-Supercalifragilistic""" + "expialidocious" * 40 + """ corruption.
+Supercalifragilistic"""
+    + "expialidocious" * 40
+    + """ corruption.
 """
+)
 
 
 @pytest.fixture(scope="module")
@@ -107,6 +111,6 @@ def test_star_and_question_mark_are_not_wildcards_but_word_separators(fuzz_index
 
 def test_hostile_text_in_a_passage_comes_back_escaped_and_marked(fuzz_index):
     result = search(SearchQuery(text="money laundering Lomé"), fuzz_index)
-    hit = next(hit for hit in result.results if hit.doc_id == "hostile")
-    assert "&lt;script&gt;" in hit.snippet and "<script>" not in hit.snippet
-    assert "<mark>Lomé</mark>" in hit.snippet
+    snippet = next(hit["snippet"] for hit in result.to_dict()["results"] if hit["doc_id"] == "hostile")
+    assert "&lt;script&gt;" in snippet and "<script>" not in snippet
+    assert "<mark>Lomé</mark>" in snippet

@@ -7,18 +7,18 @@ from pathlib import Path
 import pytest
 
 from indexer.analysis import analyze
+from indexer.crosslang.glossary import EMPTY_GLOSSARY
+from indexer.crosslang.glossary import Glossary
+from indexer.crosslang.glossary import GlossaryEntry
+from indexer.crosslang.glossary import alias_languages
+from indexer.crosslang.glossary import from_taxonomy
+from indexer.crosslang.glossary import load_glossary
+from indexer.crosslang.glossary import merge
+from indexer.errors import GlossaryError
 from indexer.folding import fold
-from indexer.glossary import EMPTY_GLOSSARY
-from indexer.glossary import Glossary
-from indexer.glossary import GlossaryEntry
-from indexer.glossary import GlossaryError
-from indexer.glossary import alias_languages
-from indexer.glossary import from_taxonomy
-from indexer.glossary import load_glossary
-from indexer.glossary import merge
-from indexer.taxonomy import Entry
-from indexer.taxonomy import Taxonomy
-from indexer.taxonomy import load_taxonomy
+from indexer.ingest.taxonomy import Entry
+from indexer.ingest.taxonomy import Taxonomy
+from indexer.ingest.taxonomy import load_taxonomy
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
@@ -41,9 +41,7 @@ def write(tmp_path, text):
 
 def bridges(glossary, en, fr):
     """True when one entry lists *en* among its English and *fr* among its French expressions."""
-    return any(
-        fold(en) in map(fold, entry.en) and fold(fr) in map(fold, entry.fr) for entry in glossary.entries
-    )
+    return any(fold(en) in map(fold, entry.en) and fold(fr) in map(fold, entry.fr) for entry in glossary.entries)
 
 
 def taxonomy_entry(glossary, kind, id):
@@ -77,7 +75,10 @@ def test_corpus_glossary_bridges_the_pairs_of_the_issue(glossary, en, fr):
 
 def test_every_corpus_expression_keeps_a_word_after_analysis(glossary):
     empty = [
-        (lang, text) for entry in glossary.entries for lang in ("en", "fr") for text in entry.expressions(lang)
+        (lang, text)
+        for entry in glossary.entries
+        for lang in ("en", "fr")
+        for text in entry.expressions(lang)
         if not analyze(text, lang)
     ]
     assert empty == []
@@ -118,7 +119,7 @@ GOOD = 'en = ["customs"]\nfr = ["douane"]\n'
         ('[[term]]\nen = ["customs"]\n', ["term #1 ('customs')", "missing 'fr'"]),
         ('[[term]]\nfr = ["douane"]\n', ["term #1 ('douane')", "missing 'en'"]),
         ('[[term]]\nen = []\nfr = ["douane"]\n', ["term #1 ('douane')", "'en' is empty"]),
-        (f'[[term]]\n{GOOD}domain = 3\n', ["term #1 ('customs')", "domain"]),
+        (f"[[term]]\n{GOOD}domain = 3\n", ["term #1 ('customs')", "domain"]),
         ('[[term]]\nen = ["AML/CFT", "aml-cft"]\nfr = ["LBC/FT"]\n', ["term #1 ('AML/CFT')", "'aml-cft'"]),
         (f"[[term]]\n{GOOD}\n[[term]]\n{GOOD}", ["term #2 ('customs')", "duplicate", "term #1"]),
         (
@@ -229,7 +230,7 @@ def test_alias_language_follows_the_documented_rules(alias, languages):
     assert alias_languages(alias, "Customs and justice", "Douanes et justice") == languages
 
 
-# --- storage, fingerprint, merging ----------------------------------------------------------------
+# --- storage and merging ----------------------------------------------------------------
 
 
 def test_to_dict_and_from_dict_round_trip(glossary):
@@ -245,16 +246,6 @@ def test_from_dict_checks_like_a_file():
     with pytest.raises(GlossaryError) as caught:
         Glossary.from_dict({"term": [{"en": ["customs"]}]})
     assert "<stored glossary>" in str(caught.value)
-
-
-def test_fingerprint_is_stable(glossary):
-    assert load_glossary(CORPUS / "glossary.toml").fingerprint() == glossary.fingerprint()
-
-
-def test_fingerprint_changes_when_an_expression_changes():
-    before = Glossary((GlossaryEntry(("customs",), ("douane",)),))
-    after = Glossary((GlossaryEntry(("customs",), ("douanier",)),))
-    assert before.fingerprint() != after.fingerprint()
 
 
 def test_merge_keeps_the_order_and_drops_duplicates():

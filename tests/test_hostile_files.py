@@ -14,16 +14,16 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+from readers_helpers import make_files
 
 from indexer import SearchQuery
 from indexer import index_corpus
 from indexer import search
-from indexer.readers import MAX_FILE_BYTES
-from indexer.readers import read_documents
-from indexer.language import detect_language
-from indexer.readers.text import MAX_PARAGRAPH_CHARS
+from indexer.ingest.language import detect_language
+from indexer.ingest.readers import MAX_FILE_BYTES
+from indexer.ingest.readers import read_documents
+from indexer.ingest.readers.text import MAX_PARAGRAPH_CHARS
 from indexer.store import open_index
-from readers_helpers import make_files
 
 MB = 1024 * 1024
 HUGE_TEXT_BYTES = 50 * MB
@@ -186,14 +186,13 @@ def test_a_file_outside_the_corpus_is_refused_before_a_byte_is_hashed(tmp_path, 
     (corpus / "good.txt").write_text("Port security.\n", encoding="utf-8")
     (corpus / "dev-zero.txt").symlink_to("/dev/zero")
     hashed = []
-    monkeypatch.setattr("indexer.file_reading.file_sha256", lambda path: hashed.append(path.name) or "0" * 64)
+    monkeypatch.setattr("indexer.ingest.reading.file_sha256", lambda path: hashed.append(path.name) or "0" * 64)
     index_corpus(corpus, tmp_path / "index")
     assert hashed == ["good.txt"]
 
 
-
 def test_an_over_long_jsonl_record_is_skipped_and_the_others_are_read(tmp_path, monkeypatch):
-    monkeypatch.setattr("indexer.readers.jsonl.MAX_RECORD_BYTES", 1024)
+    monkeypatch.setattr("indexer.ingest.readers.jsonl.MAX_RECORD_BYTES", 1024)
     records = [{"id": "a", "text": "Okra."}, {"id": "b", "text": "walrus " * 500}, {"id": "c", "text": "Quince."}]
     path = tmp_path / "records.jsonl"
     path.write_text("".join(json.dumps(record) + "\n" for record in records), encoding="utf-8")

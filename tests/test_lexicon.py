@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from indexer import lexicon_learn
 from indexer.analysis import analyze
-from indexer.lexicon import Lexicon
-from indexer.lexicon import LexiconFileError
-from indexer.lexicon import Translation
-from indexer.lexicon import is_translatable
-from indexer.lexicon_cli import lexicon as lexicon_command
-from indexer.lexicon_learn import ParallelTextError
-from indexer.lexicon_learn import learn_lexicon
+from indexer.crosslang import learn as lexicon_learn
+from indexer.crosslang.command import lexicon as lexicon_command
+from indexer.crosslang.learn import learn_lexicon
+from indexer.crosslang.lexicon import Lexicon
+from indexer.crosslang.lexicon import Translation
+from indexer.crosslang.lexicon import is_translatable
+from indexer.errors import LexiconFileError
+from indexer.errors import ParallelTextError
 
 DATA = Path(__file__).parent / "data" / "lexicon"
 PAIRS = DATA / "pairs.jsonl"

@@ -9,9 +9,9 @@ import pytest
 from indexer import SearchQuery
 from indexer import search
 from indexer.analysis import analyze
-from indexer.lexicon import LEARNED_FILE
-from indexer.lexicon import Lexicon
-from indexer.pipeline import index_corpus
+from indexer.crosslang.lexicon import LEARNED_FILE
+from indexer.crosslang.lexicon import Lexicon
+from indexer.ingest.pipeline import index_corpus
 from indexer.store import LiveIndex
 from indexer.store import index_stats
 

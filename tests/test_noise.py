@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from indexer.noise import is_noise
+from indexer.ingest.noise import is_noise
 
 
 @pytest.mark.parametrize(

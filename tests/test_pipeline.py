@@ -6,14 +6,14 @@ import os
 
 import pytest
 
-import indexer.file_reading as file_reading
-import indexer.pipeline as pipeline
+import indexer.ingest.pipeline as pipeline
+import indexer.ingest.reading as file_reading
+from indexer.engine.whoosh.backend import WhooshBackend
+from indexer.ingest.pipeline import index_corpus
 from indexer.models import SearchQuery
-from indexer.pipeline import index_corpus
 from indexer.search import search
 from indexer.store import current_generation
 from indexer.store import open_index
-from indexer.whoosh_backend import WhooshBackend
 
 EN = "expertise-france-global-threats-organised-crime"
 FR = "pfig-partenaires-flux-illicites-globaux"
@@ -187,7 +187,9 @@ def test_a_big_run_split_with_a_worker_process_indexes_what_one_process_does(tmp
     for doc_id in (EN, FR, "copy"):
         assert passage_ids(tmp_path / "beside", doc_id) == passage_ids(tmp_path / "alone", doc_id)
     found = [(h.passage_id, round(h.score, 6)) for h in hits(tmp_path / "beside", "blanchiment OR laundering").results]
-    assert found and found == [(h.passage_id, round(h.score, 6)) for h in hits(tmp_path / "alone", "blanchiment OR laundering").results]
+    assert found and found == [
+        (h.passage_id, round(h.score, 6)) for h in hits(tmp_path / "alone", "blanchiment OR laundering").results
+    ]
 
 
 def test_a_worker_process_that_fails_stops_the_run_and_keeps_the_index(tmp_corpus, tmp_path, monkeypatch):
@@ -221,9 +223,13 @@ def test_a_changed_file_written_by_the_worker_replaces_its_old_passages(tmp_corp
 
 def test_a_document_id_seen_in_an_earlier_file_is_left_out_of_the_workers_part(tmp_corpus, tmp_path, monkeypatch):
     record = '{{"id": "shared", "title": "{0}", "text": "{0} wrote this record about port security."}}\n'
-    (tmp_corpus / "a.jsonl").write_text(record.format("Alpha") + record.format("Alpha").replace("shared", "alpha") * 60, encoding="utf-8")
+    (tmp_corpus / "a.jsonl").write_text(
+        record.format("Alpha") + record.format("Alpha").replace("shared", "alpha") * 60, encoding="utf-8"
+    )
     # The last file by name: in the part the worker reads and writes.
-    (tmp_corpus / "z.jsonl").write_text(record.format("Bravo") + record.format("Bravo").replace("shared", "bravo") * 60, encoding="utf-8")
+    (tmp_corpus / "z.jsonl").write_text(
+        record.format("Bravo") + record.format("Bravo").replace("shared", "bravo") * 60, encoding="utf-8"
+    )
     monkeypatch.setattr(file_reading, "WORKER_MIN_BYTES", 0)
     workers = []
     monkeypatch.setattr(file_reading.subprocess, "Popen", _recording(workers))

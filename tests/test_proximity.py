@@ -2,8 +2,8 @@
 
 import pytest
 
-from indexer import proximity
-from indexer.proximity import PassageScorer
+from indexer.engine import proximity
+from indexer.engine.proximity import PassageScorer
 
 IDF = {"money": 2.0, "launder": 3.0, "custom": 1.5}
 
@@ -36,7 +36,9 @@ def test_words_further_apart_than_the_window_are_not_near():
 
 
 def test_a_word_named_early_counts_more_than_the_same_word_named_late():
-    assert scorer("custom").bonus(passage("custom", filler(100))) > scorer("custom").bonus(passage(filler(100), "custom"))
+    assert scorer("custom").bonus(passage("custom", filler(100))) > scorer("custom").bonus(
+        passage(filler(100), "custom")
+    )
 
 
 def test_only_words_adjacent_in_the_query_make_pairs():

@@ -36,8 +36,14 @@ def test_query_syntax(text, tree):
     "text, filters",
     [
         ("lang:fr douane", {"lang": ("fr",)}),
-        ("project:wecaps partner:unodc topic:corruption", {"project": ("wecaps",), "partner": ("unodc",), "topic": ("corruption",)}),
-        ("langue:fr projet:wecaps partenaire:onudc theme:corruption", {"lang": ("fr",), "project": ("wecaps",), "partner": ("onudc",), "topic": ("corruption",)}),
+        (
+            "project:wecaps partner:unodc topic:corruption",
+            {"project": ("wecaps",), "partner": ("unodc",), "topic": ("corruption",)},
+        ),
+        (
+            "langue:fr projet:wecaps partenaire:onudc theme:corruption",
+            {"lang": ("fr",), "project": ("wecaps",), "partner": ("onudc",), "topic": ("corruption",)},
+        ),
         ('partner:"RUSI Europe"', {"partner": ("RUSI Europe",)}),
     ],
 )

@@ -6,12 +6,6 @@ import codecs
 import json
 
 import pytest
-
-from indexer.errors import UnreadableDocument
-from indexer.models import Document
-from indexer.readers import SUPPORTED_SUFFIXES
-from indexer.readers import read_documents
-from indexer.readers.text import is_heading
 from readers_helpers import CORPUS
 from readers_helpers import DATA
 from readers_helpers import ENGLISH
@@ -22,6 +16,13 @@ from readers_helpers import section
 from readers_helpers import titles
 from readers_helpers import unreadable_reason
 from readers_helpers import write
+
+from indexer.errors import UnreadableDocument
+from indexer.ingest.readers import SUPPORTED_SUFFIXES
+from indexer.ingest.readers import read_documents
+from indexer.ingest.readers.text import is_heading
+from indexer.models import Document
+
 
 @pytest.fixture(scope="module")
 def english() -> Document:
@@ -190,7 +191,7 @@ def test_heading_heuristic(line, expected):
     [
         ("Coopération portuaire à Yaoundé\n".encode("latin-1"), "latin-1"),
         ("Coopération portuaire à Yaoundé – l’État\n".encode("cp1252"), "cp1252"),
-        (codecs.BOM_UTF8 + "Coopération portuaire à Yaoundé\n".encode("utf-8"), "utf-8 with BOM"),
+        (codecs.BOM_UTF8 + "Coopération portuaire à Yaoundé\n".encode(), "utf-8 with BOM"),
         ("Coopération portuaire à Yaoundé\n".encode("utf-16"), "utf-16 with BOM"),
         (codecs.BOM_UTF16_BE + "Coopération portuaire à Yaoundé\n".encode("utf-16-be"), "utf-16-be with BOM"),
     ],
@@ -372,7 +373,10 @@ def test_sidecar_sets_every_field(tmp_path):
     write(tmp_path, "wecaps.meta.toml", SIDECAR)
     document = read_one(path)
     assert (document.title, document.lang, document.publisher) == ("WeCAPS project sheet", "en", "Expertise France")
-    assert (document.source_url, document.tags) == ("https://www.expertisefrance.fr/en/wecaps", ("wecaps", "port-security"))
+    assert (document.source_url, document.tags) == (
+        "https://www.expertisefrance.fr/en/wecaps",
+        ("wecaps", "port-security"),
+    )
 
 
 def test_sidecar_wins_over_front_matter_key_by_key(tmp_path):

@@ -7,11 +7,6 @@ import json
 
 import pytest
 from pypdf import PdfReader
-
-from indexer.errors import UnreadableDocument
-from indexer.models import Document
-from indexer.models import Section
-from indexer.readers import read_documents
 from readers_helpers import DATA
 from readers_helpers import make_files
 from readers_helpers import read_one
@@ -19,6 +14,10 @@ from readers_helpers import titles
 from readers_helpers import unreadable_reason
 from readers_helpers import write
 
+from indexer.errors import UnreadableDocument
+from indexer.ingest.readers import read_documents
+from indexer.models import Document
+from indexer.models import Section
 
 # --- pdf -----------------------------------------------------------------------------------------
 

@@ -77,7 +77,11 @@ def rankings(tmp_path_factory) -> dict[str, list[tuple[float, float]]]:
     corpus.mkdir()
     records = []
     for folder in dict.fromkeys(folder for folder, _ in FILES.values()):
-        kept = [r for r in read_jsonl(DATA / folder / "passages.jsonl") if folder != CANADA or r["id"] in wanted or _distractor(r["id"])]
+        kept = [
+            r
+            for r in read_jsonl(DATA / folder / "passages.jsonl")
+            if folder != CANADA or r["id"] in wanted or _distractor(r["id"])
+        ]
         (corpus / f"{folder}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in kept), encoding="utf-8")
         records += [(r["id"], r["lang"], r["text"]) for r in kept]
     copy_corpus_settings(corpus)
@@ -90,7 +94,9 @@ def rankings(tmp_path_factory) -> dict[str, list[tuple[float, float]]]:
         for name, chosen in queries.items():
             found[name] = [
                 (
-                    reciprocal_rank([hit.doc_id for hit in search(SearchQuery(text=q.text[:500]), index).results], q.relevant),
+                    reciprocal_rank(
+                        [hit.doc_id for hit in search(SearchQuery(text=q.text[:500]), index).results], q.relevant
+                    ),
                     reciprocal_rank(reference.rank(q.text), q.relevant),
                 )
                 for q in chosen

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from indexer import SearchQuery
 from indexer import search
-from indexer.pipeline import index_corpus
+from indexer.ingest.pipeline import index_corpus
 from indexer.store import LiveIndex
 from indexer.store import open_index
 

@@ -8,6 +8,7 @@ import pytest
 from indexer.errors import BadParameter
 from indexer.models import SearchQuery
 from indexer.search import search
+from indexer.snippets import make_snippet
 
 EN_DOC = "expertise-france-global-threats-organised-crime"
 FR_DOC = "pfig-partenaires-flux-illicites-globaux"
@@ -45,7 +46,7 @@ def test_prisons_finds_el_paccto(corpus_index):
 
 def test_matching_words_are_marked_in_the_snippet(corpus_index):
     hit = first(corpus_index, "douanes")
-    assert "<mark>douanes</mark>" in hit.snippet
+    assert "<mark>douanes</mark>" in make_snippet(hit.text, hit.spans)
 
 
 def test_a_query_in_either_language_searches_both_languages(corpus_index):
@@ -189,7 +190,11 @@ def test_the_json_object_holds_every_field_of_the_result_as_plain_lists_and_dict
     result = run(corpus_index, "blanchiment")
     assert result.results and result.expanded
     expected = dataclasses.asdict(result)
-    expected["results"] = [{k: list(v) if isinstance(v, tuple) else v for k, v in h.items()} for h in expected["results"]]
+    expected["results"] = [
+        {k: list(v) if isinstance(v, tuple) else v for k, v in h.items() if k != "spans"}
+        | {"snippet": make_snippet(hit.text, hit.spans)}  # the spans are shown as the snippet
+        for h, hit in zip(expected["results"], result.results)
+    ]
     expected["expanded"] = [expansion.to_dict() for expansion in result.expanded]
     assert result.to_dict() == expected
     assert json.loads(json.dumps(result.to_dict())) == expected
@@ -224,7 +229,7 @@ def test_expansion_is_reported_and_can_be_turned_off(corpus_index):
 
 def test_equivalents_are_marked_in_the_snippet(corpus_index):
     hit = next(h for h in run(corpus_index, "customs", per_page=20).results if "OMD" in h.text)
-    assert "<mark>douanes</mark>" in hit.snippet
+    assert "<mark>douanes</mark>" in make_snippet(hit.text, hit.spans)
 
 
 def test_english_stop_words_expand_to_nothing(corpus_index):
@@ -257,9 +262,9 @@ SECOND_STAGE = {
         "management of property",
         {
             "apart": "Custody of the vessel was handed over to the harbour master, who noted that the property of the "
-                     "crew, kept aside during the inspection, needs careful management according to the rules.",
+            "crew, kept aside during the inspection, needs careful management according to the rules.",
             "together": "The harbour master noted that the rules on inspection were followed and that the crew was "
-                        "informed; custody and the management of property of the crew were handed over to the vessel owner.",
+            "informed; custody and the management of property of the crew were handed over to the vessel owner.",
         },
         ["together", "apart"],
     ),
@@ -267,9 +272,9 @@ SECOND_STAGE = {
         "corruption",
         {
             "a-late": "The harbour master noted that the rules on inspection were followed, the crew informed, the "
-                      "vessel handed over to its owner and the cargo counted, before turning to the question of corruption.",
+            "vessel handed over to its owner and the cargo counted, before turning to the question of corruption.",
             "b-early": "Corruption was the question the harbour master turned to, before noting that the rules on "
-                       "inspection were followed, the crew informed, the vessel handed over to its owner and the cargo counted.",
+            "inspection were followed, the crew informed, the vessel handed over to its owner and the cargo counted.",
         },
         ["b-early", "a-late"],
     ),

@@ -1,6 +1,6 @@
-from indexer.sections import AnchorAllocator
-from indexer.sections import content_hash
-from indexer.sections import slugify
+from indexer.ingest.sections import AnchorAllocator
+from indexer.ingest.sections import content_hash
+from indexer.ingest.sections import slugify
 
 
 def test_slugs_are_ascii_lowercase_and_bounded():
@@ -20,4 +20,9 @@ def test_content_hash_ignores_whitespace_changes_only():
 
 def test_repeated_anchors_get_numbered():
     anchors = AnchorAllocator()
-    assert [anchors.claim("x"), anchors.claim("x"), anchors.claim("x-2"), anchors.claim("y")] == ["x", "x-2", "x-2-2", "y"]
+    assert [anchors.claim("x"), anchors.claim("x"), anchors.claim("x-2"), anchors.claim("y")] == [
+        "x",
+        "x-2",
+        "x-2-2",
+        "y",
+    ]

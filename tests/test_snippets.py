@@ -9,7 +9,7 @@ def test_text_is_escaped_before_marks_are_added():
 
 
 def test_quotes_in_text_are_escaped():
-    assert highlight('say "hi" \'x\'', []) == "say &quot;hi&quot; &#x27;x&#x27;"
+    assert highlight("say \"hi\" 'x'", []) == "say &quot;hi&quot; &#x27;x&#x27;"
 
 
 def test_overlapping_and_out_of_range_spans_are_tolerated():

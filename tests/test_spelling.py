@@ -1,6 +1,6 @@
 """The candidate search behind spelling suggestions."""
 
-from indexer.spelling import Vocabulary
+from indexer.engine.spelling import Vocabulary
 
 WORDS = ["corruption", "corrosion", "coruption", "eruption", "customs", "cooperation"]
 

@@ -7,16 +7,16 @@ from dataclasses import replace
 
 import pytest
 
-from indexer.intake import store_file
-from indexer.pipeline import index_corpus
+from indexer.ingest.intake import store_file
+from indexer.ingest.pipeline import index_corpus
+from indexer.ingest.tasks import FAILED
+from indexer.ingest.tasks import NO_DOCUMENT
+from indexer.ingest.tasks import PROCESSING
+from indexer.ingest.tasks import SUCCEEDED
+from indexer.ingest.tasks import UNREADABLE
+from indexer.ingest.tasks import TaskQueue
+from indexer.ingest.tasks import TaskRunner
 from indexer.store import open_index
-from indexer.tasks import FAILED
-from indexer.tasks import NO_DOCUMENT
-from indexer.tasks import PROCESSING
-from indexer.tasks import SUCCEEDED
-from indexer.tasks import UNREADABLE
-from indexer.tasks import TaskQueue
-from indexer.tasks import TaskRunner
 
 
 @pytest.fixture
@@ -40,22 +40,28 @@ def indexed(root) -> set[str]:
 
 
 def count_runs(monkeypatch) -> list:
-    import indexer.tasks
+    import indexer.ingest.tasks
 
-    runs, real = [], indexer.tasks.index_corpus
-    monkeypatch.setattr(indexer.tasks, "index_corpus", lambda *args: runs.append(args) or real(*args))
+    runs, real = [], indexer.ingest.tasks.index_corpus
+    monkeypatch.setattr(indexer.ingest.tasks, "index_corpus", lambda *args: runs.append(args) or real(*args))
     return runs
 
 
 def test_waiting_uploads_are_applied_in_one_run_and_each_reports_its_documents(tmp_corpus, index_root, monkeypatch):
     queue = TaskQueue(index_root)
-    tasks = [enqueue(queue, tmp_corpus, f"{name}.md", f"# {name}\n\nA {name} was seized.\n") for name in ("walrus", "narwhal")]
+    tasks = [
+        enqueue(queue, tmp_corpus, f"{name}.md", f"# {name}\n\nA {name} was seized.\n")
+        for name in ("walrus", "narwhal")
+    ]
     runs = count_runs(monkeypatch)
     assert TaskRunner(tmp_corpus, index_root).run_pending()
     assert len(runs) == 1
     done = [queue.get(task.id) for task in tasks]
     assert [task.status for task in done] == [SUCCEEDED, SUCCEEDED]
-    assert [task.documents for task in done] == [({"doc_id": "walrus", "passages": 1},), ({"doc_id": "narwhal", "passages": 1},)]
+    assert [task.documents for task in done] == [
+        ({"doc_id": "walrus", "passages": 1},),
+        ({"doc_id": "narwhal", "passages": 1},),
+    ]
     assert {"walrus", "narwhal"} <= indexed(index_root)
     assert queue.waiting() == [] and not TaskRunner(tmp_corpus, index_root).run_pending()
 
@@ -106,9 +112,9 @@ def test_an_upload_without_any_document_fails_and_leaves_no_record(tmp_corpus, i
 
 
 def test_ids_grow_and_are_never_reused_and_old_finished_tasks_are_dropped(tmp_corpus, index_root, monkeypatch):
-    import indexer.tasks
+    import indexer.ingest.tasks
 
-    monkeypatch.setattr(indexer.tasks, "KEEP_DONE", 2)
+    monkeypatch.setattr(indexer.ingest.tasks, "KEEP_DONE", 2)
     queue = TaskQueue(index_root)
     ids = []
     for n in range(3):

@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 
 from indexer.errors import TaxonomyError
+from indexer.ingest.taxonomy import EMPTY
+from indexer.ingest.taxonomy import KINDS
+from indexer.ingest.taxonomy import Entry
+from indexer.ingest.taxonomy import Tagger
+from indexer.ingest.taxonomy import Taxonomy
+from indexer.ingest.taxonomy import load_taxonomy
 from indexer.models import Tags
-from indexer.taxonomy import EMPTY
-from indexer.taxonomy import KINDS
-from indexer.taxonomy import Entry
-from indexer.taxonomy import Tagger
-from indexer.taxonomy import Taxonomy
-from indexer.taxonomy import load_taxonomy
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
@@ -109,7 +109,7 @@ GOOD = 'id = "ok"\nlabel_en = "OK"\nlabel_fr = "OK"\n'
         (f'[[topic]]\n{GOOD}alias = ["x"]\n', ["topic #1 (id 'ok')", "'alias'"]),
         (f"[[topics]]\n{GOOD}", ["[[topics]]"]),
         ('topic = "x"\n', ["[[topic]]"]),
-        (f'[[topic]]\nid = "ok\nlabel_en = "OK"\nlabel_fr = "OK"\n', ["TOML syntax error", "line 2"]),
+        ('[[topic]]\nid = "ok\nlabel_en = "OK"\nlabel_fr = "OK"\n', ["TOML syntax error", "line 2"]),
     ],
     ids=[
         "missing-label",
@@ -199,7 +199,11 @@ def test_tags_come_in_order_of_first_occurrence_without_duplicates(tagger):
         ("dans d’autres pays de l’OTAN", "partner", "nato"),
         ("membres de l’Union africaine", "partner", "african-union"),
         ("L’Institut d’études de sécurité (ISS)", "partner", "iss"),
-        ("Fondation internationale et ibéroaméricaine pour l’administration et les politiques publiques", "partner", "fiiapp"),
+        (
+            "Fondation internationale et ibéroaméricaine pour l’administration et les politiques publiques",
+            "partner",
+            "fiiapp",
+        ),
         ("SEACOP V - Seaport Cooperation Project", "project", "seacop"),
         ("Le Programme des Flux Illicites Globaux", "project", "pfig"),
         ("(GF-AML/CFT)", "project", "global-facility-aml-cft"),

@@ -9,25 +9,25 @@ import pytest
 from whoosh import query as wq
 
 from indexer.analysis import analyze
+from indexer.crosslang.expansion import TRANSLATION_WEIGHT
+from indexer.crosslang.expansion import Expander
+from indexer.crosslang.freedict import default_freedict_paths
+from indexer.crosslang.glossary import Glossary
+from indexer.crosslang.glossary import GlossaryEntry
+from indexer.crosslang.lexicon import LEARNED_FILE
+from indexer.crosslang.lexicon import Lexicon
+from indexer.engine.whoosh.arrays import FieldsTerm
+from indexer.engine.whoosh.queries import compile_query
 from indexer.errors import BadParameter
-from indexer.expansion import TRANSLATION_WEIGHT
-from indexer.expansion import Expander
-from indexer.freedict import default_freedict_paths
-from indexer.glossary import Glossary
-from indexer.glossary import GlossaryEntry
-from indexer.lexicon import LEARNED_FILE
-from indexer.lexicon import Lexicon
+from indexer.ingest.pipeline import index_corpus
 from indexer.models import SearchQuery
-from indexer.pipeline import index_corpus
-from indexer.query import And
 from indexer.query import Expanded
 from indexer.query import Term
 from indexer.query import parse_query
-from indexer.search import mark_passages
+from indexer.search import match_spans
 from indexer.search import search
+from indexer.snippets import highlight
 from indexer.store import open_index
-from indexer.whoosh_arrays import FieldsTerm
-from indexer.whoosh_queries import compile_query
 
 
 def stem(word: str, lang: str) -> str:
@@ -80,7 +80,7 @@ def test_an_english_word_known_only_to_the_lexicon_finds_the_french_passage(smal
     try:
         result = run(index, "wardrobe")
         assert [hit.doc_id for hit in result.results] == ["greffe"]
-        assert "<mark>armoire</mark>" in result.results[0].snippet
+        assert "<mark>armoire</mark>" in result.to_dict()["results"][0]["snippet"]
     finally:
         index.close()
 
@@ -106,8 +106,8 @@ def test_the_document_page_marks_the_translation(small_corpus, tmp_path):
     _, index = build(small_corpus, tmp_path / "index")
     try:
         document = index.backend.get_document("greffe")
-        (marked,) = mark_passages(index, "wardrobe", list(document.passages))
-        assert "<mark>armoire</mark>" in marked
+        (spans,) = match_spans(index, "wardrobe", list(document.passages))
+        assert "<mark>armoire</mark>" in highlight(document.passages[0].text, spans)
     finally:
         index.close()
 
@@ -126,7 +126,9 @@ def test_a_passage_with_every_translation_does_not_hide_the_querys_own_language(
     (small_corpus / "shelf.txt").write_text("The key is kept on the shelf.\n", encoding="utf-8")
     _, index = build(small_corpus, tmp_path / "index")
     try:
-        both = run(index, "wardrobe key")  # English: no English passage has both words, the French one both translations
+        both = run(
+            index, "wardrobe key"
+        )  # English: no English passage has both words, the French one both translations
         assert not both.relaxed and {hit.doc_id for hit in both.results} == {"greffe", "shelf"}
         french = run(index, "wardrobe key", lang=("fr",))
         assert not french.relaxed and [hit.doc_id for hit in french.results] == ["greffe"]
@@ -221,8 +223,8 @@ def test_freedict_on_translates_with_the_installed_dictionaries(small_corpus, tm
 # --- the expander: caps, floors, what is never translated -------------------------------------
 
 
-def expand(text: str, lexicon: Lexicon, glossary: Glossary = Glossary(()), **options):
-    return Expander(glossary, lexicon, **options).expand(parse_query(text).tree)
+def expand(text: str, lexicon: Lexicon, glossary: Glossary | None = None, **options):
+    return Expander(glossary or Glossary(()), lexicon, **options).expand(parse_query(text).tree)
 
 
 def many_translations() -> Lexicon:
@@ -316,7 +318,10 @@ def test_the_word_read_in_the_target_language_weighs_like_its_best_translation()
     # counts like "armoire", and in English passages it counts fully.
     tree, _ = expand("wardrobe", wardrobe_lexicon())
     compiled = compile_query(tree)
-    assert _term_boosts(compiled, "body_fr") == {ARMOIRE: [TRANSLATION_WEIGHT], stem("wardrobe", "fr"): [TRANSLATION_WEIGHT]}
+    assert _term_boosts(compiled, "body_fr") == {
+        ARMOIRE: [TRANSLATION_WEIGHT],
+        stem("wardrobe", "fr"): [TRANSLATION_WEIGHT],
+    }
     assert _term_boosts(compiled, "body_en") == {WARDROBE: [1.0]}
 
 
@@ -331,7 +336,9 @@ def test_the_word_keeps_its_full_weight_in_both_languages_when_its_language_is_u
 def test_the_query_language_is_decided_by_translation_probabilities_not_weights():
     # Read as French, "wardrobe" has a weak translation (0.1), which now weighs TRANSLATION_WEIGHT
     # like its English reading's sure one (0.8): the vote must use the probabilities.
-    lexicon = Lexicon({"en": {WARDROBE: [(ARMOIRE, 0.8)]}, "fr": {stem("wardrobe", "fr"): [(stem("closet", "en"), 0.1)]}})
+    lexicon = Lexicon(
+        {"en": {WARDROBE: [(ARMOIRE, 0.8)]}, "fr": {stem("wardrobe", "fr"): [(stem("closet", "en"), 0.1)]}}
+    )
     tree, found = expand("wardrobe", lexicon, floor=0.05)
     assert {e.lang for e in found} == {"fr"}
     assert {lang for lang, _, _ in tree.translations} == {"fr"}

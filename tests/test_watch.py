@@ -5,10 +5,10 @@ from __future__ import annotations
 import threading
 import time
 
+from indexer.ingest.watch import CorpusWatcher
 from indexer.models import SearchQuery
 from indexer.search import search
 from indexer.store import open_index
-from indexer.watch import CorpusWatcher
 
 
 def total(root, text):

@@ -13,29 +13,28 @@ from whoosh import query as wq
 from whoosh.util.numeric import byte_to_length
 from whoosh.util.numeric import length_to_byte
 
-from indexer.backend import IndexBatch
-from indexer.expansion import Expander
-from indexer.glossary import load_glossary
-from indexer.backend import SearchPlan
+from indexer.analysis import analyze
+from indexer.crosslang.expansion import Expander
+from indexer.crosslang.glossary import load_glossary
+from indexer.engine import proximity
+from indexer.engine.contract import SearchPlan
+from indexer.engine.whoosh.arrays import FieldsTerm
+from indexer.engine.whoosh.arrays import evaluate
+from indexer.engine.whoosh.arrays import normalized
+from indexer.engine.whoosh.arrays import top
+from indexer.engine.whoosh.backend import _records
+from indexer.engine.whoosh.backend import open_whoosh
+from indexer.engine.whoosh.queries import compile_filters
+from indexer.engine.whoosh.queries import compile_query
 from indexer.models import DocumentInfo
 from indexer.models import IndexedDocument
 from indexer.models import Passage
 from indexer.models import Tags
+from indexer.query import Expanded
 from indexer.query import ParsedQuery
+from indexer.query import Term
 from indexer.query import parse_query
 from tests.conftest import CORPUS
-from indexer import proximity
-from indexer.analysis import analyze
-from indexer.query import Expanded
-from indexer.query import Term
-from indexer.whoosh_arrays import FieldsTerm
-from indexer.whoosh_arrays import evaluate
-from indexer.whoosh_arrays import normalized
-from indexer.whoosh_arrays import top
-from indexer.whoosh_backend import _records
-from indexer.whoosh_backend import open_whoosh
-from indexer.whoosh_queries import compile_filters
-from indexer.whoosh_queries import compile_query
 
 TEXTS = {
     "en": [
@@ -75,8 +74,12 @@ def backend(tmp_path_factory):
         for number, text in enumerate(texts)
     ]
     half = len(documents) // 2
-    backend.apply(IndexBatch(add=tuple(documents[:half])))  # two commits: two segments
-    backend.apply(IndexBatch(add=tuple(documents[half:]), delete=("doc-en-1",)))
+    prepare = backend.preparer()
+    for part, deleted in ((documents[:half], ()), (documents[half:], ("doc-en-1",))):  # two commits: two segments
+        with backend.begin() as transaction:
+            transaction.delete(deleted)
+            for document in part:
+                transaction.add(prepare(document))
     yield backend
     backend.close()
 
@@ -99,7 +102,12 @@ WHOOSH_QUERIES = {
     '"money laundering"': wq.Phrase("body_en", [analyze(w, "en")[0] for w in ("money", "laundering")]),
     '"flux financiers"': wq.Phrase("body_fr", [analyze(w, "fr")[0] for w in ("flux", "financiers")]),
     "trafficking OR traite OR corruption": wq.Or(
-        [_t("body_en", "trafficking"), _t("body_fr", "traite"), _t("body_en", "corruption"), _t("body_fr", "corruption")]
+        [
+            _t("body_en", "trafficking"),
+            _t("body_fr", "traite"),
+            _t("body_en", "corruption"),
+            _t("body_fr", "corruption"),
+        ]
     ),
     "port, boosted": wq.Or([wq.Term("body_en", "port", boost=2.0), wq.Term("body_fr", "port", boost=0.5)]),
 }
@@ -117,9 +125,9 @@ def _whoosh(backend, query, limit: int = 20) -> list[tuple[str, float]]:
 
 def _same_ranking(found, expected, offset: float = 0.0) -> bool:
     """Same passages in the same order, scores equal to float32 precision (give or take ``offset``)."""
-    return [doc for doc, _ in found] == [doc for doc, _ in expected] and [s + offset for _, s in found] == pytest.approx(
-        [s for _, s in expected], rel=1e-5
-    )
+    return [doc for doc, _ in found] == [doc for doc, _ in expected] and [
+        s + offset for _, s in found
+    ] == pytest.approx([s for _, s in expected], rel=1e-5)
 
 
 def test_the_index_under_test_has_several_segments_and_a_deletion(backend):
@@ -165,7 +173,9 @@ def test_a_word_in_several_fields_is_scored_by_bm25f(backend):
         for (fieldname, weight), text in zip(fields, (passage.text, passage.section_title)):
             terms = analyze(text, "en")
             length = byte_to_length(length_to_byte(len(terms)))
-            norm = (1 - arrays._field_B.get(fieldname, arrays.B)) + arrays._field_B.get(fieldname, arrays.B) * length / arrays._average_length(fieldname)
+            norm = (1 - arrays._field_B.get(fieldname, arrays.B)) + arrays._field_B.get(
+                fieldname, arrays.B
+            ) * length / arrays._average_length(fieldname)
             summed += weight * terms.count(word) / norm
         if summed and passage.lang == "en":
             expected[passage.doc_id] = idf * summed * (arrays.K1 + 1) / (summed + arrays.K1)
@@ -221,7 +231,11 @@ def test_paging_continues_the_same_ranking(backend, monkeypatch, depth):
     monkeypatch.setattr(proximity, "DEPTH", depth)  # pages that cross the re-ranked head
     query = _plan("customs douanes police cocaine").query
     whole = [hit.passage.doc_id for hit in backend.search(SearchPlan(query, limit=20)).hits]
-    pages = [hit.passage.doc_id for offset in (0, 2, 4, 6) for hit in backend.search(SearchPlan(query, offset=offset, limit=2)).hits]
+    pages = [
+        hit.passage.doc_id
+        for offset in (0, 2, 4, 6)
+        for hit in backend.search(SearchPlan(query, offset=offset, limit=2)).hits
+    ]
     assert len(whole) > 6 and pages == whole[: len(pages)]
 
 
@@ -231,7 +245,17 @@ def test_newest_first_orders_by_the_document_date(backend):
     assert dates == sorted(dates, reverse=True)
 
 
-@pytest.mark.parametrize("text", ["customs", "money laundering", "douanes cocaïne", "customs -cocaine", "(port OR douanes) money", "blanchiment OR laundering OR douanes"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "customs",
+        "money laundering",
+        "douanes cocaïne",
+        "customs -cocaine",
+        "(port OR douanes) money",
+        "blanchiment OR laundering OR douanes",
+    ],
+)
 def test_the_engine_normalises_queries_as_whoosh_does(text):
     expander = Expander(load_glossary(CORPUS / "glossary.toml"))  # its equivalents nest Ors in Ors
     tree, _ = expander.expand(parse_query(text).tree)

@@ -6,8 +6,8 @@ import pytest
 from whoosh import index as whoosh_index
 from whoosh.writing import PostingPool
 
-import indexer.whoosh_writing as whoosh_writing
-from indexer.pipeline import index_corpus
+import indexer.engine.whoosh.writing as whoosh_writing
+from indexer.ingest.pipeline import index_corpus
 
 FIELDS = ("body_en", "body_fr", "heading_en", "tags_fr", "words", "doc_id", "topics")
 
@@ -51,7 +51,9 @@ def build_then_edit(corpus, root):
     path = corpus / "expertise-france-global-threats-organised-crime.txt"
     original = path.read_text(encoding="utf-8")
     index_corpus(corpus, root)
-    path.write_text(original.replace("Port", "Harbour") + "\nA new paragraph about harbour security.\n", encoding="utf-8")
+    path.write_text(
+        original.replace("Port", "Harbour") + "\nA new paragraph about harbour security.\n", encoding="utf-8"
+    )
     index_corpus(corpus, root)
     path.write_text(original, encoding="utf-8")
     return postings(whoosh_folder(root))
@@ -72,7 +74,13 @@ def test_postings_come_out_ordered_by_field_term_and_docnum_whatever_the_order_t
 
     rng = Random(5)
     items = [
-        (field, term, docnum, float(rng.randint(1, 3)), rng.choice([None, b"", bytes([rng.randint(0, 255)]) * rng.randint(1, 4)]))
+        (
+            field,
+            term,
+            docnum,
+            float(rng.randint(1, 3)),
+            rng.choice([None, b"", bytes([rng.randint(0, 255)]) * rng.randint(1, 4)]),
+        )
         for field in ("body_en", "words")
         for term in (b"a", b"b\xc3\xa9", b"ab", b"z")
         for docnum in rng.sample(range(-1, 60), 20)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from indexer.settings import load_settings
+from indexer import load_settings
 from web import admin
 from web import engine
 from web import i18n

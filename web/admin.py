@@ -35,22 +35,18 @@ from werkzeug.exceptions import Unauthorized
 from werkzeug.exceptions import UnprocessableEntity
 from werkzeug.exceptions import UnsupportedMediaType
 
-from indexer.errors import BadParameter
-from indexer.errors import DocumentNotFound
-from indexer.errors import NotDeletable
-from indexer.errors import UnsupportedFileType
-from indexer.intake import check_metadata
-from indexer.intake import find_source
-from indexer.intake import is_inside
-from indexer.intake import store_file
-from indexer.manifest import Manifest
-from indexer.settings import load_settings
-from indexer.store import current_generation
-from indexer.tasks import CORPUS_MISSING
-from indexer.tasks import FAILED
-from indexer.tasks import INTERNAL
-from indexer.tasks import Task
-from indexer.tasks import TaskQueue
+from indexer import BadParameter
+from indexer import DocumentNotFound
+from indexer import NotDeletable
+from indexer import Task
+from indexer import TaskQueue
+from indexer import UnsupportedFileType
+from indexer import check_metadata
+from indexer import find_source
+from indexer import indexed_files
+from indexer import is_inside
+from indexer import load_settings
+from indexer import store_file
 from web.i18n import translate
 
 TOKEN_ENV = "PASSERELLE_ADMIN_TOKEN"
@@ -58,7 +54,7 @@ DEFAULT_UPLOAD_MAX_BYTES = 20 * 1024 * 1024
 MAX_WAIT_SECONDS = 60
 DISABLED_MESSAGE = f"admin endpoints are disabled: set {TOKEN_ENV} (or ADMIN_TOKEN) on the server to enable them"
 # The status a synchronous answer gives for each reason a task fails.
-FAILURE_ERRORS = {CORPUS_MISSING: ServiceUnavailable, INTERNAL: InternalServerError}
+FAILURE_ERRORS = {"corpus_missing": ServiceUnavailable, "internal": InternalServerError}
 
 bp = Blueprint("admin", __name__)
 
@@ -150,9 +146,7 @@ def page():
     """The upload form and the list of indexed documents, each with a delete button."""
     if not current_app.config.get("ADMIN_TOKEN"):
         raise NotFound(translate("admin_disabled"))
-    return render_template(
-        "admin.html", files=_indexed_files(), tasks=_queue().recent(20), max_size=_limit_text()
-    )
+    return render_template("admin.html", files=_indexed_files(), tasks=_queue().recent(20), max_size=_limit_text())
 
 
 def require_token() -> None:
@@ -193,7 +187,7 @@ def _answer(task: Task, wait: float, succeeded):
     """202 with the task; with ``wait``, the synchronous answer if the task ends in time."""
     if wait:
         task = _queue().wait(task.id, wait) or task
-    if task.status == FAILED:
+    if task.failed:
         error = FAILURE_ERRORS.get(task.error["code"], UnprocessableEntity)
         raise error(task.error["message"])
     if task.finished:
@@ -213,18 +207,12 @@ def _uploaded(task: Task) -> tuple[dict, int]:
 
 def _indexed_files() -> list[dict]:
     """(path, document ids, deletable) of every indexed file, sorted by path."""
-    live = current_generation(Path(current_app.config["INDEX_DIR"]))
-    if live is None:
-        return []
-    manifest = Manifest.load(live.manifest_path)
     return [
-        {"path": rel, "doc_ids": record.doc_ids, "deletable": not rel.lower().endswith(".jsonl")}
-        for rel, record in sorted(manifest.files.items())
-        if record.doc_ids
+        {"path": f.path, "doc_ids": f.doc_ids, "deletable": not f.path.lower().endswith(".jsonl")}
+        for f in indexed_files(Path(current_app.config["INDEX_DIR"]))
     ]
 
 
 def _limit_text() -> str:
     size = int(current_app.config["MAX_CONTENT_LENGTH"])
     return f"{size / 1024 / 1024:.0f} MB" if size >= 1024 * 1024 else f"{size} bytes"
-

@@ -15,8 +15,8 @@ from flask import jsonify
 from flask import request
 from werkzeug.exceptions import NotFound
 
+from indexer import index_stats
 from indexer import search as run_search
-from indexer.store import index_stats
 from web.document import document_dict
 from web.engine import get_index
 from web.params import search_query_from
@@ -40,7 +40,7 @@ def document(doc_id: str):
 
     :raises NotFound: for an unknown document id (a JSON 404).
     """
-    found = get_index().backend.get_document(doc_id)
+    found = get_index().document(doc_id)
     if found is None:
         raise NotFound(f"no document with id {doc_id!r}")
     return jsonify(document_dict(found))

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import click
 
-from indexer.cli import main
-from indexer.settings import load_settings
-from indexer.store import current_generation
-from indexer.tasks import TaskRunner
+from indexer import CorpusWatcher
+from indexer import TaskRunner
+from indexer import has_index
+from indexer import load_settings
+from indexer import main
 from web import create_app
 
 DEFAULT_THREADS = 8
@@ -58,7 +59,7 @@ def serve(host, port, index_dir, workers, threads, debug, watch, corpus_dir):
     prefork = workers > 1 and not debug
     if watch and not corpus.is_dir():
         raise click.ClickException(f"corpus folder not found: {corpus}")
-    if not watch and current_generation(index_root) is None:
+    if not watch and not has_index(index_root):
         warning = f"warning: no index at {settings['index']} yet; searches answer 503 until `passerelle index` runs"
         click.secho(warning, fg="yellow", err=True)
 
@@ -102,8 +103,6 @@ def start_watcher(corpus: Path, index_root: Path):
 
     :raises click.ClickException: when ``corpus`` is not a folder.
     """
-    from indexer.watch import CorpusWatcher  # imported here: only --watch needs watchdog
-
     if not corpus.is_dir():
         raise click.ClickException(f"corpus folder not found: {corpus}")
     watcher = CorpusWatcher(corpus, index_root, on_report=_echo_report)

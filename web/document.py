@@ -8,16 +8,15 @@ from urllib.parse import quote
 
 from flask import request
 
-from indexer.models import IndexedDocument
-from indexer.models import Passage
-from indexer.search import passage_url
-from indexer.store import OpenIndex
+from indexer import TAG_FIELDS
+from indexer import IndexedDocument
+from indexer import OpenIndex
+from indexer import Passage
+from indexer import passage_url
 from web.links import is_web_url
 from web.links import text_fragment_url
 from web.marks import mark_headings
 from web.marks import mark_passages
-
-TAG_KINDS = (("project", "projects"), ("partner", "partners"), ("topic", "topics"))
 
 
 @dataclass(frozen=True)
@@ -64,7 +63,7 @@ def section_views(index: OpenIndex, document: IndexedDocument, q: str, current: 
 def document_tags(document: IndexedDocument) -> list[tuple[str, str]]:
     """(kind, id) of every tag of any passage, in first-seen order per kind."""
     found = {}
-    for kind, attribute in TAG_KINDS:
+    for kind, attribute in TAG_FIELDS.items():
         for passage in document.passages:
             for value in getattr(passage.tags, attribute):
                 found.setdefault((kind, value), None)
@@ -113,7 +112,7 @@ def document_dict(document: IndexedDocument) -> dict:
         "source_url": info.source_url,
         "updated": info.updated,
         "url": passage_url(info.doc_id, "").rstrip("#"),
-        "tags": {kind: tags.get(kind, []) for kind, _ in TAG_KINDS},
+        "tags": {kind: tags.get(kind, []) for kind in TAG_FIELDS},
         "sections": sections,
     }
 

@@ -11,8 +11,8 @@ from pathlib import Path
 from flask import Flask
 from flask import current_app
 
-from indexer.store import LiveIndex
-from indexer.store import OpenIndex
+from indexer import LiveIndex
+from indexer import OpenIndex
 
 EXTENSION = "passerelle.index"
 

@@ -15,12 +15,12 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.exceptions import Unauthorized
 
-from indexer.errors import BadParameter
-from indexer.errors import IndexNotFound
-from indexer.errors import IndexOutdated
-from indexer.search import MAX_PAGE
-from indexer.search import MAX_PER_PAGE
-from indexer.search import MAX_QUERY_CHARS
+from indexer import MAX_PAGE
+from indexer import MAX_PER_PAGE
+from indexer import MAX_QUERY_CHARS
+from indexer import BadParameter
+from indexer import IndexNotFound
+from indexer import IndexOutdated
 from web.i18n import STRINGS
 from web.i18n import translate
 

@@ -11,10 +11,10 @@ import re
 from dataclasses import dataclass
 from xml.etree import ElementTree as ET
 
-from indexer.models import LANGUAGES
-from indexer.models import SearchResult
-from indexer.store import OpenIndex
-from indexer.store import index_stats
+from indexer import LANGUAGES
+from indexer import OpenIndex
+from indexer import SearchResult
+from indexer import index_stats
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 OPENSEARCH_NS = "http://a9.com/-/spec/opensearch/1.1/"
@@ -77,7 +77,7 @@ def _updated_times(result: SearchResult, index: OpenIndex) -> dict[str, str]:
     times = {}
     for hit in result.results:
         if hit.doc_id not in times:
-            document = index.backend.get_document(hit.doc_id)
+            document = index.document(hit.doc_id)
             times[hit.doc_id] = document.info.updated if document else ""
     return times
 

@@ -31,7 +31,7 @@ STRINGS = {
         "title_filtered": "Passages: {filters} – Passerelle",
         "title_page": "page {n}",
         "search_label": "Search passages in English and French",
-        "search_placeholder": "money laundering, \"port security\", lang:fr",
+        "search_placeholder": 'money laundering, "port security", lang:fr',
         "search_button": "Search",
         "sort_label": "Sort by",
         "sort_relevance": "Relevance",
@@ -164,7 +164,7 @@ STRINGS = {
         "title_filtered": "Passages : {filters} – Passerelle",
         "title_page": "page {n}",
         "search_label": "Rechercher des passages en anglais et en français",
-        "search_placeholder": "blanchiment, \"sécurité portuaire\", lang:en",
+        "search_placeholder": 'blanchiment, "sécurité portuaire", lang:en',
         "search_button": "Rechercher",
         "sort_label": "Trier par",
         "sort_relevance": "Pertinence",
@@ -339,7 +339,13 @@ def switch_url(locale: str) -> str:
 
 
 def _template_globals() -> dict:
-    return {"t": translate, "tn": translate_count, "ui": current_locale(), "ui_url": switch_url, "locales": LOCALE_NAMES}
+    return {
+        "t": translate,
+        "tn": translate_count,
+        "ui": current_locale(),
+        "ui_url": switch_url,
+        "locales": LOCALE_NAMES,
+    }
 
 
 def _set_locale() -> None:

@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 from flask import request
 from flask import url_for
 
-from indexer.models import FACETS
-from indexer.models import SearchQuery
+from indexer import FACETS
+from indexer import SearchQuery
 from web.params import DEFAULT_PER_PAGE
 from web.params import DEFAULT_SORT
 

@@ -8,18 +8,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from indexer.models import Hit
-from indexer.models import Passage
-from indexer.search import mark_passages as search_marks
-from indexer.snippets import highlight
-from indexer.store import OpenIndex
+from indexer import Hit
+from indexer import OpenIndex
+from indexer import Passage
+from indexer import highlight
+from indexer import match_spans
 
 
 def mark_passages(index: OpenIndex, q: str, passages: list[Passage]) -> list[str]:
     """Each passage's text as escaped HTML, with the words of ``q`` in ``<mark>``."""
-    if not q.strip():
-        return [highlight(passage.text, ()) for passage in passages]
-    return search_marks(index, q, list(passages))
+    spans = match_spans(index, q, list(passages)) if q.strip() else [()] * len(passages)
+    return [highlight(passage.text, found) for passage, found in zip(passages, spans)]
 
 
 def mark_headings(index: OpenIndex, q: str, passages: list[Passage]) -> list[str]:

@@ -16,9 +16,9 @@ from flask import request
 from flask import url_for
 from werkzeug.exceptions import NotFound
 
+from indexer import BadParameter
 from indexer import SearchQuery
 from indexer import search as run_search
-from indexer.errors import BadParameter
 from web.document import document_tags
 from web.document import section_views
 from web.engine import get_index
@@ -88,7 +88,7 @@ def document(doc_id: str):
     :raises NotFound: for an unknown document id.
     """
     index = get_index()
-    found = index.backend.get_document(doc_id)
+    found = index.document(doc_id)
     if found is None:
         raise NotFound(translate("doc_not_found", doc_id=doc_id))
     q = request.args.get("q", "").strip()

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from werkzeug.datastructures import MultiDict
 
-from indexer.errors import BadParameter
-from indexer.models import FACETS
-from indexer.models import SearchQuery
+from indexer import FACETS
+from indexer import BadParameter
+from indexer import SearchQuery
 
 DEFAULT_PER_PAGE = SearchQuery.per_page
 DEFAULT_SORT = SearchQuery.sort

@@ -8,20 +8,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from math import ceil
 
-from indexer.models import FACETS
-from indexer.models import LANGUAGES
-from indexer.models import Hit
-from indexer.models import SearchResult
-from indexer.search import MAX_PAGE
-from indexer.search import resolve_filters
-from indexer.store import OpenIndex
+from indexer import FACETS
+from indexer import LANGUAGES
+from indexer import MAX_PAGE
+from indexer import TAG_FIELDS
+from indexer import Hit
+from indexer import OpenIndex
+from indexer import SearchResult
+from indexer import make_snippet
+from indexer import resolve_filters
 from web.i18n import current_locale
 from web.i18n import translate
 from web.links import SearchLinks
 from web.links import passage_link
 from web.marks import mark_hit_headings
 
-TAG_KINDS = (("project", "projects"), ("partner", "partners"), ("topic", "topics"))
 FACET_SHOWN = 8  # values listed before the rest folds under "n more"
 PAGE_WINDOW = 2  # page links shown on each side of the current page
 
@@ -39,10 +40,11 @@ class Link:
 
 @dataclass(frozen=True)
 class HitView:
-    """A hit with its link to the passage, its marked section title and its tag links."""
+    """A hit with its link to the passage, its marked snippet and section title, and its tag links."""
 
     hit: Hit
     link: str
+    snippet_html: str  # an excerpt, escaped, matches in <mark>
     heading_html: str  # escaped, query words in <mark>
     tags: list[Link]
 
@@ -69,7 +71,13 @@ def hit_views(index: OpenIndex, result: SearchResult, links: SearchLinks) -> lis
     """Each hit of ``result`` ready to render."""
     headings = mark_hit_headings(index, result.query, result.results)
     return [
-        HitView(hit, passage_link(hit.url, result.query, links.ui), heading, _tag_links(index, hit, links))
+        HitView(
+            hit,
+            passage_link(hit.url, result.query, links.ui),
+            make_snippet(hit.text, hit.spans),
+            heading,
+            _tag_links(index, hit, links),
+        )
         for hit, heading in zip(result.results, headings)
     ]
 
@@ -127,7 +135,7 @@ def page_title(index: OpenIndex, links: SearchLinks) -> str:
 def _tag_links(index: OpenIndex, hit: Hit, links: SearchLinks) -> list[Link]:
     return [
         Link(kind, index.taxonomy.label(kind, value, current_locale()), links.add(kind, value))
-        for kind, attribute in TAG_KINDS
+        for kind, attribute in TAG_FIELDS.items()
         for value in getattr(hit, attribute)
     ]
 

@@ -8,7 +8,6 @@ from pathlib import Path
 import needs
 import pytest
 from flask import Flask
-from indexer import index_corpus
 from web_helpers import ADMIN_TOKEN
 from web_helpers import CHROMEDRIVER
 from web_helpers import CHROMIUM
@@ -20,6 +19,8 @@ from web_helpers import copy_corpus
 from web_helpers import running_tasks
 from web_helpers import serve_in_thread
 from web_helpers import write_hostile_corpus
+
+from indexer import index_corpus
 
 
 @pytest.fixture(scope="session")

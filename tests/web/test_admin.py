@@ -7,21 +7,22 @@ import tomllib
 from pathlib import Path
 
 import pytest
-
-from indexer.intake import safe_stem
-from indexer.intake import sidecar_text
-from indexer.intake import toml_string
 from test_api import assert_error
+from web_helpers import ADMIN_TOKEN as TOKEN
 from web_helpers import AUTH
 from web_helpers import EN_DOC
 from web_helpers import NEW_TEXT
-from web_helpers import ADMIN_TOKEN as TOKEN
+from web_helpers import app_over
+from web_helpers import copy_corpus
 from web_helpers import delete
 from web_helpers import running_tasks
 from web_helpers import upload
-from web_helpers import app_over
-from web_helpers import copy_corpus
+
+from indexer.ingest.intake import safe_stem
+from indexer.ingest.intake import sidecar_text
+from indexer.ingest.intake import toml_string
 from web.cli import main
+
 
 def test_an_uploaded_document_is_searchable_right_after_the_201(admin_client, admin_corpus):
     response = upload(admin_client)
@@ -47,7 +48,7 @@ def test_upload_without_optional_fields_writes_no_sidecar(admin_client, admin_co
     assert not (admin_corpus / "zanzibar.meta.toml").exists()
 
 
-@pytest.mark.parametrize("value", ['plain', 'a"b', "back\\slash", "tab\tnewline\ncr\r", "\x00\x1f\x7f", "é ü 漢字"])
+@pytest.mark.parametrize("value", ["plain", 'a"b', "back\\slash", "tab\tnewline\ncr\r", "\x00\x1f\x7f", "é ü 漢字"])
 def test_toml_string_round_trips_through_tomllib(value):
     assert tomllib.loads(f"v = {toml_string(value)}")["v"] == value
 

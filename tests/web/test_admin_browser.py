@@ -29,7 +29,11 @@ def test_the_admin_page_uploads_then_deletes_a_document(browser, screenshot, tmp
     upload = tmp_path / "walrus-report.md"
     upload.write_text("# Walrus\n\nWalrus ivory seized at the harbour.\n", encoding="utf-8")
     wait = WebDriverWait(browser, 10, poll_frequency=0.05)
-    with running_tasks(corpus, index_dir), app_over(index_dir, CORPUS_DIR=str(corpus), ADMIN_TOKEN=TOKEN) as app, serve_in_thread(app) as url:
+    with (
+        running_tasks(corpus, index_dir),
+        app_over(index_dir, CORPUS_DIR=str(corpus), ADMIN_TOKEN=TOKEN) as app,
+        serve_in_thread(app) as url,
+    ):
         browser.get(f"{url}/admin?ui=en")
         browser.find_element(By.ID, "admin-token").send_keys(TOKEN)
         browser.find_element(By.ID, "upload-file").send_keys(str(upload))

@@ -11,15 +11,15 @@ import io
 from pathlib import Path
 
 import pytest
-
 from readers_helpers import make_files
 from test_api import assert_error
+from web_helpers import ADMIN_TOKEN as TOKEN
 from web_helpers import AUTH
 from web_helpers import EN_DOC
 from web_helpers import NEW_TEXT
-from web_helpers import ADMIN_TOKEN as TOKEN
-from web_helpers import upload
 from web_helpers import app_over
+from web_helpers import upload
+
 
 def corpus_files(corpus: Path) -> set[str]:
     """Every file under the corpus, hidden ones (an upload's ``.part``) included."""
@@ -44,8 +44,19 @@ def corpus_files(corpus: Path) -> set[str]:
         "Bearer " + "A" * 10_000,
         f"Bearer {TOKEN}\u00e9",
     ],
-    ids=["empty", "scheme only", "scheme and space", "basic", "other scheme", "prefix", "extension", "upper case",
-         "twice", "10 kB", "non-ascii"],  # fmt: skip
+    ids=[
+        "empty",
+        "scheme only",
+        "scheme and space",
+        "basic",
+        "other scheme",
+        "prefix",
+        "extension",
+        "upper case",
+        "twice",
+        "10 kB",
+        "non-ascii",
+    ],  # fmt: skip
 )
 def test_a_wrong_token_of_any_shape_is_a_401_and_changes_nothing(admin_client, admin_corpus, authorization):
     before = corpus_files(admin_corpus)
@@ -102,11 +113,13 @@ def test_a_suffix_the_readers_do_not_know_is_a_415_and_nothing_is_stored(admin_c
         ("notes.md", bytes(range(256)) * 8, "binary"),
         ("notes.txt", b"", "empty"),
         ("secret.pdf", make_files.encrypt_pdf(make_files.make_pdf(["Port security"]), "pw"), "encrypted"),
-        ("records.jsonl", b"not json\n{\"id\": 1}\n", "no valid record"),
+        ("records.jsonl", b'not json\n{"id": 1}\n', "no valid record"),
     ],
     ids=["png as pdf", "zip bomb", "broken docx", "binary markdown", "empty", "encrypted pdf", "bad jsonl"],
 )
-def test_a_file_whose_content_does_not_match_its_type_is_a_422_and_nothing_is_kept(admin_client, admin_corpus, name, data, words):
+def test_a_file_whose_content_does_not_match_its_type_is_a_422_and_nothing_is_kept(
+    admin_client, admin_corpus, name, data, words
+):
     before = corpus_files(admin_corpus)
     assert_error(upload(admin_client, name=name, data=data, title="Kept?"), 422, words)
     assert corpus_files(admin_corpus) == before
@@ -142,7 +155,12 @@ def test_an_upload_without_a_file_part_is_a_400_naming_file(admin_client, admin_
 @pytest.mark.parametrize(
     "name",
     [
-        "..%2F..%2Fescape.md", "C:\\Windows\\escape.md", "/../../escape.md", "a\x00b.md", ".hidden.md", "..md",
+        "..%2F..%2Fescape.md",
+        "C:\\Windows\\escape.md",
+        "/../../escape.md",
+        "a\x00b.md",
+        ".hidden.md",
+        "..md",
         "~/escape.md",
     ],  # fmt: skip
 )
@@ -185,6 +203,6 @@ def test_an_unexpected_failure_while_indexing_an_upload_is_a_500_without_details
     def broken(corpus, index_root):
         raise RuntimeError(f"disk on fire under {index_root}")
 
-    monkeypatch.setattr("indexer.tasks.index_corpus", broken)
+    monkeypatch.setattr("indexer.ingest.tasks.index_corpus", broken)
     body = assert_error(upload(admin_client), 500)
     assert "fire" not in body["error"] and "index" not in body["error"]

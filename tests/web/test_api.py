@@ -7,15 +7,15 @@ import time
 from urllib.parse import quote
 
 import pytest
-
-from indexer import index_corpus
-from indexer.store import index_stats
-from indexer.store import open_index
 from web_helpers import EN_DOC
 from web_helpers import FR_DOC
 from web_helpers import HOSTILE_DOC
 from web_helpers import app_over
 from web_helpers import copy_corpus
+
+from indexer import index_corpus
+from indexer.store import index_stats
+from indexer.store import open_index
 from web.cli import main
 
 SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy")
@@ -136,7 +136,11 @@ def test_health_reports_counts_generation_and_version(client, web_index_dir):
     finally:
         opened.close()
     assert body["ok"] is True
-    assert (body["passages"], body["documents"], body["generation"]) == (stats.passages, stats.documents, stats.generation)
+    assert (body["passages"], body["documents"], body["generation"]) == (
+        stats.passages,
+        stats.documents,
+        stats.generation,
+    )
     assert body["updated"] == stats.updated
     assert body["version"]
 

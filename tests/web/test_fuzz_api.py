@@ -11,11 +11,10 @@ from urllib.parse import urlencode
 from xml.etree import ElementTree as ET
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-
 from fuzz_helpers import filter_values
 from fuzz_helpers import queries
+from hypothesis import given
+from hypothesis import strategies as st
 from test_api import assert_error
 from test_pages import assert_no_script_but_ours
 
@@ -90,4 +89,3 @@ def test_malformed_query_strings_never_give_a_500(client, raw):
     assert "Traceback" not in response.get_data(as_text=True)
     if response.status_code == 400:
         assert_error(response, 400)
-

@@ -12,7 +12,6 @@ from xml.etree import ElementTree as ET
 
 import pytest
 from markupsafe import escape
-
 from web_helpers import EN_DOC
 from web_helpers import HOSTILE_DOC
 from web_helpers import HOSTILE_HEADING
@@ -23,6 +22,7 @@ from web_helpers import IMG_PAYLOAD
 from web_helpers import JS_LINK_DOC
 from web_helpers import ROOT
 from web_helpers import SCRIPT_PAYLOAD
+
 from web.cli import main
 from web.i18n import STRINGS
 from web.links import text_fragment_url
@@ -32,7 +32,7 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 OPENSEARCH = "{http://a9.com/-/spec/opensearch/1.1/}"
 TEMPLATES = ROOT / "web" / "templates"
 # The only values a template may output unescaped: HTML made by indexer.snippets (escape, then mark).
-SAFE_VALUES = {"hit.snippet", "item.heading_html", "section.title_html", "passage.html"}
+SAFE_VALUES = {"item.snippet_html", "item.heading_html", "section.title_html", "passage.html"}
 
 
 class Elements(HTMLParser):
@@ -77,7 +77,15 @@ def params(url: str) -> dict[str, list[str]]:
 
 def test_the_empty_page_explains_the_query_syntax(client):
     html = page(client, "/")
-    examples = ("money laundering", "&#34;port security&#34;", " OR ", " -", "lang:fr", "project:wecaps", "partner:unodc")
+    examples = (
+        "money laundering",
+        "&#34;port security&#34;",
+        " OR ",
+        " -",
+        "lang:fr",
+        "project:wecaps",
+        "partner:unodc",
+    )
     for example in (*examples, "topic:corruption"):
         assert example in html
     assert not Elements(html).find("ol", class_="hits")
@@ -360,7 +368,8 @@ def assert_no_script_but_ours(html: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["/", "/search?q=crime", f"/doc/{EN_DOC}", "/doc/missing", "/static/style.css", "/feed.atom", "/opensearch.xml"]
+    "url",
+    ["/", "/search?q=crime", f"/doc/{EN_DOC}", "/doc/missing", "/static/style.css", "/feed.atom", "/opensearch.xml"],
 )
 def test_every_response_carries_the_security_headers(client, url):
     response = client.get(url)

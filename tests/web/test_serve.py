@@ -52,9 +52,13 @@ class Server:
         """POST ``data`` as the multipart field ``file`` named ``name``, with the admin token."""
         boundary = "passerelle-test-boundary"
         body = (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
-            "Content-Type: application/octet-stream\r\n\r\n"
-        ).encode() + data + f"\r\n--{boundary}--\r\n".encode()
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+                "Content-Type: application/octet-stream\r\n\r\n"
+            ).encode()
+            + data
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
         headers = {**AUTH, "Content-Type": f"multipart/form-data; boundary={boundary}"}
         return self.call("POST", f"/api/documents?wait={wait}", body, headers)
 
@@ -119,7 +123,9 @@ def alive(pid: int) -> bool:
 
 
 @contextmanager
-def serving(tmp_path: Path, *args: str, ready=lambda server: server.get_json("/api/health")[0] == 200) -> Iterator[Server]:
+def serving(
+    tmp_path: Path, *args: str, ready=lambda server: server.get_json("/api/health")[0] == 200
+) -> Iterator[Server]:
     """Start ``passerelle serve ARGS`` (admin token set) on a free port; yield once ``ready``; SIGTERM afterwards.
 
     The server leads its own process group, so a test can kill it and its workers at once.
@@ -132,7 +138,9 @@ def serving(tmp_path: Path, *args: str, ready=lambda server: server.get_json("/a
         process = subprocess.Popen(command, stdout=out, stderr=err, cwd=tmp_path, env=env, start_new_session=True)
     server = Server(process, f"http://127.0.0.1:{port}", stdout, stderr)
     try:
-        wait_until(lambda: process.poll() is None and ready(server) or _stopped(server), "the server start", server=server)
+        wait_until(
+            lambda: process.poll() is None and ready(server) or _stopped(server), "the server start", server=server
+        )
         yield server
     finally:
         if process.poll() is None:

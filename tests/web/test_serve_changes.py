@@ -10,12 +10,6 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-
-from indexer.analysis import analyze
-from indexer.lexicon import LEARNED_FILE
-from indexer.lexicon import Lexicon
-from indexer.store import current_generation
-from indexer.store import write_lock
 from test_serve import STOP_LIMIT_SECONDS
 from test_serve import Server
 from test_serve import children_of
@@ -23,6 +17,12 @@ from test_serve import search_total
 from test_serve import serving
 from test_serve import wait_until
 from web_helpers import copy_corpus
+
+from indexer.analysis import analyze
+from indexer.crosslang.lexicon import LEARNED_FILE
+from indexer.crosslang.lexicon import Lexicon
+from indexer.store import current_generation
+from indexer.store import write_lock
 
 VISIBLE_WITHIN_SECONDS = 1.0  # the issue's bound, from the commit to every worker answering with it
 UPLOAD_ANSWER_SECONDS = 0.1
@@ -65,9 +65,21 @@ def edit_and_measure(server: Server, index_dir: Path, edit) -> float:
     """Apply ``edit`` to the corpus; once the watcher commits it, seconds until every worker serves that commit."""
     before = commit_number(index_dir)
     edit()
-    number = wait_until(lambda: commit_number(index_dir) > before and commit_number(index_dir), "the commit", EDIT_SECONDS)
+    number = wait_until(
+        lambda: commit_number(index_dir) > before and commit_number(index_dir), "the commit", EDIT_SECONDS
+    )
     committed = datetime.fromisoformat(current_generation(index_dir).load_commit().committed).timestamp()
     return every_worker_on(server, number) - committed
+
+
+def ended(server: Server, task_id: int) -> dict:
+    """The task once it has succeeded or failed (bounded)."""
+
+    def finished():
+        task = server.task(task_id)
+        return task if task["status"] in ("succeeded", "failed") else None
+
+    return wait_until(finished, f"task {task_id} ending", server=server)
 
 
 def append(path: Path, text: str) -> None:
@@ -114,7 +126,7 @@ def test_uploads_answer_at_once_with_tasks_that_succeed_and_wait_answers_as_befo
             tasks.append(body["task"])
         assert statistics.median(seconds) < UPLOAD_ANSWER_SECONDS, seconds
         for task_id in tasks:
-            task = wait_until(lambda: (t := server.task(task_id))["status"] in ("succeeded", "failed") and t, "the task")
+            task = ended(server, task_id)
             assert task["status"] == "succeeded" and task["documents"][0]["passages"] == 1, task
         assert search_total(server, "walrus") == 5
 
@@ -133,20 +145,25 @@ def test_a_task_queued_while_another_writer_holds_the_lock_finishes_after_it(tmp
             wait_until(lambda: server.task(body["task"])["status"] == "processing", "the runner taking the task")
             assert server.task(body["task"])["status"] == "processing"  # still: it waits for the lock
             released = time.time()
-        task = wait_until(lambda: (t := server.task(body["task"]))["status"] == "succeeded" and t, "the task")
+        task = ended(server, body["task"])
+        assert task["status"] == "succeeded", task
         assert datetime.fromisoformat(task["finished_at"]).timestamp() >= released
 
 
 def test_a_server_killed_with_a_task_enqueued_resumes_it_after_restart(tmp_path, corpus):
     index_dir = tmp_path / "index"
     with write_lock(index_dir):  # the task cannot run before the kill (and the watcher cannot index)
-        with serving(tmp_path, *serve_args(corpus, index_dir), ready=lambda server: server.process.poll() is None and children_of(server.process.pid)) as server:
-            status, body = wait_until(lambda: (r := server.upload("walrus.md", b"# Walrus\n\nWalrus ivory.\n"))[0] == 202 and r, "the upload")
+        # Nothing is indexed yet, so /api/health answers 503: answering at all is ready.
+        with serving(
+            tmp_path, *serve_args(corpus, index_dir), ready=lambda server: server.get_json("/api/health")
+        ) as server:
+            status, body = server.upload("walrus.md", b"# Walrus\n\nWalrus ivory.\n")
+            assert status == 202, body
             workers = children_of(server.process.pid)
             os.killpg(server.process.pid, signal.SIGKILL)
             server.process.wait(timeout=STOP_LIMIT_SECONDS)
             wait_until(lambda: not any(Path(f"/proc/{pid}").exists() for pid in workers), "the workers' end")
     with serving(tmp_path, *serve_args(corpus, index_dir)) as server:
-        task = wait_until(lambda: (t := server.task(body["task"]))["status"] in ("succeeded", "failed") and t, "the task")
+        task = ended(server, body["task"])
         assert task["status"] == "succeeded", task
         assert search_total(server, "walrus") == 1

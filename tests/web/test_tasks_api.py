@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 
 import pytest
-
 from test_api import assert_error
 from web_helpers import AUTH
 from web_helpers import delete

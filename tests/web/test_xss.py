@@ -13,13 +13,13 @@ from urllib.parse import quote
 from xml.etree import ElementTree as ET
 
 import pytest
-
-from indexer import index_corpus
-from indexer.intake import toml_string
 from test_pages import Elements
 from test_pages import assert_no_script_but_ours
 from web_helpers import app_over
 from web_helpers import serve_in_thread
+
+from indexer import index_corpus
+from indexer.ingest.intake import toml_string
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 PAYLOADS = {
@@ -46,7 +46,7 @@ def write_xss_corpus(folder):
         encoding="utf-8",
     )
     (folder / "harbour.meta.toml").write_text(
-        f"title = {toml_string(PAYLOADS['title'])}\nlang = \"en\"\npublisher = {toml_string(PAYLOADS['publisher'])}\n",
+        f'title = {toml_string(PAYLOADS["title"])}\nlang = "en"\npublisher = {toml_string(PAYLOADS["publisher"])}\n',
         encoding="utf-8",
     )
     record = {"id": PAYLOADS["record_id"], "lang": "en", "title": PAYLOADS["record_title"], "text": "A walrus record."}

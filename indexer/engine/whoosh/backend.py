@@ -1,0 +1,429 @@
+"""Whoosh implementation of the backend contract. No Whoosh object leaves this package
+(``queries``: query compilation; ``arrays``: query evaluation; ``segments``: what is decoded
+from each segment and kept; ``writing``: documents into fields, and the writer).
+
+One entry per passage. Each language has its own analysed fields (body, heading, tags), so
+a passage is stemmed by its own language's rules while a query is analysed once per language
+and searched in both. Tag fields hold the labels and aliases of the passage's taxonomy
+entries in both languages, which is how a tag named in either language finds the passage.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from pathlib import Path
+
+import numpy as np
+from whoosh import index as whoosh_index
+from whoosh.scoring import BM25F
+from whoosh.scoring import BM25FScorer
+from whoosh.scoring import WeightScorer
+
+from indexer.analysis import WORDS
+from indexer.analysis import analyze
+from indexer.analysis import is_stopword
+from indexer.engine import proximity
+from indexer.engine.contract import BackendHit
+from indexer.engine.contract import BackendHits
+from indexer.engine.contract import SearchPlan
+from indexer.engine.spelling import Vocabulary
+from indexer.engine.whoosh.arrays import QueryArrays
+from indexer.engine.whoosh.arrays import evaluate
+from indexer.engine.whoosh.arrays import normalized
+from indexer.engine.whoosh.arrays import top
+from indexer.engine.whoosh.queries import FACET_FIELDS
+from indexer.engine.whoosh.queries import compile_filters
+from indexer.engine.whoosh.queries import compile_query
+from indexer.engine.whoosh.queries import positive_terms
+from indexer.engine.whoosh.queries import spans_for
+from indexer.engine.whoosh.queries import word_slots
+from indexer.engine.whoosh.segments import WARM_FIELDS
+from indexer.engine.whoosh.segments import SegmentCache
+from indexer.engine.whoosh.segments import decode_term
+from indexer.engine.whoosh.writing import SideSegment
+from indexer.engine.whoosh.writing import StoredRecord
+from indexer.engine.whoosh.writing import WhooshPreparer
+from indexer.engine.whoosh.writing import WhooshTransaction
+from indexer.engine.whoosh.writing import make_schema
+from indexer.engine.whoosh.writing import open_writer
+from indexer.errors import IndexNotFound
+from indexer.ingest.taxonomy import Taxonomy
+from indexer.models import LANGUAGES
+from indexer.models import DocumentInfo
+from indexer.models import IndexedDocument
+from indexer.models import Passage
+from indexer.models import Tags
+
+RESULT_CACHE_SIZE = 256
+SUGGESTION_CACHE_SIZE = 10_000
+REFRESH_CHECK_SECONDS = 0.5  # how often a long-lived searcher looks for a newer commit
+RETIRED_SEARCHER_SECONDS = 30.0
+WARM_MIN_DOCS = 200  # terms in at least this many passages (and 0.5% of them) are decoded ahead
+
+
+# BM25 constants, chosen on the training half of the open query sets (docs/relevance.md):
+# Whoosh's defaults (K1 1.2, B 0.75) saturated repeated words too slowly for short queries.
+K1 = 0.7
+B = 0.8
+HEADING_B = 1.0  # a long heading says less about each of its words
+
+
+class LanguageBM25F(BM25F):
+    """BM25F whose average field length counts only passages of the field's language.
+
+    Whoosh divides a field's total length by all documents, so with half the passages in
+    each language the average is halved and long passages are over-penalised.
+    """
+
+    def __init__(self):
+        super().__init__(B=B, K1=K1, **{f"heading_{lang}_B": HEADING_B for lang in LANGUAGES})
+
+    def scorer(self, searcher, fieldname, text, qf=1):
+        if not searcher.schema[fieldname].scorable:
+            return WeightScorer.for_(searcher, fieldname, text)
+        B = self._field_B.get(fieldname, self.B)
+        return _LanguageBM25FScorer(searcher, fieldname, text, B, self.K1, qf=qf)
+
+
+class _LanguageBM25FScorer(BM25FScorer):
+    def __init__(self, searcher, fieldname, text, B, K1, qf=1):
+        # The average must be right before setup(): block skipping uses it for upper bounds.
+        parent = searcher.get_parent()
+        self.idf = parent.idf(fieldname, text)
+        self.avgfl = _average_length(parent, fieldname)
+        self.B, self.K1, self.qf = B, K1, qf
+        self.setup(searcher, fieldname, text)
+
+
+def _average_length(searcher, fieldname: str) -> float:
+    lang = fieldname.rpartition("_")[2]
+    if lang in LANGUAGES and not fieldname.startswith("tags_"):
+        passages = searcher.doc_frequency("lang", lang)
+        if passages:
+            return searcher.field_length(fieldname) / passages or 1
+    return searcher.avg_field_length(fieldname) or 1
+
+
+class WhooshBackend:
+    """Passages in a Whoosh index folder, with one long-lived searcher refreshed on new commits."""
+
+    def __init__(self, path: Path, taxonomy: Taxonomy | None = None, create: bool = False):
+        self.path = Path(path)
+        self.taxonomy = taxonomy or Taxonomy(())
+        if create and not whoosh_index.exists_in(self.path):
+            self.path.mkdir(parents=True, exist_ok=True)
+            whoosh_index.create_in(self.path, make_schema())
+        if not whoosh_index.exists_in(self.path):
+            raise IndexNotFound(str(self.path))
+        self._index = whoosh_index.open_dir(self.path)
+        self._searcher = None
+        self._arrays: QueryArrays | None = None  # the searcher's array view, swapped with it
+        self._segment_cache = SegmentCache()
+        self._checked_at = 0.0
+        self._refresh_lock = threading.Lock()
+        # Whoosh's readers seek and read shared file objects: one thread reads at a time (the GIL
+        # allowed no more anyway; worker processes are how serving uses several cores).
+        self._read_lock = threading.RLock()
+        self._warmed = threading.Event()
+        self._keep_warm = False
+        self._results = _ResultCache()  # answers of the current searcher, by plan
+        self._retired: list = []  # (time replaced, searcher) not closed yet
+
+    # -- writing ---------------------------------------------------------------
+
+    def preparer(self) -> WhooshPreparer:
+        """What turns a document into what ``begin().add`` takes (picklable: may run elsewhere)."""
+        return WhooshPreparer(self.taxonomy)
+
+    def side_writer(self) -> SideSegment:
+        """Where another process may write prepared documents for ``begin().include`` (picklable)."""
+        return SideSegment(self.path)
+
+    def begin(self) -> WhooshTransaction:
+        """A transaction to stream prepared documents into; readers see nothing of it until ``commit``."""
+        return WhooshTransaction(open_writer(self._index, self.path))
+
+    # -- reading ---------------------------------------------------------------
+
+    def searcher(self):
+        """The long-lived searcher, replaced when a newer commit exists (checked at most every 0.5 s)."""
+        return self._view()[0]
+
+    def _view(self):
+        """(searcher, its array view), replaced together when a newer commit exists."""
+        now = time.monotonic()
+        view = self._searcher, self._arrays
+        if view[0] is not None and now - self._checked_at <= REFRESH_CHECK_SECONDS:
+            return view
+        with self._refresh_lock:  # web threads share the backend: one refresh, no leaked searcher
+            if self._searcher is None:
+                searcher = self._index.searcher(weighting=LanguageBM25F())
+            elif now - self._checked_at > REFRESH_CHECK_SECONDS and not self._searcher.up_to_date():
+                # A new searcher rather than refresh(): refresh() shares segment readers with the
+                # old searcher, which then could never be closed. Decoded postings are cached per
+                # segment, so unchanged segments cost nothing to reopen.
+                searcher = self._index.searcher(weighting=LanguageBM25F())
+                self._retire(self._searcher, now)
+            else:
+                searcher = None
+            if searcher is not None:
+                arrays = QueryArrays(searcher, self._segment_cache, _average_length)
+                self._searcher, self._arrays = searcher, arrays
+                self._results = _ResultCache()
+                self._warmed.clear()
+                if self._keep_warm:
+                    self._start_warming(searcher)
+            self._checked_at = now
+            return self._searcher, self._arrays
+
+    def keep_warm(self) -> None:
+        """From now on, decode the frequent terms' postings whenever a searcher opens.
+
+        For long-lived processes (the web server): a one-off search would only pay for it.
+        """
+        if not self._keep_warm:
+            self._keep_warm = True
+            self._start_warming(self.searcher())
+
+    def _start_warming(self, searcher) -> None:
+        threading.Thread(target=self._warm, args=(searcher,), name="warm-postings", daemon=True).start()
+
+    def _warm(self, searcher) -> None:
+        """Decode the frequent terms' postings in the background (cached segments cost nothing)."""
+        min_frequency = max(WARM_MIN_DOCS, searcher.doc_count_all() // 200)
+        still_open = lambda: self._searcher is searcher  # noqa: E731 - replaced or closed: stop
+        for reader, _ in searcher.reader().leaf_readers():
+            self._segment_cache.warm(reader, WARM_FIELDS, min_frequency, self._read_lock, still_open)
+        if still_open():
+            self._warmed.set()
+
+    def is_warm(self) -> bool:
+        """True once ``keep_warm`` has decoded the current searcher's frequent postings."""
+        return self._warmed.is_set()
+
+    def wait_until_warm(self, timeout: float | None = None) -> bool:
+        """``keep_warm``, then block until the current searcher's frequent postings are decoded."""
+        self.keep_warm()
+        return self._warmed.wait(timeout)
+
+    def _retire(self, searcher, now: float) -> None:
+        """Close a replaced searcher once no search can still be using it (they last milliseconds)."""
+        kept = []
+        for since, old in self._retired:
+            if now - since < RETIRED_SEARCHER_SECONDS:
+                kept.append((since, old))
+            else:
+                old.close()
+        self._retired = [*kept, (now, searcher)]
+
+    def refresh(self) -> None:
+        """See the latest commit now."""
+        self._checked_at = float("-inf")
+        self.searcher()
+
+    def close(self) -> None:
+        """Release the searcher's files."""
+        with self._read_lock:
+            for _, old in self._retired:
+                old.close()
+            self._retired = []
+            if self._searcher is not None:
+                self._searcher.close()
+                self._searcher, self._arrays = None, None
+        self._index.close()
+
+    def search(self, plan: SearchPlan) -> BackendHits:
+        """Ranked passages for ``plan``, with match spans, total and facet counts."""
+        searcher, arrays = self._view()
+        results = self._results
+        key = repr(plan)
+        found = results.get(key)
+        if found is None:
+            with self._read_lock:
+                found = results.put(key, self._search(plan, searcher, arrays))
+        return found
+
+    def _search(self, plan: SearchPlan, searcher, arrays: QueryArrays) -> BackendHits:
+        compiled = compile_query(plan.query.tree, compile_filters(plan.filters))
+        # Normalising merges repeated sub-queries ("cooperation OR coopération" share a stem).
+        found = evaluate(normalized(compiled), arrays)
+        if plan.sort == "newest":
+            ranked = top(found, plan.limit, plan.offset, arrays.column_ranks("updated"))
+        else:
+            ranked = self._rerank(found, plan, arrays)
+        positive = positive_terms(plan.query.tree)
+        hits = tuple(self._hit(searcher.stored_fields(docnum), positive, score) for docnum, score in ranked)
+        facets = self._facets(arrays, found.mask) if plan.with_facets else {}
+        matched = found.mask.any()
+        relaxed = bool(matched and not (found.every_part() & found.mask).any())
+        return BackendHits(total=int(np.count_nonzero(found.mask)), hits=hits, facets=facets, relaxed=relaxed)
+
+    def _rerank(self, found, plan: SearchPlan, arrays: QueryArrays) -> list[tuple[int, float]]:
+        """The (docnum, score) of ``plan``'s page, the first ``proximity.DEPTH`` passages re-scored by the second stage."""
+        wanted = plan.offset + plan.limit
+        candidates = top(found, max(proximity.DEPTH, wanted))
+        slots = word_slots(plan.query.tree) if plan.query.tree is not None and candidates else {}
+        scorers = {
+            lang: proximity.PassageScorer(lang_slots, lambda term, lang=lang: arrays.idf(f"body_{lang}", term))
+            for lang, lang_slots in slots.items()
+            if len(lang_slots)
+        }
+        if not scorers:
+            return candidates[plan.offset : wanted]
+        rescored = []
+        for docnum, score in candidates[: proximity.DEPTH]:
+            lang, _, terms = arrays.column_value("terms", docnum).decode("utf-8").partition(" ")
+            scorer = scorers.get(lang)
+            rescored.append((docnum, score + scorer.bonus(terms) if scorer else score))
+        rescored.sort(key=lambda item: (-item[1], item[0]))
+        return (rescored + candidates[proximity.DEPTH :])[plan.offset : wanted]
+
+    def _hit(self, fields, positive, score) -> BackendHit:
+        passage, info = _records(fields)
+        return BackendHit(passage, info, score, spans_for(passage, positive))
+
+    def _facets(self, arrays: QueryArrays, mask) -> dict[str, dict[str, int]]:
+        counts = {}
+        for facet, fieldname in FACET_FIELDS.items():
+            values = {}
+            for value in arrays.values(fieldname):
+                count = int(np.count_nonzero(mask[arrays.value_docnums(fieldname, value)]))
+                if count:
+                    values[value] = count
+            counts[facet] = dict(sorted(values.items(), key=lambda item: (-item[1], item[0])))
+        return counts
+
+    def match_spans(self, plan: SearchPlan, passages: list[Passage]):
+        """Spans of the plan's positive terms in each passage (for the document page)."""
+        positive = positive_terms(plan.query.tree)
+        return [spans_for(passage, positive) for passage in passages]
+
+    def get_document(self, doc_id: str) -> IndexedDocument | None:
+        """The stored document with its passages in reading order, or None."""
+        with self._read_lock:
+            stored = list(self.searcher().documents(doc_id=doc_id))
+        if not stored:
+            return None
+        records = sorted((_records(fields) for fields in stored), key=lambda pair: pair[0].position)
+        return IndexedDocument(records[0][1], tuple(passage for passage, _ in records))
+
+    def suggest(self, words: list[str]) -> dict[str, str]:
+        """For each word no analysed field knows, the closest indexed word (edit distance ≤ 2)."""
+        searcher = self.searcher()
+        known = self._results.suggestions  # per searcher: the same typos come back
+        suggestions = {}
+        with self._read_lock:
+            for word in words:
+                if word not in known:
+                    known[word] = self._suggestion(searcher, word)
+                if known[word]:
+                    suggestions[word] = known[word]
+        return suggestions
+
+    def _suggestion(self, searcher, word: str) -> str | None:
+        if is_stopword(word) or self._known(searcher, word):
+            return None
+        token = next(iter(analyze(word, WORDS)), None)
+        return self._closest_word(searcher, token) if token else None
+
+    def _closest_word(self, searcher, word: str) -> str | None:
+        """The nearest vocabulary word, the most frequent in passages among equally near ones."""
+        vocabulary = self._results.vocabulary
+        if vocabulary is None:
+            vocabulary = self._results.vocabulary = Vocabulary(map(decode_term, searcher.reader().lexicon("words")))
+        for distance in (1, 2):
+            ranked = sorted((-self._frequency(searcher, c), c) for c in vocabulary.within(word, distance))
+            if ranked and ranked[0][0] < 0:
+                return ranked[0][1]
+        return None
+
+    def _frequency(self, searcher, word: str) -> int:
+        """Passages holding ``word`` in either language (0 when no passage still has it)."""
+        return max(
+            sum(
+                searcher.doc_frequency(f"{kind}_{lang}", term)
+                for kind in ("body", "heading")
+                for term in analyze(word, lang)[:1]
+            )
+            for lang in LANGUAGES
+        )
+
+    def _known(self, searcher, word: str) -> bool:
+        for lang in LANGUAGES:
+            terms = analyze(word, lang)
+            if terms and all(
+                searcher.doc_frequency(f"body_{lang}", t) or searcher.doc_frequency(f"heading_{lang}", t) for t in terms
+            ):
+                return True
+        return False
+
+    def doc_ids(self) -> set[str]:
+        """Ids of every indexed document."""
+        with self._read_lock:
+            return set(map(decode_term, self.searcher().reader().lexicon("doc_id")))
+
+    def passage_count(self) -> int:
+        """Number of passages in the index."""
+        with self._read_lock:
+            return self.searcher().doc_count()
+
+
+class _ResultCache:
+    """The last ``RESULT_CACHE_SIZE`` answers of one searcher (paging and facet clicks repeat
+    queries), and its spelling suggestions."""
+
+    def __init__(self):
+        self._answers: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+        self.suggestions: dict[str, str | None] = {}  # word -> closest indexed word (None: none)
+        self.vocabulary: Vocabulary | None = None  # the searcher's words, read on the first typo
+
+    def get(self, key):
+        with self._lock:
+            found = self._answers.get(key)
+            if found is not None:
+                self._answers.move_to_end(key)
+            return found
+
+    def put(self, key, answer):
+        with self._lock:
+            self._answers[key] = answer
+            if len(self._answers) > RESULT_CACHE_SIZE:
+                self._answers.popitem(last=False)
+            if len(self.suggestions) > SUGGESTION_CACHE_SIZE:
+                self.suggestions.clear()
+        return answer
+
+
+def open_whoosh(path: Path, taxonomy: Taxonomy | None = None, create: bool = False) -> WhooshBackend:
+    """Open (or create) the Whoosh index at ``path``."""
+    return WhooshBackend(path, taxonomy, create)
+
+
+def _records(fields: dict) -> tuple[Passage, DocumentInfo]:
+    record = StoredRecord(*fields["record"])
+    tags = Tags(
+        projects=_split(fields.get("projects")),
+        partners=_split(fields.get("partners")),
+        topics=_split(fields.get("topics")),
+    )
+    passage = Passage(
+        doc_id=fields["doc_id"],
+        passage_id=record.passage_id,
+        section_id=record.section_id,
+        section_title=record.section_title,
+        position=record.position,
+        text=record.text,
+        lang=fields["lang"],
+        tags=tags,
+    )
+    info = DocumentInfo(
+        fields["doc_id"], record.path, record.title, record.lang, record.publisher, record.source_url, record.updated
+    )
+    return passage, info
+
+
+def _split(value: str | None) -> tuple[str, ...]:
+    return tuple(v for v in (value or "").split(",") if v)

@@ -1,0 +1,254 @@
+"""New documents arriving by upload, and documents removed on request: the corpus side of both.
+
+The web app's upload and delete endpoints are thin adapters over ``store_file``,
+``write_sidecar`` and ``find_source``; re-indexing is ``indexer.ingest.pipeline.index_corpus`` as always.
+A stored file never overwrites a different one, never lands outside the corpus, and never shows
+under a supported name half-written (it is written to a hidden file, then linked into place).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from pathlib import PurePosixPath
+from typing import BinaryIO
+
+from indexer.errors import BadParameter
+from indexer.errors import DocumentNotFound
+from indexer.errors import NotDeletable
+from indexer.errors import UnsupportedFileType
+from indexer.ingest.manifest import Manifest
+from indexer.ingest.readers import SUPPORTED_SUFFIXES
+from indexer.ingest.readers.metadata import sidecar_path
+from indexer.models import LANGUAGES
+from indexer.store import current_generation
+
+FALLBACK_STEM = "document"  # when nothing of the uploaded name survives sanitising
+MAX_STEM_CHARS = 100
+MAX_NAME_TRIES = 10_000
+SIDECAR_FIELDS = ("title", "lang", "publisher", "source_url")
+_CHUNK = 1 << 16
+# Name choice and linking are serialised in this process; O_EXCL and link(2) guard against others.
+_naming = threading.Lock()
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """Where an upload landed: its path on disk, its path in the corpus, its sidecar if one was written."""
+
+    path: Path
+    rel: str
+    sidecar: Path | None
+    created: bool  # False when an identical file was already there under that name
+
+    def discard(self) -> None:
+        """Remove what this upload created (never a file that was there before)."""
+        if self.sidecar is not None:
+            self.sidecar.unlink(missing_ok=True)
+        if self.created:
+            self.path.unlink(missing_ok=True)
+
+
+def upload_suffix(filename: str) -> str:
+    """The lower-cased suffix of an uploaded file name.
+
+    :raises UnsupportedFileType: when it is not one of ``SUPPORTED_SUFFIXES``.
+    """
+    suffix = PurePosixPath(_basename(filename)).suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise UnsupportedFileType(filename, suffix)
+    return suffix
+
+
+def safe_stem(filename: str) -> str:
+    """A file-system-safe stem for ``filename`` (ASCII, no separators, not hidden, bounded length)."""
+    from werkzeug.utils import secure_filename  # imported here: indexing never needs werkzeug
+
+    stem = secure_filename(PurePosixPath(_basename(filename)).stem)[:MAX_STEM_CHARS].strip("._")
+    return stem or FALLBACK_STEM
+
+
+def check_metadata(fields: dict[str, str]) -> dict[str, str]:
+    """The non-empty sidecar fields of ``fields``, validated.
+
+    :raises BadParameter: for a ``lang`` other than en or fr, or a value that TOML cannot hold.
+    """
+    chosen = {name: str(fields.get(name) or "").strip() for name in SIDECAR_FIELDS}
+    chosen = {name: value for name, value in chosen.items() if value}
+    if "lang" in chosen and chosen["lang"] not in LANGUAGES:
+        raise BadParameter("lang", chosen["lang"], f"must be {' or '.join(LANGUAGES)}")
+    return chosen
+
+
+def toml_string(value: str) -> str:
+    """``value`` as a TOML basic string: quotes, backslashes and control characters escaped."""
+    out = ['"']
+    for char in value:
+        code = ord(char)
+        if char in _TOML_ESCAPES:
+            out.append(_TOML_ESCAPES[char])
+        elif code < 0x20 or code == 0x7F:
+            out.append(f"\\u{code:04X}")
+        elif 0xD800 <= code <= 0xDFFF:
+            out.append("\ufffd")  # a lone surrogate cannot be encoded in UTF-8 at all
+        else:
+            out.append(char)
+    out.append('"')
+    return "".join(out)
+
+
+_TOML_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+
+
+def sidecar_text(metadata: dict[str, str]) -> str:
+    """A ``.meta.toml`` holding ``metadata`` (keys in the documented order)."""
+    lines = [f"{name} = {toml_string(metadata[name])}" for name in SIDECAR_FIELDS if name in metadata]
+    return "".join(line + "\n" for line in lines)
+
+
+def store_file(
+    corpus: Path, folder: Path, filename: str, stream: BinaryIO, metadata: dict[str, str] | None = None
+) -> StoredFile:
+    """Store an uploaded file in ``folder`` (inside ``corpus``) under a safe, unused name.
+
+    The name is ``safe_stem(filename)`` plus the lower-cased suffix, with ``-2``, ``-3``… added
+    while that stem is taken by any document or sidecar (documents sharing a stem would share an
+    id and a sidecar). An identical file already stored under the candidate name is reused.
+
+    :param metadata: sidecar fields from ``check_metadata``; a sidecar is written when any is set.
+    :raises UnsupportedFileType: for a suffix the readers do not know.
+    :raises BadParameter: when ``folder`` is not inside ``corpus``.
+    """
+    corpus, folder = Path(corpus), Path(folder)
+    suffix = upload_suffix(filename)
+    if not is_inside(folder, corpus):
+        raise BadParameter("UPLOAD_DIR", str(folder), "must be a folder inside the corpus")
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp, digest = _receive(folder, stream)
+    try:
+        with _naming:
+            stored = _place(corpus, folder, safe_stem(filename), suffix, tmp, digest, metadata or {})
+    finally:
+        tmp.unlink(missing_ok=True)
+    return stored
+
+
+def is_inside(path: Path, root: Path) -> bool:
+    """True when ``path`` (symlinks resolved) is ``root`` or below it."""
+    path, root = Path(path).resolve(), Path(root).resolve()
+    return path == root or root in path.parents
+
+
+def find_source(index_root: Path, doc_id: str) -> str:
+    """The corpus path of the file that gave document ``doc_id`` in the live index.
+
+    :raises DocumentNotFound: when no indexed file gave that document.
+    :raises NotDeletable: when it comes from a ``.jsonl`` collection (one of several documents).
+    """
+    live = current_generation(index_root)
+    manifest = Manifest.load(live.manifest_path) if live else Manifest()
+    for rel, record in manifest.files.items():
+        if doc_id in record.doc_ids:
+            if PurePosixPath(rel).suffix.lower() == ".jsonl":
+                raise NotDeletable(doc_id, rel)
+            return rel
+    raise DocumentNotFound(doc_id)
+
+
+def remove_source(corpus: Path, rel: str) -> None:
+    """Delete corpus file ``rel`` and its sidecar (if any); refuses anything outside the corpus.
+
+    :raises DocumentNotFound: when ``rel`` leaves the corpus (a manifest never says so).
+    """
+    path = Path(corpus) / rel
+    if not is_inside(path.parent, corpus):
+        raise DocumentNotFound(rel)
+    sidecar = sidecar_path(path)
+    path.unlink(missing_ok=True)
+    # A sidecar is shared by every file of its stem: keep it while a sibling still uses it.
+    if not any(path.with_suffix(other).exists() for other in SUPPORTED_SUFFIXES):
+        sidecar.unlink(missing_ok=True)
+
+
+def _basename(filename: str) -> str:
+    return PurePosixPath((filename or "").replace("\\", "/")).name
+
+
+def _receive(folder: Path, stream: BinaryIO) -> tuple[Path, str]:
+    """Copy ``stream`` to a hidden file in ``folder`` (the corpus walk ignores it); returns it and its hash."""
+    digest = hashlib.sha256()
+    fd, name = _exclusive(folder, lambda n: f".upload-{os.getpid()}-{threading.get_ident()}-{n}.part")
+    with os.fdopen(fd, "wb") as handle:
+        while chunk := stream.read(_CHUNK):
+            digest.update(chunk)
+            handle.write(chunk)
+    return folder / name, digest.hexdigest()
+
+
+def _exclusive(folder: Path, name_for) -> tuple[int, str]:
+    for n in range(MAX_NAME_TRIES):
+        try:
+            return os.open(folder / name_for(n), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644), name_for(n)
+        except FileExistsError:
+            continue
+    raise FileExistsError(str(folder / name_for(0)))
+
+
+def _place(corpus, folder, stem, suffix, tmp, digest, metadata) -> StoredFile:
+    for n in range(1, MAX_NAME_TRIES):
+        candidate = stem if n == 1 else f"{stem}-{n}"
+        path = folder / f"{candidate}{suffix}"
+        if path.exists() and _sha256(path) == digest:
+            return _finish(corpus, path, metadata, created=False)
+        if _stem_taken(folder, candidate):
+            continue
+        sidecar = sidecar_path(path)
+        if metadata and not _create(sidecar, sidecar_text(metadata).encode("utf-8")):
+            continue
+        try:
+            os.link(tmp, path)  # fails rather than overwrite a file that appeared meanwhile
+        except FileExistsError:
+            if metadata:
+                sidecar.unlink(missing_ok=True)
+            continue
+        return StoredFile(path, _rel(corpus, path), sidecar if metadata else None, created=True)
+    raise FileExistsError(str(folder / f"{stem}{suffix}"))
+
+
+def _finish(corpus, path, metadata, created) -> StoredFile:
+    """Reuse an identical stored file; new metadata replaces its sidecar."""
+    sidecar = None
+    if metadata:
+        sidecar = sidecar_path(path)
+        sidecar.write_text(sidecar_text(metadata), encoding="utf-8")
+    return StoredFile(path, _rel(corpus, path), None, created)
+
+
+def _stem_taken(folder: Path, stem: str) -> bool:
+    names = [f"{stem}{suffix}" for suffix in SUPPORTED_SUFFIXES] + [f"{stem}.meta.toml"]
+    return any((folder / name).exists() or (folder / name).is_symlink() for name in names)
+
+
+def _create(path: Path, data: bytes) -> bool:
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    return True
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _rel(corpus: Path, path: Path) -> str:
+    return path.resolve().relative_to(Path(corpus).resolve()).as_posix()
