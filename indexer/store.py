@@ -367,12 +367,16 @@ class LiveIndex:
 
 def _commit_stamp(root: Path) -> tuple | None:
     """(live generation path, identity of its commit.json): changes with every rebuild and every commit."""
-    try:
-        generation = Generation((Path(root) / CURRENT).resolve(strict=True))
-    except FileNotFoundError:
-        return None
-    try:
-        stat = os.stat(generation.commit_path)
-    except FileNotFoundError:
-        return (generation.path,)
-    return (generation.path, stat.st_ino, stat.st_mtime_ns)
+    link = Path(root) / CURRENT
+    while True:
+        try:
+            generation = Generation(link.resolve(strict=True))
+        except FileNotFoundError:
+            return None
+        try:
+            stat = os.stat(generation.commit_path)
+        except FileNotFoundError:
+            if link.resolve() != generation.path:
+                continue  # a rebuild swapped ``current`` and is removing this generation: look again
+            return (generation.path,)  # written before commits were numbered
+        return (generation.path, stat.st_ino, stat.st_mtime_ns)

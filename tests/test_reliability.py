@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import shutil
 import sys
 import threading
 from pathlib import Path
@@ -81,6 +82,21 @@ def test_searches_during_a_rebuild_never_fail_nor_see_an_empty_index(tmp_corpus,
         live.close()
     assert errors == []
     assert totals and min(totals) > 0
+
+
+def test_an_open_index_whose_generation_a_rebuild_removed_keeps_answering(tmp_corpus, tmp_path):
+    # The window the loop above hits only now and then, made certain: a search that got the old
+    # generation from LiveIndex just before the swap, and refreshes after its folder was removed.
+    root = tmp_path / "index"
+    index_corpus(tmp_corpus, root)
+    opened = open_index(root)
+    try:
+        before = search(SearchQuery(text="cooperation OR coopération"), opened).total
+        shutil.rmtree(opened.generation.path)  # what a rebuild's discard does after the swap
+        opened.backend.refresh()
+        assert search(SearchQuery(text="cooperation OR coopération"), opened).total == before
+    finally:
+        opened.close()
 
 
 def test_an_indexer_killed_mid_run_leaves_an_index_that_opens_and_a_rerun_has_no_duplicates(tmp_path):

@@ -164,8 +164,14 @@ class WhooshBackend:
                 # A new searcher rather than refresh(): refresh() shares segment readers with the
                 # old searcher, which then could never be closed. Decoded postings are cached per
                 # segment, so unchanged segments cost nothing to reopen.
-                searcher = self._index.searcher(weighting=LanguageBM25F())
-                self._retire(self._searcher, now)
+                try:
+                    searcher = self._index.searcher(weighting=LanguageBM25F())
+                except whoosh_index.EmptyIndexError:
+                    # A rebuild replaced and removed this folder: the open searcher keeps its
+                    # files and answers until the caller opens the new generation.
+                    searcher = None
+                else:
+                    self._retire(self._searcher, now)
             else:
                 searcher = None
             if searcher is not None:
