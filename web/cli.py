@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
 from pathlib import Path
 
@@ -64,7 +65,7 @@ def serve(host, port, index_dir, workers, threads, debug, watch, corpus_dir):
         click.secho(warning, fg="yellow", err=True)
 
     def start_writers():
-        """The task runner and the watcher run once per server: in the master, never in a worker."""
+        """The task runner and the watcher run once per server, never in a worker."""
         start_task_runner(corpus, index_root)
         if watch:
             start_watcher(corpus, index_root)  # its first run builds the index
@@ -77,12 +78,26 @@ def serve(host, port, index_dir, workers, threads, debug, watch, corpus_dir):
     elif prefork:
         from web.prefork import serve_prefork  # imported here: gunicorn is only needed with workers
 
-        serve_prefork(app, host, port, workers=workers, threads=threads, when_ready=start_writers)
+        # The writers get a process of their own, started fresh (spawn), not threads of the master:
+        # gunicorn forks workers from the master, and a fork while another thread holds a lock
+        # (an import's, for one) leaves that lock held forever in the worker.
+        writers = multiprocessing.get_context("spawn").Process(
+            target=run_writers, args=(corpus, index_root, watch), name="passerelle-writers", daemon=True
+        )
+        serve_prefork(app, host, port, workers=workers, threads=threads, when_ready=writers.start)
     else:
         import waitress  # imported here: only the single-process production path needs it
 
         start_writers()
         waitress.serve(app, host=host, port=port, threads=threads)
+
+
+def run_writers(corpus: Path, index_root: Path, watch: bool) -> None:
+    """The writers' process beside a multi-worker server: the task runner and, with ``--watch``, the watcher."""
+    start_task_runner(corpus, index_root)
+    if watch:
+        start_watcher(corpus, index_root)
+    threading.Event().wait()  # their threads do the work; the master ends this process when it stops
 
 
 def start_task_runner(corpus: Path, index_root: Path):

@@ -16,6 +16,7 @@ from test_serve import children_of
 from test_serve import search_total
 from test_serve import serving
 from test_serve import wait_until
+from test_serve import worker_pids
 from web_helpers import copy_corpus
 
 from indexer.analysis import analyze
@@ -48,7 +49,7 @@ def commit_number(index_dir: Path) -> int:
 
 def every_worker_on(server: Server, number: int) -> float:
     """Poll /api/health on new connections until each worker has answered with commit ``number``; returns when."""
-    workers = set(children_of(server.process.pid))
+    workers = set(worker_pids(server))
     assert len(workers) == WORKERS, workers
     seen: set[int] = set()
 
