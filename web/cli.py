@@ -5,7 +5,9 @@
 
 from __future__ import annotations
 
-import multiprocessing
+import signal
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from indexer import main
 from web import create_app
 
 DEFAULT_THREADS = 8
+WRITERS_STOP_SECONDS = 30
 # Search is CPU-bound Python: one process uses one core whatever its threads, so one worker per
 # core of the 2-core machine this runs on; more workers only add an open index (memory) each.
 DEFAULT_WORKERS = 2
@@ -78,13 +81,11 @@ def serve(host, port, index_dir, workers, threads, debug, watch, corpus_dir):
     elif prefork:
         from web.prefork import serve_prefork  # imported here: gunicorn is only needed with workers
 
-        # The writers get a process of their own, started fresh (spawn), not threads of the master:
+        # The writers get a process of their own, a fresh interpreter, not threads of the master:
         # gunicorn forks workers from the master, and a fork while another thread holds a lock
         # (an import's, for one) leaves that lock held forever in the worker.
-        writers = multiprocessing.get_context("spawn").Process(
-            target=run_writers, args=(corpus, index_root, watch), name="passerelle-writers", daemon=True
-        )
-        serve_prefork(app, host, port, workers=workers, threads=threads, when_ready=writers.start)
+        writers = WritersProcess(corpus, index_root, watch)
+        serve_prefork(app, host, port, workers=workers, threads=threads, when_ready=writers.start, on_exit=writers.stop)
     else:
         import waitress  # imported here: only the single-process production path needs it
 
@@ -92,8 +93,27 @@ def serve(host, port, index_dir, workers, threads, debug, watch, corpus_dir):
         waitress.serve(app, host=host, port=port, threads=threads)
 
 
-def run_writers(corpus: Path, index_root: Path, watch: bool) -> None:
+class WritersProcess:
+    """``run_writers`` in a child interpreter, started when the master listens and stopped when it exits."""
+
+    def __init__(self, corpus: Path, index_root: Path, watch: bool):
+        code = f"from web.cli import run_writers; run_writers({str(corpus)!r}, {str(index_root)!r}, {watch!r})"
+        self.command = [sys.executable, "-c", code]
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(self.command)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=WRITERS_STOP_SECONDS)
+
+
+def run_writers(corpus: Path | str, index_root: Path | str, watch: bool) -> None:
     """The writers' process beside a multi-worker server: the task runner and, with ``--watch``, the watcher."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the master, which then ends this process
+    corpus, index_root = Path(corpus), Path(index_root)
     start_task_runner(corpus, index_root)
     if watch:
         start_watcher(corpus, index_root)

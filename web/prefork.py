@@ -19,13 +19,15 @@ def serve_prefork(
     workers: int,
     threads: int,
     when_ready: Callable[[], None] | None = None,
+    on_exit: Callable[[], None] | None = None,
 ) -> None:
     """Serve ``app`` with gunicorn until the master gets SIGTERM or SIGINT.
 
     The app is built once, in the master, and inherited by the workers when they are forked;
     it opens the index lazily, on its first search, so each worker opens its own.
 
-    :param when_ready: called once in the master when it listens (``--watch`` starts its watcher there).
+    :param when_ready: called once in the master when it listens (it starts the writers' process).
+    :param on_exit: called once in the master just before it exits (it stops the writers' process).
     """
     from gunicorn.app.base import BaseApplication  # imported here: only multi-worker serving needs it
 
@@ -42,6 +44,8 @@ def serve_prefork(
     }
     if when_ready is not None:
         options["when_ready"] = lambda arbiter: when_ready()
+    if on_exit is not None:
+        options["on_exit"] = lambda arbiter: on_exit()
 
     class EmbeddedGunicorn(BaseApplication):
         def load_config(self):

@@ -114,8 +114,8 @@ def children_of(pid: int) -> list[int]:
 
 
 def worker_pids(server: Server) -> list[int]:
-    """The server's gunicorn workers: its children but the writers' process and multiprocessing's helper."""
-    return [pid for pid in children_of(server.process.pid) if b"multiprocessing" not in _cmdline(pid)]
+    """The server's gunicorn workers: its children but the writers' process."""
+    return [pid for pid in children_of(server.process.pid) if b"run_writers" not in _cmdline(pid)]
 
 
 def _cmdline(pid: int) -> bytes:
@@ -173,7 +173,7 @@ def _stopped(server: Server) -> bool:
 def test_two_workers_answer_health_and_search_then_stop_on_sigterm(tmp_path, web_index_dir):
     with serving(tmp_path, "--workers", "2", "--threads", "2", "--index", str(web_index_dir)) as server:
         workers = worker_pids(server)
-        children = children_of(server.process.pid)  # the workers, the writers' process and its helper
+        children = children_of(server.process.pid)  # the workers and the writers' process
         status, health = server.get_json("/api/health")
         assert status == 200 and health["passages"] > 0
         status, found = server.get_json("/api/search?q=money+laundering&per_page=5")
@@ -203,6 +203,8 @@ def test_watch_with_workers_runs_one_watcher_in_the_master(tmp_path):
     with serving(tmp_path, *args) as server:
         (corpus / "zanzibar.md").write_text("# Zanzibar\n\nThe quokkafish of Zanzibar port.\n", encoding="utf-8")
         wait_until(lambda: search_total(server, "quokkafish"), "indexing the new file", server=server)
+        # The summary line follows the commit that searches see: wait for it before stopping.
+        wait_until(lambda: "watch: files: 1 added" in server.output(), "the watcher's summary line", server=server)
     output = server.output()
     assert output.count("Watching ") == 1, output
     assert output.count("watch: files: 1 added") == 1, output  # one watcher, not one per worker
