@@ -32,8 +32,7 @@ from indexer.models import DocumentInfo
 from indexer.models import IndexedDocument
 from indexer.models import Passage
 from indexer.query import ParsedQuery
-
-Span = tuple[int, int]  # character offsets [start, end) of a match in a passage's text
+from indexer.snippets import Span
 
 
 @dataclass(frozen=True)
