@@ -151,6 +151,28 @@ def spans_of(text: str, lang: str, wanted: set[str]) -> list[tuple[int, int]]:
     return sorted(spans)
 
 
+def phrase_spans(text: str, lang: str, phrases) -> list[tuple[int, int]]:
+    """Character spans of each whole occurrence in ``text`` of the ``phrases`` (sequences of index terms).
+
+    An occurrence runs from its first word's start to its last word's end; stop words between
+    them are skipped, as the index skips them when it matches a phrase.
+    """
+    if not phrases:
+        return []
+    found = analyze_with_offsets(text, lang)
+    terms = [term for term, _, _ in found]
+    present = set(terms)
+    spans = []
+    for phrase in phrases:
+        if not present.issuperset(phrase):
+            continue
+        size = len(phrase)
+        for i in range(len(terms) - size + 1):
+            if terms[i] == phrase[0] and tuple(terms[i : i + size]) == phrase:
+                spans.append((found[i][1], found[i + size - 1][2]))
+    return spans
+
+
 def is_stopword(word: str) -> bool:
     """True when the folded word is a stop word of either language."""
     return fold(word) in ALL_STOPWORDS

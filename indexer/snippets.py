@@ -59,13 +59,16 @@ def make_snippet(text: str, spans: Iterable[Span], max_chars: int = SNIPPET_CHAR
 
 
 def _clean(spans, length: int) -> list[tuple[int, int]]:
-    """Sorted, in-bounds, non-overlapping spans."""
-    cleaned, last_end = [], 0
+    """Sorted, in-bounds spans, overlapping ones merged (a word inside a marked phrase)."""
+    cleaned: list[tuple[int, int]] = []
     for start, end in sorted(spans):
-        start, end = max(start, last_end, 0), min(end, length)
-        if start < end:
+        start, end = max(start, 0), min(end, length)
+        if start >= end:
+            continue
+        if cleaned and start < cleaned[-1][1]:
+            cleaned[-1] = (cleaned[-1][0], max(end, cleaned[-1][1]))
+        else:
             cleaned.append((start, end))
-            last_end = end
     return cleaned
 
 

@@ -2,12 +2,15 @@
 
 import dataclasses
 import json
+import re
 
 import pytest
 
+from indexer.analysis import analyze
 from indexer.errors import BadParameter
 from indexer.models import SearchQuery
 from indexer.search import search
+from indexer.snippets import highlight
 from indexer.snippets import make_snippet
 
 EN_DOC = "expertise-france-global-threats-organised-crime"
@@ -230,6 +233,39 @@ def test_expansion_is_reported_and_can_be_turned_off(corpus_index):
 def test_equivalents_are_marked_in_the_snippet(corpus_index):
     hit = next(h for h in run(corpus_index, "customs", per_page=20).results if "OMD" in h.text)
     assert "<mark>douanes</mark>" in make_snippet(hit.text, hit.spans)
+
+
+def _marks(hit) -> list[str]:
+    return re.findall(r"<mark>(.*?)</mark>", highlight(hit.text, hit.spans))
+
+
+def test_a_quoted_phrase_is_marked_only_where_it_occurs_whole(corpus_index):
+    hits = run(corpus_index, '"port security"', expand=False, per_page=50).results
+    marks = [mark for hit in hits for mark in _marks(hit)]
+    assert marks and {mark.casefold() for mark in marks} == {"port security"}
+    # The words alone occur elsewhere in those passages, and stay unmarked.
+    assert sum(hit.text.casefold().count("port") for hit in hits) > len(marks)
+
+
+def test_an_equivalent_of_several_words_is_marked_only_whole(corpus_index):
+    # The glossary adds "International Ship and Port Facility Security Code"; a passage saying
+    # "International Ship and Port Security Code" holds its words but not the phrase.
+    hits = run(corpus_index, "port security", per_page=50).results
+    isps = next(hit for hit in hits if "International Ship and Port Security Code" in hit.text)
+    assert "International" not in " ".join(_marks(isps))
+    assert "port facilities" in [mark.casefold() for mark in _marks(isps)]
+
+
+@pytest.mark.parametrize("text", ["blanchiment", "port security", "customs", "money laundering", "douane"])
+def test_every_marked_word_is_a_query_word_or_an_equivalent_shown(corpus_index, text):
+    result = run(corpus_index, text, per_page=50)
+    shown = {lang: {text} for lang in ("en", "fr")}
+    for expansion in result.expanded:
+        shown[expansion.lang].update(expansion.to)
+    for hit in result.results:
+        allowed = {term for words in shown[hit.lang] | {text} for term in analyze(words, hit.lang)}
+        for mark in _marks(hit):
+            assert set(analyze(mark, hit.lang)) <= allowed, (mark, hit.text)
 
 
 def test_english_stop_words_expand_to_nothing(corpus_index):

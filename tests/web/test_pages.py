@@ -252,6 +252,13 @@ def test_the_document_page_marks_the_query_words(client):
     assert "<mark>" not in page(client, f"/doc/{EN_DOC}")
 
 
+def test_the_document_page_marks_a_quoted_phrase_only_where_it_occurs_whole(client):
+    html = page(client, f"/doc/{EN_DOC}?q=" + quote('"port security"'))
+    marks = {mark.casefold() for mark in re.findall(r"<mark>(.*?)</mark>", html)}
+    # The phrase and the glossary's phrases for it ("port facility"), never a word on its own.
+    assert "port security" in marks and all(" " in mark for mark in marks), marks
+
+
 def test_each_passage_has_a_permalink_that_works_without_javascript(client):
     elements = Elements(page(client, f"/doc/{EN_DOC}"))
     link = elements.find("a", class_="permalink")[0]

@@ -34,10 +34,10 @@ from indexer.engine.whoosh.arrays import evaluate
 from indexer.engine.whoosh.arrays import normalized
 from indexer.engine.whoosh.arrays import top
 from indexer.engine.whoosh.queries import FACET_FIELDS
+from indexer.engine.whoosh.queries import Marks
 from indexer.engine.whoosh.queries import compile_filters
 from indexer.engine.whoosh.queries import compile_query
-from indexer.engine.whoosh.queries import positive_terms
-from indexer.engine.whoosh.queries import spans_for
+from indexer.engine.whoosh.queries import positive_marks
 from indexer.engine.whoosh.queries import word_slots
 from indexer.engine.whoosh.segments import WARM_FIELDS
 from indexer.engine.whoosh.segments import SegmentCache
@@ -259,8 +259,8 @@ class WhooshBackend:
             ranked = top(found, plan.limit, plan.offset, arrays.column_ranks("updated"))
         else:
             ranked = self._rerank(found, plan, arrays)
-        positive = positive_terms(plan.query.tree)
-        hits = tuple(self._hit(searcher.stored_fields(docnum), positive, score) for docnum, score in ranked)
+        marks = positive_marks(plan.query.tree)
+        hits = tuple(self._hit(searcher.stored_fields(docnum), marks, score) for docnum, score in ranked)
         facets = self._facets(arrays, found.mask) if plan.with_facets else {}
         matched = found.mask.any()
         relaxed = bool(matched and not (found.every_part() & found.mask).any())
@@ -286,9 +286,9 @@ class WhooshBackend:
         rescored.sort(key=lambda item: (-item[1], item[0]))
         return (rescored + candidates[proximity.DEPTH :])[plan.offset : wanted]
 
-    def _hit(self, fields, positive, score) -> BackendHit:
+    def _hit(self, fields, marks: Marks, score) -> BackendHit:
         passage, info = _records(fields)
-        return BackendHit(passage, info, score, spans_for(passage, positive))
+        return BackendHit(passage, info, score, marks.spans(passage))
 
     def _facets(self, arrays: QueryArrays, mask) -> dict[str, dict[str, int]]:
         counts = {}
@@ -303,8 +303,8 @@ class WhooshBackend:
 
     def match_spans(self, plan: SearchPlan, passages: list[Passage]):
         """Spans of the plan's positive terms in each passage (for the document page)."""
-        positive = positive_terms(plan.query.tree)
-        return [spans_for(passage, positive) for passage in passages]
+        marks = positive_marks(plan.query.tree)
+        return [marks.spans(passage) for passage in passages]
 
     def get_document(self, doc_id: str) -> IndexedDocument | None:
         """The stored document with its passages in reading order, or None."""

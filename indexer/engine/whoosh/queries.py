@@ -8,11 +8,14 @@ Only the Whoosh backend modules import this.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from whoosh import query as wq
 
 from indexer import query as q
 from indexer.analysis import analyze
 from indexer.analysis import is_stopword
+from indexer.analysis import phrase_spans
 from indexer.analysis import spans_of
 from indexer.engine.whoosh.arrays import FieldsTerm
 from indexer.engine.whoosh.arrays import Words
@@ -158,14 +161,54 @@ def compile_filters(filters: dict[str, tuple[str, ...]]):
     return wq.And(clauses) if clauses else None
 
 
-def positive_terms(tree) -> dict[str, set[str]]:
-    """Analysed terms per language that a matching passage may show (negated words excluded)."""
-    keep_stops = only_stopwords(tree)
-    kept = [w for w in q.positive_words(tree) if keep_stops or not is_stopword(w)]
-    terms = {lang: {t for w in kept for t in analyze(w, lang)} for lang in LANGUAGES}
-    for lang, alternative in _alternatives(tree):
-        terms[lang].update(alternative)
-    return terms
+@dataclass(frozen=True)
+class Marks:
+    """What a matching passage shows marked, per language: single index terms wherever they
+    occur, and phrases (a quoted phrase, a glossary equivalent of several words) only whole."""
+
+    terms: dict[str, set[str]]
+    phrases: dict[str, set[tuple[str, ...]]]
+
+    def add(self, lang: str, analysed: list[str]) -> None:
+        if len(analysed) == 1:
+            self.terms[lang].add(analysed[0])
+        elif analysed:
+            self.phrases[lang].add(tuple(analysed))
+
+    def spans(self, passage: Passage) -> tuple[tuple[int, int], ...]:
+        """Character spans of the passage's words and phrases to mark, in order."""
+        lang = passage.lang
+        terms, phrases = self.terms.get(lang), self.phrases.get(lang)
+        found = spans_of(passage.text, lang, terms) if terms else []
+        if phrases:
+            found = sorted(found + phrase_spans(passage.text, lang, phrases))
+        return tuple(found)
+
+
+def positive_marks(tree) -> Marks:
+    """What a passage matching ``tree`` shows marked (negated words excluded)."""
+    marks = Marks({lang: set() for lang in LANGUAGES}, {lang: set() for lang in LANGUAGES})
+    _collect_marks(tree, only_stopwords(tree), marks)
+    return marks
+
+
+def _collect_marks(node, keep_stops: bool, marks: Marks) -> None:
+    if isinstance(node, q.Term):
+        if keep_stops or not is_stopword(node.text):
+            for lang in LANGUAGES:
+                marks.add(lang, analyze(node.text, lang))
+    elif isinstance(node, q.Phrase):
+        for lang in LANGUAGES:
+            marks.add(lang, analyze(" ".join(node.words), lang))
+    elif isinstance(node, q.Expanded):
+        _collect_marks(node.original, keep_stops, marks)
+        for lang, words in node.alternatives:
+            marks.add(lang, analyze(" ".join(words), lang))
+        for lang, term, _ in node.translations:
+            marks.add(lang, [term])
+    elif isinstance(node, (q.And, q.Or)):
+        for child in node.children:
+            _collect_marks(child, keep_stops, marks)
 
 
 def word_slots(tree) -> dict[str, list[dict[str, float]]]:
@@ -210,23 +253,3 @@ def _positive_leaves(node):
     elif isinstance(node, (q.And, q.Or)):
         for child in node.children:
             yield from _positive_leaves(child)
-
-
-def _alternatives(node):
-    """``(language, index terms)`` of every glossary equivalent and lexicon translation in the tree."""
-    if isinstance(node, q.Expanded):
-        for lang, words in node.alternatives:
-            yield lang, analyze(" ".join(words), lang)
-        for lang, term, _ in node.translations:
-            yield lang, (term,)
-    elif isinstance(node, (q.And, q.Or)):
-        for child in node.children:
-            yield from _alternatives(child)
-
-
-def spans_for(passage: Passage, positive: dict[str, set[str]]) -> tuple[tuple[int, int], ...]:
-    """Character spans of the passage's words whose analysed form is a query term."""
-    wanted = positive.get(passage.lang) or set()
-    if not wanted:
-        return ()
-    return tuple(spans_of(passage.text, passage.lang, wanted))
