@@ -28,19 +28,23 @@ from indexer.models import LANGUAGES
 from indexer.models import TAG_FIELDS
 from indexer.models import Document
 from indexer.models import Hit
+from indexer.models import HitGroup
 from indexer.models import IndexedDocument
 from indexer.models import Passage
 from indexer.models import SearchQuery
 from indexer.models import SearchResult
 from indexer.models import Section
 from indexer.query import MAX_QUERY_CHARS
+from indexer.search import GROUPS
 from indexer.search import MAX_PAGE
 from indexer.search import MAX_PER_PAGE
+from indexer.search import document_url
 from indexer.search import match_spans
 from indexer.search import passage_url
 from indexer.search import resolve_filters
 from indexer.search import search
 from indexer.settings import load_settings
+from indexer.snippets import SNIPPET_CHARS
 from indexer.snippets import highlight
 from indexer.snippets import make_snippet
 from indexer.store import IndexedFile
@@ -54,16 +58,19 @@ from indexer.store import open_index
 
 __all__ = [
     "FACETS",
+    "GROUPS",
     "LANGUAGES",
     "MAX_PAGE",
     "MAX_PER_PAGE",
     "MAX_QUERY_CHARS",
+    "SNIPPET_CHARS",
     "TAG_FIELDS",
     "BadParameter",
     "CorpusWatcher",
     "Document",
     "DocumentNotFound",
     "Hit",
+    "HitGroup",
     "IndexNotFound",
     "IndexOutdated",
     "IndexReport",
@@ -83,6 +90,7 @@ __all__ = [
     "TaskRunner",
     "UnsupportedFileType",
     "check_metadata",
+    "document_url",
     "find_source",
     "has_index",
     "highlight",

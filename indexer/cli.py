@@ -13,6 +13,7 @@ from indexer.cli_errors import PasserelleGroup
 from indexer.crosslang.command import lexicon
 from indexer.ingest.pipeline import index_corpus
 from indexer.models import SearchQuery
+from indexer.search import GROUPS
 from indexer.search import search as run_search
 from indexer.settings import load_settings
 from indexer.snippets import ELLIPSIS
@@ -97,11 +98,20 @@ def _print_report(report, verbose: bool, stamp: str = "") -> None:
 @click.option("--page", type=int, default=1, show_default=True, help="Result page.")
 @click.option("--per-page", type=int, default=10, show_default=True, help="Results per page.")
 @click.option("--no-expand", is_flag=True, help="Search only the words typed, not their glossary equivalents.")
+@click.option(
+    "--group",
+    type=click.Choice(GROUPS),
+    default="none",
+    show_default=True,
+    help="document: a page of documents, each with its best passages.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result object as JSON.")
-def search(query, index_dir, lang, project, partner, topic, page, per_page, no_expand, as_json):
+def search(query, index_dir, lang, project, partner, topic, page, per_page, no_expand, group, as_json):
     """Search the index: words, "phrases", OR, NOT/-word, lang: project: partner: topic: filters."""
     settings = load_settings({"index": index_dir})
-    request = SearchQuery(" ".join(query), lang, project, partner, topic, page, per_page, expand=not no_expand)
+    request = SearchQuery(
+        " ".join(query), lang, project, partner, topic, page, per_page, expand=not no_expand, group=group
+    )
     opened = open_index(Path(settings["index"]))
     try:
         result = run_search(request, opened)
@@ -110,7 +120,7 @@ def search(query, index_dir, lang, project, partner, topic, page, per_page, no_e
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return
-    click.echo(f"{result.total} passage{'' if result.total == 1 else 's'} ({result.took_ms:.1f} ms)")
+    click.echo(f"{_count(result)} ({result.took_ms:.1f} ms)")
     if result.suggestion:
         click.echo(f"Did you mean: {result.suggestion}")
     if result.relaxed:
@@ -118,11 +128,29 @@ def search(query, index_dir, lang, project, partner, topic, page, per_page, no_e
     for expansion in result.expanded:
         click.echo(f"Also searched ({expansion.lang}): {', '.join(expansion.to)}")
     first = (result.page - 1) * result.per_page
+    if result.group == "document":
+        for rank, group in enumerate(result.groups, start=first + 1):
+            click.echo(f"\n{rank}. {group.doc_title}  ({_plural(group.matched, 'matching passage')})")
+            for hit in group.hits:
+                click.echo(f"   [{hit.lang}] {hit.section_title}" if hit.section_title else f"   [{hit.lang}]")
+                click.echo(f"      {_terminal(hit)}")
+                click.echo(f"      {hit.url}")
+        return
     for rank, hit in enumerate(result.results, start=first + 1):
         heading = " › ".join(part for part in (hit.doc_title, hit.section_title) if part)
         click.echo(f"\n{rank}. [{hit.lang}] {heading}")
         click.echo(f"   {_terminal(hit)}")
         click.echo(f"   {hit.url}")
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _count(result) -> str:
+    """``12 passages``, or ``12 passages in 3 documents`` when grouped."""
+    passages = _plural(result.total, "passage")
+    return f"{passages} in {_plural(result.documents, 'document')}" if result.group == "document" else passages
 
 
 def _terminal(hit) -> str:

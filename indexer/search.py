@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from urllib.parse import quote
 
+from indexer.engine.contract import BackendGroup
 from indexer.engine.contract import BackendHit
 from indexer.engine.contract import SearchPlan
 from indexer.engine.contract import Span
@@ -13,6 +14,7 @@ from indexer.folding import fold
 from indexer.models import FACETS
 from indexer.models import LANGUAGES
 from indexer.models import Hit
+from indexer.models import HitGroup
 from indexer.models import Passage
 from indexer.models import SearchQuery
 from indexer.models import SearchResult
@@ -22,6 +24,8 @@ from indexer.query import parse_query
 from indexer.store import OpenIndex
 
 SORTS = ("relevance", "newest")
+GROUPS = ("none", "document")
+GROUP_SIZE = 4  # a document's best passage and up to three more
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000
 MAX_SUGGESTED_WORDS = 8
@@ -46,7 +50,10 @@ def search(query: SearchQuery, index: OpenIndex) -> SearchResult:
     filters = resolve_filters(_merge(query.filters(), parsed.filters), index)
     tree, expanded = index.expander.expand(parsed.tree) if query.expand else (parsed.tree, ())
     offset = (query.page - 1) * query.per_page
-    plan = SearchPlan(ParsedQuery(tree, parsed.filters), filters, offset, query.per_page, sort=query.sort)
+    plan = SearchPlan(
+        ParsedQuery(tree, parsed.filters), filters, offset, query.per_page, sort=query.sort, group=query.group,
+        group_size=GROUP_SIZE,
+    )  # fmt: skip
     found = index.backend.search(plan)
     suggestion = _suggestion(query.text, parsed.words(), index) if found.total < 3 else None
     return SearchResult(
@@ -60,6 +67,9 @@ def search(query: SearchQuery, index: OpenIndex) -> SearchResult:
         suggestion=suggestion,
         expanded=expanded,
         relaxed=found.relaxed,
+        group=query.group,
+        groups=tuple(_to_group(group) for group in found.groups),
+        documents=found.total_groups,
     )
 
 
@@ -76,7 +86,18 @@ def match_spans(index: OpenIndex, text: str, passages: list[Passage], expand: bo
 
 def passage_url(doc_id: str, passage_id: str) -> str:
     """The permalink of a passage: its document page, scrolled to the passage's anchor."""
-    return f"/doc/{quote(doc_id, safe='/')}#{quote(passage_id, safe='')}"
+    return f"{document_url(doc_id)}#{quote(passage_id, safe='')}"
+
+
+def document_url(doc_id: str) -> str:
+    """The document page."""
+    return f"/doc/{quote(doc_id, safe='/')}"
+
+
+def _to_group(group: BackendGroup) -> HitGroup:
+    hits = tuple(to_hit(hit) for hit in group.hits)
+    first = hits[0]
+    return HitGroup(first.doc_id, first.doc_title, document_url(first.doc_id), hits, group.matched)
 
 
 def to_hit(found: BackendHit) -> Hit:
@@ -130,6 +151,8 @@ def _check_query(query: SearchQuery) -> None:
         raise BadParameter("per_page", query.per_page, f"must be between 1 and {MAX_PER_PAGE}")
     if query.sort not in SORTS:
         raise BadParameter("sort", query.sort, f"must be one of {', '.join(SORTS)}")
+    if query.group not in GROUPS:
+        raise BadParameter("group", query.group, f"must be one of {', '.join(GROUPS)}")
     for lang in query.lang:
         if LANGUAGE_NAMES.get(fold(lang)) not in LANGUAGES:
             raise BadParameter("lang", lang, "must be en or fr")

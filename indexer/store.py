@@ -49,7 +49,7 @@ from indexer.models import IndexedDocument
 
 # Bump when the stored fields change: an older generation is then rebuilt by the next
 # `passerelle index`, and refused (with that advice) by search instead of failing oddly.
-INDEX_FORMAT = 6  # 3: one-pass analyzers, spelling vocabulary posted once per commit; 4: PostingsText fields; 5: a column of each passage's terms; 6: the schema's classes moved to indexer.engine.whoosh
+INDEX_FORMAT = 7  # 3: one-pass analyzers, spelling vocabulary posted once per commit; 4: PostingsText fields; 5: a column of each passage's terms; 6: the schema's classes moved to indexer.engine.whoosh; 7: a doc_id column
 CURRENT = "current"
 GENERATIONS = "generations"
 WRITE_LOCK = "write.lock"

@@ -199,8 +199,26 @@ def test_the_json_object_holds_every_field_of_the_result_as_plain_lists_and_dict
         for h, hit in zip(expected["results"], result.results)
     ]
     expected["expanded"] = [expansion.to_dict() for expansion in result.expanded]
+    for grouping_only in ("group", "groups", "documents"):
+        del expected[grouping_only]
     assert result.to_dict() == expected
     assert json.loads(json.dumps(result.to_dict())) == expected
+
+
+def test_the_grouped_json_object_gives_documents_holding_their_hits(corpus_index):
+    result = run(corpus_index, "money laundering", group="document")
+    data = json.loads(json.dumps(result.to_dict()))
+    assert list(data) == [
+        "query", "total", "documents", "group", "page", "per_page", "took_ms", "results", "facets", "suggestion",
+        "expanded", "relaxed",
+    ]  # fmt: skip
+    assert data["group"] == "document" and data["documents"] == len(result.groups) > 0
+    group = data["results"][0]
+    assert list(group) == ["doc_id", "doc_title", "url", "matched", "more", "hits"]
+    assert group["url"] == f"/doc/{group['doc_id']}"
+    assert 1 <= len(group["hits"]) <= 4 and group["more"] == group["matched"] - len(group["hits"])
+    assert all(hit["doc_id"] == group["doc_id"] and "snippet" in hit for hit in group["hits"])
+    assert sum(g["matched"] for g in data["results"]) == data["total"]
 
 
 def test_only_filters_lists_passages_in_reading_order_of_a_project(corpus_index):

@@ -15,6 +15,7 @@ from indexer import FACETS
 from indexer import SearchQuery
 from web.params import DEFAULT_PER_PAGE
 from web.params import DEFAULT_SORT
+from web.params import PAGE_GROUP
 
 FRAGMENT_START_WORDS = 8  # text fragments: first words of the passage ...
 FRAGMENT_END_WORDS = 4  # ... and its last words, so the whole passage is selected
@@ -35,6 +36,7 @@ class SearchLinks:
         params["per_page"] = query.per_page if query.per_page != DEFAULT_PER_PAGE else None
         params["sort"] = query.sort if query.sort != DEFAULT_SORT else None
         params["expand"] = None if query.expand else "0"
+        params["group"] = query.group if query.group != PAGE_GROUP else None
         params["ui"] = self.ui
         return {name: value for name, value in params.items() if value}
 
@@ -63,6 +65,10 @@ class SearchLinks:
         """The first page of results for another query text, filters kept (the "did you mean" link)."""
         return self.url(page=1, text=text)
 
+    def toggle_grouping(self) -> str:
+        """The same search with passages grouped by document, or every passage on its own."""
+        return self.url(page=1, group="none" if self.query.group == PAGE_GROUP else PAGE_GROUP)
+
     def toggle_expansion(self) -> str:
         """The same results with cross-language expansion switched off, or back on."""
         return self.url(page=1, expand=not self.query.expand)
@@ -75,9 +81,14 @@ class SearchLinks:
 def passage_link(hit_url: str, q: str, ui: str | None = None) -> str:
     """A hit's permalink with ``?q=`` (and ``ui``) before the fragment, so the page marks the query."""
     path, _, fragment = hit_url.partition("#")
+    return f"{document_link(path, q, ui)}#{fragment}"
+
+
+def document_link(document_url: str, q: str, ui: str | None = None) -> str:
+    """A document page with ``?q=`` (and ``ui``), so the page marks the query."""
     params = {name: value for name, value in (("q", q), ("ui", ui)) if value}
     query = f"?{urlencode(params)}" if params else ""
-    return f"{request.script_root}{path}{query}#{fragment}"
+    return f"{request.script_root}{document_url}{query}"
 
 
 def is_web_url(url: str) -> bool:

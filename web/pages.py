@@ -32,10 +32,12 @@ from web.i18n import translate
 from web.links import SearchLinks
 from web.links import is_web_url
 from web.params import DEFAULT_PER_PAGE
+from web.params import PAGE_GROUP
 from web.params import search_query_from
 from web.views import active_filters
 from web.views import facet_label
 from web.views import facet_views
+from web.views import group_views
 from web.views import hit_views
 from web.views import page_title
 from web.views import pagination
@@ -67,9 +69,9 @@ def _page_globals() -> dict:
 @bp.get("/search")
 def search():
     """Results, facets and pages for ``?q=`` and filters; the query syntax when nothing is asked."""
-    links = SearchLinks(SearchQuery(text=request.args.get("q", "").strip()), explicit_locale())
+    links = SearchLinks(SearchQuery(text=request.args.get("q", "").strip(), group=PAGE_GROUP), explicit_locale())
     try:
-        links = SearchLinks(search_query_from(request.args), explicit_locale())
+        links = SearchLinks(search_query_from(request.args, group=PAGE_GROUP), explicit_locale())
         if not (links.query.text or links.query.filters()):
             return render_template("search.html", links=links, examples=_examples(links))
         index = get_index()
@@ -122,7 +124,7 @@ def opensearch():
 @bp.get("/feed.atom")
 def feed():
     """An Atom feed of the newest passages matching ``?q=`` and the filters."""
-    query = replace(search_query_from(request.args, per_page=FEED_PER_PAGE), sort="newest")
+    query = replace(search_query_from(request.args, per_page=FEED_PER_PAGE), sort="newest", group="none")
     index = get_index()
     result = run_search(query, index)
     links = SearchLinks(query, explicit_locale())
@@ -138,16 +140,19 @@ def feed():
 
 def _results_context(index, result, links: SearchLinks) -> dict:
     first = (result.page - 1) * result.per_page + 1
+    grouped = result.group == PAGE_GROUP
     return {
         "links": links,
         "result": result,
-        "hits": hit_views(index, result, links),
+        "hits": [] if grouped else hit_views(index, result, links),
+        "groups": group_views(index, result, links) if grouped else [],
         "facets": facet_views(index, result, links),
         "filters": active_filters(index, links),
         "pages": pagination(result, links),
         "title": page_title(index, links),
         "first": first,
-        "last": first + len(result.results) - 1,
+        "last": first + len(result.groups if grouped else result.results) - 1,
+        "grouping_toggle_url": links.toggle_grouping(),
         "suggestion_url": links.with_text(result.suggestion) if result.suggestion else "",
         "expansion_toggle_url": links.toggle_expansion(),
         "feed_url": links.url("pages.feed", page=1, per_page=DEFAULT_PER_PAGE, sort="relevance"),

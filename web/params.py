@@ -14,10 +14,14 @@ from indexer import SearchQuery
 
 DEFAULT_PER_PAGE = SearchQuery.per_page
 DEFAULT_SORT = SearchQuery.sort
+DEFAULT_GROUP = SearchQuery.group  # the JSON API's, kept for today's clients
+PAGE_GROUP = "document"  # the pages show a document once, with its best passages
 
 
-def search_query_from(args: MultiDict, per_page: int = DEFAULT_PER_PAGE, sort: str = DEFAULT_SORT) -> SearchQuery:
-    """The SearchQuery described by URL parameters ``q``, filters, ``page``, ``per_page`` and ``sort``.
+def search_query_from(
+    args: MultiDict, per_page: int = DEFAULT_PER_PAGE, sort: str = DEFAULT_SORT, group: str = DEFAULT_GROUP
+) -> SearchQuery:
+    """The SearchQuery described by URL parameters ``q``, filters, ``page``, ``per_page``, ``sort`` and ``group``.
 
     :raises BadParameter: when ``page`` or ``per_page`` is not a whole number.
     """
@@ -27,6 +31,7 @@ def search_query_from(args: MultiDict, per_page: int = DEFAULT_PER_PAGE, sort: s
         page=integer_param(args, "page", 1),
         per_page=integer_param(args, "per_page", per_page),
         sort=args.get("sort") or sort,
+        group=args.get("group") or group,
         expand=args.get("expand", "1").strip() not in ("0", "false", "no", "off"),
         **filters,
     )

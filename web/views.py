@@ -11,6 +11,7 @@ from math import ceil
 from indexer import FACETS
 from indexer import LANGUAGES
 from indexer import MAX_PAGE
+from indexer import SNIPPET_CHARS
 from indexer import TAG_FIELDS
 from indexer import Hit
 from indexer import OpenIndex
@@ -20,9 +21,11 @@ from indexer import resolve_filters
 from web.i18n import current_locale
 from web.i18n import translate
 from web.links import SearchLinks
+from web.links import document_link
 from web.links import passage_link
 from web.marks import mark_hit_headings
 
+SUB_SNIPPET_CHARS = 140  # a sub-result's excerpt: about one line and a half
 FACET_SHOWN = 8  # values listed before the rest folds under "n more"
 PAGE_WINDOW = 2  # page links shown on each side of the current page
 
@@ -50,6 +53,16 @@ class HitView:
 
 
 @dataclass(frozen=True)
+class GroupView:
+    """A document in grouped results: its best passage, a few more as sub-results, and a link to the rest."""
+
+    best: HitView
+    subs: list[HitView]  # shorter snippets
+    more: int  # matching passages of the document not shown
+    more_url: str  # the document page, the query marked
+
+
+@dataclass(frozen=True)
 class FacetView:
     """One facet: its name and its values with counts, the first few shown, the rest folded."""
 
@@ -70,16 +83,29 @@ def facet_label(index: OpenIndex, facet: str, value: str) -> str:
 def hit_views(index: OpenIndex, result: SearchResult, links: SearchLinks) -> list[HitView]:
     """Each hit of ``result`` ready to render."""
     headings = mark_hit_headings(index, result.query, result.results)
-    return [
-        HitView(
-            hit,
-            passage_link(hit.url, result.query, links.ui),
-            make_snippet(hit.text, hit.spans),
-            heading,
-            _tag_links(index, hit, links),
+    return [_hit_view(index, hit, heading, links) for hit, heading in zip(result.results, headings)]
+
+
+def group_views(index: OpenIndex, result: SearchResult, links: SearchLinks) -> list[GroupView]:
+    """Each document of a grouped ``result`` ready to render: best passage, sub-results, link to the rest."""
+    headings = iter(mark_hit_headings(index, result.query, tuple(hit for g in result.groups for hit in g.hits)))
+    views = []
+    for group in result.groups:
+        best, *subs = group.hits
+        views.append(
+            GroupView(
+                _hit_view(index, best, next(headings), links),
+                [_hit_view(index, hit, next(headings), links, SUB_SNIPPET_CHARS) for hit in subs],
+                group.more,
+                document_link(group.url, result.query, links.ui),
+            )
         )
-        for hit, heading in zip(result.results, headings)
-    ]
+    return views
+
+
+def _hit_view(index: OpenIndex, hit: Hit, heading: str, links: SearchLinks, chars: int = SNIPPET_CHARS) -> HitView:
+    link = passage_link(hit.url, links.query.text, links.ui)
+    return HitView(hit, link, make_snippet(hit.text, hit.spans, chars), heading, _tag_links(index, hit, links))
 
 
 def facet_views(index: OpenIndex, result: SearchResult, links: SearchLinks) -> list[FacetView]:
@@ -103,7 +129,7 @@ def active_filters(index: OpenIndex, links: SearchLinks) -> list[Link]:
 
 def pagination(result: SearchResult, links: SearchLinks) -> dict | None:
     """Previous/next URLs and numbered page links (``None`` marks a gap), or None for a single page."""
-    last = max(1, min(ceil(result.total / result.per_page), MAX_PAGE))
+    last = max(1, min(ceil(result.ranked_total / result.per_page), MAX_PAGE))
     if last <= 1 and result.page == 1:
         return None
     current = result.page

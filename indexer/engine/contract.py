@@ -12,7 +12,8 @@ implementation; an OpenSearch one would implement the same methods:
   in bulk (``open()``, then ``add(prepared)`` per document, then ``finish()``); what ``finish``
   returns goes to a transaction's ``include(written, dropped)``, which commits those documents
   but the passages numbered in ``dropped`` (0 = the first passage written).
-- ``search(plan)``: ranked passages with match spans, the total, and facet counts.
+- ``search(plan)``: ranked passages with match spans, the total, and facet counts; with
+  ``plan.group == "document"``, a page of documents instead, each with its best passages.
 - ``get_document(doc_id)``: the stored document, passages in reading order, or None.
 - ``match_spans(plan, passages)``: where the plan's terms occur in arbitrary passages.
 - ``suggest(words)``: spelling suggestions for words the index does not know.
@@ -45,6 +46,10 @@ class SearchPlan:
     limit: int = 10
     with_facets: bool = True
     sort: str = "relevance"  # or "newest"
+    # "document": ``offset`` and ``limit`` count documents, ranked by their best passage, each
+    # answered with its ``group_size`` best passages (BackendHits.groups); "none": passages.
+    group: str = "none"
+    group_size: int = 4
 
 
 @dataclass(frozen=True)
@@ -58,13 +63,23 @@ class BackendHit:
 
 
 @dataclass(frozen=True)
-class BackendHits:
-    """What a backend answers to a plan."""
+class BackendGroup:
+    """One document's matching passages: the best ones, best first, and how many match in all."""
 
-    total: int
+    hits: tuple[BackendHit, ...]
+    matched: int
+
+
+@dataclass(frozen=True)
+class BackendHits:
+    """What a backend answers to a plan: ``hits``, or ``groups`` when the plan groups by document."""
+
+    total: int  # matching passages
     hits: tuple[BackendHit, ...]
     facets: dict[str, dict[str, int]]
     relaxed: bool = False  # no passage has every word of the query, so passages with some are answered
+    groups: tuple[BackendGroup, ...] = ()
+    total_groups: int = 0  # documents with a matching passage, when grouped
 
 
 class Transaction(Protocol):

@@ -18,10 +18,11 @@ from hypothesis import strategies as st
 from test_api import assert_error
 from test_pages import assert_no_script_but_ours
 
-PARAMETERS = ("q", "lang", "project", "partner", "topic", "page", "per_page", "sort", "expand")
+PARAMETERS = ("q", "lang", "project", "partner", "topic", "page", "per_page", "sort", "expand", "group")
 RESULT_FIELDS = {
     "query", "total", "page", "per_page", "took_ms", "results", "facets", "suggestion", "expanded", "relaxed"
 }  # fmt: skip
+GROUPED_FIELDS = RESULT_FIELDS | {"documents", "group"}
 printable = st.text(st.characters(exclude_categories=("Cs",)), max_size=30)
 numbers = st.one_of(
     st.integers(1, 20).map(str),  # valid values, drawn as often as the invalid ones below
@@ -42,6 +43,7 @@ search_params = st.fixed_dictionaries(
         "per_page": numbers,
         "sort": st.one_of(st.sampled_from(["relevance", "newest", "oldest", "", "RELEVANCE"]), printable),
         "expand": st.one_of(st.sampled_from(["0", "1", "false", "off", ""]), printable),
+        "group": st.one_of(st.sampled_from(["none", "document", "", "DOCUMENT"]), printable),
         "unknown": printable,
     },
 )
@@ -51,7 +53,8 @@ search_params = st.fixed_dictionaries(
 def test_the_api_answers_any_parameters_with_a_result_or_a_named_400(app, params):
     response = app.test_client().get("/api/search", query_string=params)
     if response.status_code == 200:
-        assert set(response.get_json()) == RESULT_FIELDS
+        body = response.get_json()
+        assert set(body) == (GROUPED_FIELDS if params.get("group") == "document" else RESULT_FIELDS)
         assert "Traceback" not in response.get_data(as_text=True)
     else:
         body = assert_error(response, 400)

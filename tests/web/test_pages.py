@@ -147,11 +147,21 @@ def test_hit_tags_link_to_the_search_with_the_tag_added(client):
 
 
 def test_results_are_paginated(client):
-    elements = Elements(page(client, "/search?q=money+laundering&per_page=2"))
+    elements = Elements(page(client, "/search?q=money+laundering&per_page=2&group=none"))
     nav = elements.find("a", rel="next")
     assert nav and params(nav[0]["href"])["page"] == ["2"] and params(nav[0]["href"])["per_page"] == ["2"]
+    assert params(nav[0]["href"])["group"] == ["none"]
     second = Elements(page(client, nav[0]["href"]))
     assert second.find("ol", class_="hits")[0]["start"] == "3"
+
+
+def test_grouped_results_are_paginated_by_document(client):
+    first = Elements(page(client, "/search?q=coop%C3%A9ration&per_page=1"))
+    nav = first.find("a", rel="next")
+    assert nav and "group" not in params(nav[0]["href"])
+    second = Elements(page(client, nav[0]["href"]))
+    assert second.find("ol", class_="hits")[0]["start"] == "2"
+    assert len(first.find("li", class_="group")) == len(second.find("li", class_="group")) == 1
 
 
 def test_a_misspelled_query_offers_a_did_you_mean_link(client):

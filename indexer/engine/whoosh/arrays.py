@@ -244,6 +244,10 @@ class QueryArrays:
         number = bisect_right(offsets, docnum) - 1
         return segment_readers[number][docnum - offsets[number]]
 
+    def document_numbers(self) -> np.ndarray:
+        """Each passage's document, as a number (the same for every passage of a document)."""
+        return self.column_ranks("doc_id")
+
     def column_ranks(self, fieldname: str) -> np.ndarray:
         """Each document's rank in the sort order of a sortable column (for sorting by date)."""
         found = self._column_values.get(fieldname)

@@ -25,6 +25,7 @@ from indexer.analysis import WORDS
 from indexer.analysis import analyze
 from indexer.analysis import is_stopword
 from indexer.engine import proximity
+from indexer.engine.contract import BackendGroup
 from indexer.engine.contract import BackendHit
 from indexer.engine.contract import BackendHits
 from indexer.engine.contract import SearchPlan
@@ -34,7 +35,6 @@ from indexer.engine.whoosh.arrays import evaluate
 from indexer.engine.whoosh.arrays import normalized
 from indexer.engine.whoosh.arrays import top
 from indexer.engine.whoosh.queries import FACET_FIELDS
-from indexer.engine.whoosh.queries import Marks
 from indexer.engine.whoosh.queries import compile_filters
 from indexer.engine.whoosh.queries import compile_query
 from indexer.engine.whoosh.queries import positive_marks
@@ -255,21 +255,35 @@ class WhooshBackend:
         compiled = compile_query(plan.query.tree, compile_filters(plan.filters))
         # Normalising merges repeated sub-queries ("cooperation OR coopération" share a stem).
         found = evaluate(normalized(compiled), arrays)
-        if plan.sort == "newest":
-            ranked = top(found, plan.limit, plan.offset, arrays.column_ranks("updated"))
-        else:
-            ranked = self._rerank(found, plan, arrays)
         marks = positive_marks(plan.query.tree)
-        hits = tuple(self._hit(searcher.stored_fields(docnum), marks, score) for docnum, score in ranked)
+
+        def hit(docnum: int, score: float) -> BackendHit:
+            passage, info = _records(searcher.stored_fields(docnum))
+            return BackendHit(passage, info, score, marks.spans(passage))
+
+        hits, groups, total_groups = (), (), 0
+        if plan.group == "document":
+            page, total_groups = self._groups(found, plan, arrays)
+            groups = tuple(BackendGroup(tuple(hit(*ranked) for ranked in best), matched) for best, matched in page)
+        elif plan.sort == "newest":
+            hits = tuple(hit(*ranked) for ranked in top(found, plan.limit, plan.offset, arrays.column_ranks("updated")))
+        else:
+            hits = tuple(hit(*ranked) for ranked in self._rerank(found, plan, arrays))
         facets = self._facets(arrays, found.mask) if plan.with_facets else {}
         matched = found.mask.any()
         relaxed = bool(matched and not (found.every_part() & found.mask).any())
-        return BackendHits(total=int(np.count_nonzero(found.mask)), hits=hits, facets=facets, relaxed=relaxed)
+        total = int(np.count_nonzero(found.mask))
+        return BackendHits(total, hits, facets, relaxed, groups, total_groups)
 
     def _rerank(self, found, plan: SearchPlan, arrays: QueryArrays) -> list[tuple[int, float]]:
         """The (docnum, score) of ``plan``'s page, the first ``proximity.DEPTH`` passages re-scored by the second stage."""
         wanted = plan.offset + plan.limit
         candidates = top(found, max(proximity.DEPTH, wanted))
+        rescored = self._second_stage(candidates[: proximity.DEPTH], plan, arrays)
+        return (rescored + candidates[proximity.DEPTH :])[plan.offset : wanted]
+
+    def _second_stage(self, candidates, plan: SearchPlan, arrays: QueryArrays) -> list[tuple[int, float]]:
+        """``candidates`` (the first stage's best, best first) re-scored by proximity and early mention, re-sorted."""
         slots = word_slots(plan.query.tree) if plan.query.tree is not None and candidates else {}
         scorers = {
             lang: proximity.PassageScorer(lang_slots, lambda term, lang=lang: arrays.idf(f"body_{lang}", term))
@@ -277,18 +291,44 @@ class WhooshBackend:
             if len(lang_slots)
         }
         if not scorers:
-            return candidates[plan.offset : wanted]
+            return candidates
         rescored = []
-        for docnum, score in candidates[: proximity.DEPTH]:
+        for docnum, score in candidates:
             lang, _, terms = arrays.column_value("terms", docnum).decode("utf-8").partition(" ")
             scorer = scorers.get(lang)
             rescored.append((docnum, score + scorer.bonus(terms) if scorer else score))
         rescored.sort(key=lambda item: (-item[1], item[0]))
-        return (rescored + candidates[proximity.DEPTH :])[plan.offset : wanted]
+        return rescored
 
-    def _hit(self, fields, marks: Marks, score) -> BackendHit:
-        passage, info = _records(fields)
-        return BackendHit(passage, info, score, marks.spans(passage))
+    def _groups(self, found, plan: SearchPlan, arrays: QueryArrays):
+        """The page of documents ``plan`` asks for, ordered by their best passage, and how many documents match.
+
+        Each document of the page comes as ([(docnum, score)] of its ``plan.group_size`` best
+        passages, its number of matching passages). Passages are ranked exactly as ungrouped
+        (the second stage's passages first), so a document's place is its best passage's.
+        """
+        docnums = np.flatnonzero(found.mask)
+        if not len(docnums):
+            return [], 0
+        scores = found.scores[docnums]
+        if plan.sort == "newest":
+            first_key = -arrays.column_ranks("updated")[docnums]
+        else:
+            first_key = np.ones(len(docnums), dtype=np.int8)  # 0: re-scored by the second stage
+            for docnum, score in self._second_stage(top(found, proximity.DEPTH), plan, arrays):
+                at = np.searchsorted(docnums, docnum)
+                scores[at], first_key[at] = score, 0
+        order = np.lexsort((docnums, -scores, first_key))
+        owners = arrays.document_numbers()[docnums[order]]
+        documents, best, counts = np.unique(owners, return_index=True, return_counts=True)
+        page = np.argsort(best, kind="stable")[plan.offset : plan.offset + plan.limit]
+        chosen: dict[int, list[tuple[int, float]]] = {int(documents[g]): [] for g in page}
+        for position in np.flatnonzero(np.isin(owners, documents[page])).tolist():
+            members = chosen[int(owners[position])]
+            if len(members) < plan.group_size:
+                at = order[position]
+                members.append((int(docnums[at]), float(scores[at])))
+        return [(chosen[int(documents[g])], int(counts[g])) for g in page], len(documents)
 
     def _facets(self, arrays: QueryArrays, mask) -> dict[str, dict[str, int]]:
         counts = {}

@@ -60,7 +60,7 @@ class StoredRecord(NamedTuple):
 def make_schema() -> Schema:
     """One Whoosh document per passage: stored fields for display, analysed fields per language."""
     fields = dict(
-        doc_id=ID(stored=True),
+        doc_id=ID(stored=True, sortable=True),  # a column: results grouped by document
         lang=ID(stored=True),
         projects=KEYWORD(stored=True, commas=True),
         partners=KEYWORD(stored=True, commas=True),
