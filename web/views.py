@@ -57,7 +57,7 @@ class GroupView:
     """A document in grouped results: its best passage, a few more as sub-results, and a link to the rest."""
 
     best: HitView
-    subs: list[HitView]  # shorter snippets
+    subs: list[tuple[HitView, bool]]  # shorter snippets; True: the section title differs from the one above
     more: int  # matching passages of the document not shown
     more_url: str  # the document page, the query marked
 
@@ -92,10 +92,17 @@ def group_views(index: OpenIndex, result: SearchResult, links: SearchLinks) -> l
     views = []
     for group in result.groups:
         best, *subs = group.hits
+        above = [best, *subs]
         views.append(
             GroupView(
                 _hit_view(index, best, next(headings), links),
-                [_hit_view(index, hit, next(headings), links, SUB_SNIPPET_CHARS) for hit in subs],
+                [
+                    (
+                        _hit_view(index, hit, next(headings), links, SUB_SNIPPET_CHARS),
+                        hit.section_id != previous.section_id,
+                    )
+                    for hit, previous in zip(subs, above)
+                ],
                 group.more,
                 document_link(group.url, result.query, links.ui),
             )

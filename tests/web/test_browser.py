@@ -145,3 +145,55 @@ def test_hostile_document_text_is_shown_and_nothing_runs(browser, hostile_index_
         assert SCRIPT_PAYLOAD in text and IMG_PAYLOAD in text
         assert not browser.find_elements(By.CSS_SELECTOR, "main img, main script")
         assert browser.execute_script("return document.scripts.length") == 1  # passage.js only
+
+
+def marks_in(browser, selector: str) -> list[str]:
+    return [mark.text for mark in browser.find_elements(By.CSS_SELECTOR, f"{selector} mark")]
+
+
+def test_hits_sharing_a_document_show_one_group_with_sub_results_and_a_more_link(browser, live_server, screenshot):
+    search_for(browser, live_server, "terrorisme")
+    count = visible(browser, ".result-count strong").text  # "11 passages in 2 documents"
+    groups = browser.find_elements(By.CSS_SELECTOR, ".hits > li.group")
+    assert f"in {len(groups)} documents" in count
+    titles = [group.find_element(By.CSS_SELECTOR, ".doc-title").text for group in groups]
+    assert len(set(titles)) == len(titles)  # each document once
+    first = groups[0]
+    subs = first.find_elements(By.CSS_SELECTOR, ".sub-hit a.sub-link")
+    assert 1 <= len(subs) <= 3
+    more = first.find_element(By.CSS_SELECTOR, ".more-in-document a")
+    screenshot("results")
+    more.click()
+    wait(browser).until(lambda b: "/doc/" in b.current_url and "q=terrorisme" in b.current_url)
+    assert visible(browser, ".document h1").text == titles[0]
+    assert marks_in(browser, ".document")
+    screenshot("document")
+
+
+def test_a_phrase_query_marks_only_the_phrase_on_results_and_document_page(browser, live_server, screenshot):
+    search_for(browser, live_server, '"port security"')
+    marks = marks_in(browser, ".hits")
+    # The phrase, and the glossary's phrases for it; never one of its words on its own.
+    assert "port security" in {mark.lower() for mark in marks} and all(" " in mark for mark in marks), marks
+    screenshot("results")
+    browser.find_element(By.CSS_SELECTOR, ".hit .hit-title a").click()
+    wait(browser).until(lambda b: "/doc/" in b.current_url)
+    marks = marks_in(browser, ".document")
+    assert marks and all(" " in mark for mark in marks), marks
+    screenshot("document")
+
+
+def test_the_keyboard_reaches_every_sub_result_link(browser, live_server):
+    search_for(browser, live_server, "terrorisme")
+    wanted = {
+        a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, ".sub-hit a, .more-in-document a")
+    }
+    assert wanted
+    browser.find_element(By.ID, "q").click()
+    reached = set()
+    for _ in range(300):  # more Tab stops than the page has links
+        browser.switch_to.active_element.send_keys(Keys.TAB)
+        reached.add(browser.switch_to.active_element.get_attribute("href"))
+        if wanted <= reached:
+            break
+    assert wanted <= reached, wanted - reached
