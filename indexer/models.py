@@ -80,6 +80,9 @@ class Passage:
     # Entries named by the passage or its heading: their names count as matches in ranking.
     # Document-level tags are left out, or a word of the title would match every passage.
     search_tags: Tags = field(default_factory=Tags)
+    # Entries named by the passage's own text: a short passage naming one the query describes
+    # is not a mere lead-in (see indexer.engine.proximity). Written to the index, not read back.
+    own_tags: Tags = field(default_factory=Tags, compare=False)
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,20 @@ def test_search_prints_ranked_passages_with_their_links(runner, tmp_corpus, tmp_
     assert "/doc/expertise-france-global-threats-organised-crime#seacop-v" in result.output
 
 
+def test_search_grouped_prints_each_document_once_with_its_passages(runner, tmp_corpus, tmp_path):
+    index(runner, tmp_corpus, tmp_path / "index")
+    args = ["search", "--index", str(tmp_path / "index"), "coopération"]
+    grouped = runner.invoke(main, [*args, "--group", "document"])
+    assert grouped.exit_code == 0, grouped.output
+    data = json.loads(runner.invoke(main, [*args, "--group", "document", "--json"]).output)
+    assert f"{data['total']} passages in {data['documents']} documents" in grouped.output
+    for rank, group in enumerate(data["results"], start=1):
+        assert grouped.output.count(f"\n{rank}. {group['doc_title']}  ({group['matched']} matching passages)") == 1
+        assert all(hit["url"] in grouped.output for hit in group["hits"])
+    refused = runner.invoke(main, [*args, "--group", "section"])
+    assert refused.exit_code != 0 and "--group" in refused.output
+
+
 def test_search_filters_and_paging_options(runner, tmp_corpus, tmp_path):
     index(runner, tmp_corpus, tmp_path / "index")
     args = [

@@ -69,3 +69,29 @@ def test_positions_count_terms_not_characters():
     early = scorer("money", "launder").bonus(passage("averyveryverylongterm", "money", "launder"))
     short = scorer("money", "launder").bonus(passage("a", "money", "launder"))
     assert early == pytest.approx(short)
+
+
+def searching(*terms: str, phrases=()) -> PassageScorer:
+    """A scorer for a query whose terms (and equivalents) are ``terms``, its first word ``terms[0]``."""
+    return PassageScorer([{terms[0]: 1.0}], lambda term: IDF.get(term, 1.0), terms, phrases)
+
+
+def test_a_short_passage_without_a_query_word_is_demoted():
+    lead_in = passage("project", "three", "specif", "object")  # "The project has three specific objectives:"
+    assert searching("launder").rescore(10.0, lead_in) == pytest.approx(10.0 * proximity.LOW_CONTENT_FACTOR)
+
+
+def test_a_short_passage_holding_a_query_word_or_phrase_is_not_demoted():
+    assert searching("launder").rescore(10.0, passage("launder", "law")) > 10.0
+    phrased = searching("launder", "money", phrases=[("money", "launder")])
+    assert phrased.rescore(10.0, passage("fight", "money", "launder")) > 10.0
+
+
+def test_a_short_passage_naming_an_entry_the_query_describes_is_not_demoted():
+    amount = passage("8.5m", "european", "union")
+    assert searching("fund").rescore(10.0, amount, named_terms="european union eu fund") == 10.0
+    assert searching("launder").rescore(10.0, amount, named_terms="european union eu fund") < 10.0
+
+
+def test_a_long_passage_without_a_query_word_keeps_its_score():
+    assert searching("launder").rescore(10.0, passage(filler(proximity.LOW_CONTENT_TERMS))) == 10.0

@@ -286,6 +286,14 @@ def test_every_marked_word_is_a_query_word_or_an_equivalent_shown(corpus_index, 
             assert set(analyze(mark, hit.lang)) <= allowed, (mark, hit.text)
 
 
+def test_lead_ins_and_amounts_rank_below_a_passage_holding_the_query_in_its_own_text(corpus_index):
+    # Their heading names money laundering; their own text does not.
+    texts = [hit.text for hit in run(corpus_index, "blanchiment", per_page=50).results]
+    answer = next(i for i, text in enumerate(texts) if "money laundering" in text)
+    assert answer < texts.index("The project has three specific objectives:")
+    assert answer < texts.index("€20.15m (European Union)")
+
+
 def test_english_stop_words_expand_to_nothing(corpus_index):
     assert run(corpus_index, "the fight").expanded == ()
 

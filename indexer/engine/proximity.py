@@ -13,7 +13,12 @@ both were chosen, and their constants set, on the training half of the open quer
 - **early mention**: a passage that names a query word in its first lines is about it. Each
   word found adds its idf / (1 + first position / ``EARLY_SCALE``).
 
-Both only add to the first stage's score, and only for the ``DEPTH`` best passages, so the
+- **low content**: a passage of a few words that neither holds a query word nor names an
+  entry the query's words describe (a list lead-in, "The project has three specific
+  objectives:", or an amount, "€20.15m (European Union)") matched only through its heading, which
+  every passage of its section shares; its score is multiplied by ``LOW_CONTENT_FACTOR``.
+
+These only change the scores of the ``DEPTH`` best passages, which stay above the rest, so the
 order below them, and every passage's place among them, stays consistent from page to page.
 Pure functions over analysed terms: a backend hands in each passage's terms (as stored at
 indexing, space-separated) and each query term's idf.
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable
+from collections.abc import Collection
 from collections.abc import Sequence
 
 DEPTH = 50  # first-stage passages re-scored (20 lost 0.015 MRR@10 on long French pages, 100 gained nothing)
@@ -31,6 +37,8 @@ PAIR_SATURATION = 1.2  # k of the BM25-like saturation of a pair's proximity sum
 PROXIMITY_WEIGHT = 0.75
 EARLY_WEIGHT = 0.6
 EARLY_SCALE = 20.0  # terms: a word first seen here counts half as much as the first term
+LOW_CONTENT_TERMS = 6  # a passage with fewer index terms than this is low in content
+LOW_CONTENT_FACTOR = 0.5
 
 
 Slot = dict[str, float]  # a query word in one language: index term -> weight (1 for the word itself)
@@ -41,10 +49,20 @@ class PassageScorer:
 
     :param slots: the query's words in order, each as {index term: weight}.
     :param idf: the idf of an index term in this language's passages.
+    :param terms: every index term the query searches (its words, their equivalents and translations).
+    :param phrases: the term sequences it searches as phrases.
     """
 
-    def __init__(self, slots: Sequence[Slot], idf: Callable[[str], float]):
+    def __init__(
+        self,
+        slots: Sequence[Slot],
+        idf: Callable[[str], float],
+        terms: Collection[str] = (),
+        phrases: Collection[tuple[str, ...]] = (),
+    ):
         self.slots = list(slots)
+        self.terms = frozenset(terms)
+        self.phrases = tuple(phrases)
         # per slot: (" term ", weight x idf) of each of its terms, looked for with str.find
         self._needles = [[(f" {term} ", weight * idf(term)) for term, weight in slot.items()] for slot in self.slots]
         self.pairs = [
@@ -53,6 +71,27 @@ class PassageScorer:
 
     def __bool__(self) -> bool:
         return bool(self.slots)
+
+    def rescore(self, score: float, terms: str, named_terms: str = "") -> float:
+        """A first-stage ``score`` re-scored: plus ``bonus``, times ``LOW_CONTENT_FACTOR`` for a low-content passage.
+
+        :param terms: the passage's terms, space-separated, in order.
+        :param named_terms: the terms of the names of the entries the passage names, space-separated.
+        """
+        score += self.bonus(terms)
+        if terms.count(" ") + 1 < LOW_CONTENT_TERMS and not self._holds_query(terms, named_terms):
+            score *= LOW_CONTENT_FACTOR
+        return score
+
+    def _holds_query(self, terms: str, named_terms: str) -> bool:
+        """True when the passage's terms hold a query term or phrase, or the names it names hold one."""
+        padded = f" {terms} "
+        if any(f" {term} " in padded for term in self.terms):
+            return True
+        if any(f" {' '.join(phrase)} " in padded for phrase in self.phrases):
+            return True
+        named = set(named_terms.split())
+        return bool(named) and (bool(named & self.terms) or any(named.issuperset(p) for p in self.phrases))
 
     def bonus(self, terms: str) -> float:
         """Proximity and early mention of the query's words in a passage's terms (space-separated, in order)."""

@@ -52,6 +52,7 @@ def prepare_document(doc: Document, tagger: Tagger, updated: str = "") -> Indexe
                     lang=doc.lang or detect_language(text, section_lang),
                     tags=doc_tags.merge(heading_tags).merge(own_tags),
                     search_tags=heading_tags.merge(own_tags),
+                    own_tags=own_tags,
                 )
             )
     info = DocumentInfo(doc.doc_id, doc.path, doc.title, doc_lang, doc.publisher, doc.source_url, updated)

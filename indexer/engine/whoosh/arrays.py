@@ -30,6 +30,7 @@ from indexer.engine.whoosh.segments import MappedColumn
 from indexer.engine.whoosh.segments import SegmentCache
 from indexer.engine.whoosh.segments import decode_term
 from indexer.engine.whoosh.segments import segment_key
+from indexer.engine.whoosh.writing import read_terms_column
 
 PHRASES_KEPT = 1024  # position-checked phrases remembered per searcher
 
@@ -195,12 +196,11 @@ class QueryArrays:
         if query.fieldname.startswith("body_") and query.slop == 1:
             needle = f" {' '.join(query.words)} "
             value = self.column_value
-            # A value is "<lang> <terms>": the language code and its space are left out.
             found = np.fromiter(
                 (
                     docnum
                     for docnum in candidates.tolist()
-                    if needle in f" {value('terms', docnum)[3:].decode('utf-8')} "
+                    if needle in f" {read_terms_column(value('terms', docnum))[1]} "
                 ),
                 dtype=np.int64,
             )

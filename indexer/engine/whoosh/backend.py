@@ -35,6 +35,7 @@ from indexer.engine.whoosh.arrays import evaluate
 from indexer.engine.whoosh.arrays import normalized
 from indexer.engine.whoosh.arrays import top
 from indexer.engine.whoosh.queries import FACET_FIELDS
+from indexer.engine.whoosh.queries import Marks
 from indexer.engine.whoosh.queries import compile_filters
 from indexer.engine.whoosh.queries import compile_query
 from indexer.engine.whoosh.queries import positive_marks
@@ -48,6 +49,7 @@ from indexer.engine.whoosh.writing import WhooshPreparer
 from indexer.engine.whoosh.writing import WhooshTransaction
 from indexer.engine.whoosh.writing import make_schema
 from indexer.engine.whoosh.writing import open_writer
+from indexer.engine.whoosh.writing import read_terms_column
 from indexer.errors import IndexNotFound
 from indexer.ingest.taxonomy import Taxonomy
 from indexer.models import LANGUAGES
@@ -263,30 +265,35 @@ class WhooshBackend:
 
         hits, groups, total_groups = (), (), 0
         if plan.group == "document":
-            page, total_groups = self._groups(found, plan, arrays)
+            page, total_groups = self._groups(found, plan, arrays, marks)
             groups = tuple(BackendGroup(tuple(hit(*ranked) for ranked in best), matched) for best, matched in page)
         elif plan.sort == "newest":
             hits = tuple(hit(*ranked) for ranked in top(found, plan.limit, plan.offset, arrays.column_ranks("updated")))
         else:
-            hits = tuple(hit(*ranked) for ranked in self._rerank(found, plan, arrays))
+            hits = tuple(hit(*ranked) for ranked in self._rerank(found, plan, arrays, marks))
         facets = self._facets(arrays, found.mask) if plan.with_facets else {}
         matched = found.mask.any()
         relaxed = bool(matched and not (found.every_part() & found.mask).any())
         total = int(np.count_nonzero(found.mask))
         return BackendHits(total, hits, facets, relaxed, groups, total_groups)
 
-    def _rerank(self, found, plan: SearchPlan, arrays: QueryArrays) -> list[tuple[int, float]]:
+    def _rerank(self, found, plan: SearchPlan, arrays: QueryArrays, marks: Marks) -> list[tuple[int, float]]:
         """The (docnum, score) of ``plan``'s page, the first ``proximity.DEPTH`` passages re-scored by the second stage."""
         wanted = plan.offset + plan.limit
         candidates = top(found, max(proximity.DEPTH, wanted))
-        rescored = self._second_stage(candidates[: proximity.DEPTH], plan, arrays)
+        rescored = self._second_stage(candidates[: proximity.DEPTH], plan, arrays, marks)
         return (rescored + candidates[proximity.DEPTH :])[plan.offset : wanted]
 
-    def _second_stage(self, candidates, plan: SearchPlan, arrays: QueryArrays) -> list[tuple[int, float]]:
-        """``candidates`` (the first stage's best, best first) re-scored by proximity and early mention, re-sorted."""
+    def _second_stage(self, candidates, plan: SearchPlan, arrays: QueryArrays, marks: Marks) -> list[tuple[int, float]]:
+        """``candidates`` (the first stage's best, best first) re-scored by ``indexer.engine.proximity``, re-sorted."""
         slots = word_slots(plan.query.tree) if plan.query.tree is not None and candidates else {}
         scorers = {
-            lang: proximity.PassageScorer(lang_slots, lambda term, lang=lang: arrays.idf(f"body_{lang}", term))
+            lang: proximity.PassageScorer(
+                lang_slots,
+                lambda term, lang=lang: arrays.idf(f"body_{lang}", term),
+                marks.terms[lang],
+                marks.phrases[lang],
+            )
             for lang, lang_slots in slots.items()
             if len(lang_slots)
         }
@@ -294,13 +301,13 @@ class WhooshBackend:
             return candidates
         rescored = []
         for docnum, score in candidates:
-            lang, _, terms = arrays.column_value("terms", docnum).decode("utf-8").partition(" ")
+            lang, terms, named_terms = read_terms_column(arrays.column_value("terms", docnum))
             scorer = scorers.get(lang)
-            rescored.append((docnum, score + scorer.bonus(terms) if scorer else score))
+            rescored.append((docnum, scorer.rescore(score, terms, named_terms) if scorer else score))
         rescored.sort(key=lambda item: (-item[1], item[0]))
         return rescored
 
-    def _groups(self, found, plan: SearchPlan, arrays: QueryArrays):
+    def _groups(self, found, plan: SearchPlan, arrays: QueryArrays, marks: Marks):
         """The page of documents ``plan`` asks for, ordered by their best passage, and how many documents match.
 
         Each document of the page comes as ([(docnum, score)] of its ``plan.group_size`` best
@@ -315,7 +322,7 @@ class WhooshBackend:
             first_key = -arrays.column_ranks("updated")[docnums]
         else:
             first_key = np.ones(len(docnums), dtype=np.int8)  # 0: re-scored by the second stage
-            for docnum, score in self._second_stage(top(found, proximity.DEPTH), plan, arrays):
+            for docnum, score in self._second_stage(top(found, proximity.DEPTH), plan, arrays, marks):
                 at = np.searchsorted(docnums, docnum)
                 scores[at], first_key[at] = score, 0
         order = np.lexsort((docnums, -scores, first_key))

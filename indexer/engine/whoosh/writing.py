@@ -30,6 +30,7 @@ from whoosh.writing import SegmentWriter
 
 from indexer.analysis import WORDS
 from indexer.analysis import analyze
+from indexer.engine import proximity
 from indexer.engine.whoosh.analyzers import ANALYZERS
 from indexer.errors import IndexBusy
 from indexer.ingest.taxonomy import Taxonomy
@@ -148,7 +149,7 @@ class WhooshPreparer:
                         info.updated,
                     )
                 ),
-                "terms": f"{lang} {' '.join(terms)}".encode(),
+                "terms": terms_column(lang, terms, self._own_tag_terms(passage, terms)),
                 "updated": info.updated or "0",
                 # Terms go in pre-analysed (a list bypasses Whoosh's analyzer): one memoised pass each.
                 "words": list(dict.fromkeys(analyze(f"{passage.text}\n{passage.section_title}", WORDS))),
@@ -169,6 +170,15 @@ class WhooshPreparer:
             )
         return PreparedDocument(info.doc_id, tuple(passages))
 
+    def _own_tag_terms(self, passage, terms: list[str]) -> list[str]:
+        """The index terms of the names of the entries a short passage names (for the second stage)."""
+        if (
+            len(terms) >= proximity.LOW_CONTENT_TERMS
+            or not passage.own_tags.projects + passage.own_tags.partners + passage.own_tags.topics
+        ):
+            return []
+        return analyze(self._tag_text(passage.own_tags, passage.lang), passage.lang)
+
     def _tag_text(self, tags: Tags, lang: str) -> str:
         lines = []
         for kind, ids in (("project", tags.projects), ("partner", tags.partners), ("topic", tags.topics)):
@@ -178,6 +188,19 @@ class WhooshPreparer:
                 if entry:
                     lines.extend(entry.aliases)
         return "\n".join(lines)
+
+
+def terms_column(lang: str, terms: list[str], own_tag_terms: list[str]) -> bytes:
+    """``"<lang> <terms, space-separated>"``, then a tab and the terms of the entries the passage names, if any."""
+    value = f"{lang} {' '.join(terms)}"
+    return (f"{value}\t{' '.join(own_tag_terms)}" if own_tag_terms else value).encode()
+
+
+def read_terms_column(value: bytes) -> tuple[str, str, str]:
+    """(language, the passage's terms, the terms of the entries it names) from a ``terms_column`` value."""
+    lang, _, rest = value.decode("utf-8").partition(" ")
+    terms, _, tag_terms = rest.partition("\t")
+    return lang, terms, tag_terms
 
 
 def open_writer(index, path):
