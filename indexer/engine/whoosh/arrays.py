@@ -245,8 +245,20 @@ class QueryArrays:
         return segment_readers[number][docnum - offsets[number]]
 
     def document_numbers(self) -> np.ndarray:
-        """Each passage's document, as a number (the same for every passage of a document)."""
-        return self.column_ranks("doc_id")
+        """Each passage's document, as a number (the same for every passage of a document).
+
+        A document's passages are written together, so they have consecutive docnums (merges
+        keep the order): a new number starts wherever the doc_id changes. Sorting the ids
+        instead took a second for 200,000 passages.
+        """
+        found = self._column_values.get("document numbers")
+        if found is None:
+            parts = [self.cache.column_values(reader, "doc_id") for reader, _ in self.leaves]
+            ids = np.concatenate(parts) if parts else np.empty(0, dtype=object)
+            starts = np.ones(len(ids), dtype=bool)
+            starts[1:] = ids[1:] != ids[:-1]
+            found = self._column_values["document numbers"] = np.cumsum(starts) - 1
+        return found
 
     def column_ranks(self, fieldname: str) -> np.ndarray:
         """Each document's rank in the sort order of a sortable column (for sorting by date)."""

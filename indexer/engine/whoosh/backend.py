@@ -30,6 +30,7 @@ from indexer.engine.contract import BackendHit
 from indexer.engine.contract import BackendHits
 from indexer.engine.contract import SearchPlan
 from indexer.engine.spelling import Vocabulary
+from indexer.engine.whoosh.arrays import Match
 from indexer.engine.whoosh.arrays import QueryArrays
 from indexer.engine.whoosh.arrays import evaluate
 from indexer.engine.whoosh.arrays import normalized
@@ -204,6 +205,9 @@ class WhooshBackend:
         still_open = lambda: self._searcher is searcher  # noqa: E731 - replaced or closed: stop
         for reader, _ in searcher.reader().leaf_readers():
             self._segment_cache.warm(reader, WARM_FIELDS, min_frequency, self._read_lock, still_open)
+        with self._read_lock:
+            if still_open():
+                self._arrays.document_numbers()  # what grouped results need
         if still_open():
             self._warmed.set()
 
@@ -312,30 +316,50 @@ class WhooshBackend:
 
         Each document of the page comes as ([(docnum, score)] of its ``plan.group_size`` best
         passages, its number of matching passages). Passages are ranked exactly as ungrouped
-        (the second stage's passages first), so a document's place is its best passage's.
+        (the second stage's first), so a document's place is its best passage's. Only a prefix of
+        the ranking is sorted, long enough to hold the page's documents: sorting every match took
+        a third of a grouped search.
         """
         docnums = np.flatnonzero(found.mask)
         if not len(docnums):
             return [], 0
-        scores = found.scores[docnums]
-        if plan.sort == "newest":
-            first_key = -arrays.column_ranks("updated")[docnums]
+        owner_of = arrays.document_numbers()
+        counts = np.bincount(owner_of[docnums])
+        ranks = arrays.column_ranks("updated") if plan.sort == "newest" else None
+        first = [] if ranks is not None else self._second_stage(top(found, proximity.DEPTH), plan, arrays, marks)
+        rest = found
+        if first:
+            rest = Match(found.mask.copy(), found.scores)
+            rest.mask[[docnum for docnum, _ in first]] = False
+        wanted, size = plan.offset + plan.limit, 4 * (plan.offset + plan.limit)
+        while True:
+            ranked = first + top(rest, size, ranks=ranks)
+            owners = list(dict.fromkeys(int(owner_of[docnum]) for docnum, _ in ranked))
+            if len(owners) >= wanted or len(ranked) >= len(docnums):
+                break
+            size *= 4
+        page = owners[plan.offset : wanted]
+        best = self._best_of(page, docnums, owner_of, found.scores, first, ranks, plan.group_size)
+        return [(best[owner], int(counts[owner])) for owner in page], int(np.count_nonzero(counts))
+
+    @staticmethod
+    def _best_of(owners, docnums, owner_of, scores, first, ranks, size) -> dict[int, list[tuple[int, float]]]:
+        """The ``size`` best (docnum, score) of each document in ``owners``, among the matches ``docnums``."""
+        chosen = docnums[np.isin(owner_of[docnums], owners)]
+        chosen_scores = scores[chosen]
+        if ranks is not None:
+            primary = -ranks[chosen]
         else:
-            first_key = np.ones(len(docnums), dtype=np.int8)  # 0: re-scored by the second stage
-            for docnum, score in self._second_stage(top(found, proximity.DEPTH), plan, arrays, marks):
-                at = np.searchsorted(docnums, docnum)
-                scores[at], first_key[at] = score, 0
-        order = np.lexsort((docnums, -scores, first_key))
-        owners = arrays.document_numbers()[docnums[order]]
-        documents, best, counts = np.unique(owners, return_index=True, return_counts=True)
-        page = np.argsort(best, kind="stable")[plan.offset : plan.offset + plan.limit]
-        chosen: dict[int, list[tuple[int, float]]] = {int(documents[g]): [] for g in page}
-        for position in np.flatnonzero(np.isin(owners, documents[page])).tolist():
-            members = chosen[int(owners[position])]
-            if len(members) < plan.group_size:
-                at = order[position]
-                members.append((int(docnums[at]), float(scores[at])))
-        return [(chosen[int(documents[g])], int(counts[g])) for g in page], len(documents)
+            rescored = dict(first)
+            primary = np.array([0 if docnum in rescored else 1 for docnum in chosen.tolist()], dtype=np.int8)
+            for i in np.flatnonzero(primary == 0).tolist():
+                chosen_scores[i] = rescored[int(chosen[i])]
+        best: dict[int, list[tuple[int, float]]] = {owner: [] for owner in owners}
+        for i in np.lexsort((chosen, -chosen_scores, primary)).tolist():
+            members = best[int(owner_of[chosen[i]])]
+            if len(members) < size:
+                members.append((int(chosen[i]), float(chosen_scores[i])))
+        return best
 
     def _facets(self, arrays: QueryArrays, mask) -> dict[str, dict[str, int]]:
         counts = {}

@@ -38,6 +38,7 @@ class SegmentCache:
         self._bytes = 0
         self._lengths: dict = {}
         self._vocabularies: dict = {}
+        self._values: dict = {}
         self._lock = threading.Lock()
 
     def postings(self, reader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
@@ -69,6 +70,16 @@ class SegmentCache:
             codes = np.frombuffer(bytes(column.load()), dtype=np.uint8) if column is not None else None
             found = _BYTE_LENGTHS[codes] if codes is not None else np.ones(reader.doc_count_all(), np.float32)
             self._lengths[key] = found
+        return found
+
+    def column_values(self, reader, fieldname: str) -> np.ndarray:
+        """One segment's values of a sortable field, one per document (an object array)."""
+        key = (segment_key(reader), fieldname)
+        found = self._values.get(key)
+        if found is None:
+            values = list(reader.column_reader(fieldname))
+            found = self._values[key] = np.empty(len(values), dtype=object)
+            found[:] = values
         return found
 
     def vocabulary(self, reader, fieldname: str) -> frozenset[str]:
@@ -106,8 +117,8 @@ class SegmentCache:
                     self.postings(reader, fieldname, decode_term(text))
 
     def forget(self, live_keys: set) -> None:
-        """Drop the lengths and vocabularies of segments merged away (postings age out of the LRU)."""
-        for kept in (self._lengths, self._vocabularies):
+        """Drop the lengths, vocabularies and values of segments merged away (postings age out of the LRU)."""
+        for kept in (self._lengths, self._vocabularies, self._values):
             for key in [key for key in kept if key[0] not in live_keys]:
                 del kept[key]
 
