@@ -8,7 +8,7 @@ PORT ?= 8000
 INDEX ?= var/index
 CORPUS ?= corpus
 
-.PHONY: run index test lint bench bench-against eval clean
+.PHONY: run index test lint bench bench-against eval cluster-test clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,11 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.perf
 	$(BIN)/python -m bench.fuzz
 	$(BIN)/python -m bench.load
+
+# HAProxy and three replicas fed by one indexer, under load (issue 19; deploy/README.md), ~5 min.
+cluster-test: $(STAMP)
+	bash .ci/install-haproxy
+	$(BIN)/python -m bench.cluster
 
 # Search latency of this checkout against another revision, in one run: make bench-against AGAINST=<rev>
 AGAINST ?= main

@@ -76,6 +76,30 @@ def watch(corpus, index_dir, verbose):
         watcher.stop()
 
 
+@main.command()
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder [default: var/index].")
+@click.option(
+    "--to",
+    "destinations",
+    multiple=True,
+    required=True,
+    type=click.Path(path_type=Path),
+    help="A replica's index folder (repeat for each replica).",
+)
+def publish(index_dir, destinations):
+    """Copy the live index to replicas' folders; each switches to it whole, or keeps what it had.
+
+    Run it after `passerelle index` on the indexer's machine; `passerelle serve --replica
+    --index DEST` serves each copy and follows every publish without a restart.
+    """
+    from indexer.publish import publish as publish_to
+
+    source = Path(load_settings({"index": index_dir})["index"])
+    for dest in destinations:
+        done = publish_to(source, dest)
+        click.echo(f"published commit {done.generation} to {done.dest} in {done.seconds:.1f} s")
+
+
 def _report_printer(verbose: bool):
     return lambda report: _print_report(report, verbose, stamp=time.strftime("%H:%M:%S "))
 

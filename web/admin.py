@@ -53,6 +53,7 @@ TOKEN_ENV = "PASSERELLE_ADMIN_TOKEN"
 DEFAULT_UPLOAD_MAX_BYTES = 20 * 1024 * 1024
 MAX_WAIT_SECONDS = 60
 DISABLED_MESSAGE = f"admin endpoints are disabled: set {TOKEN_ENV} (or ADMIN_TOKEN) on the server to enable them"
+REPLICA_MESSAGE = "this server is a read-only replica: upload to the indexer, then `passerelle publish`"
 # The status a synchronous answer gives for each reason a task fails.
 FAILURE_ERRORS = {"corpus_missing": ServiceUnavailable, "internal": InternalServerError}
 
@@ -144,7 +145,7 @@ def task(task_id: int):
 @bp.get("/admin")
 def page():
     """The upload form and the list of indexed documents, each with a delete button."""
-    if not current_app.config.get("ADMIN_TOKEN"):
+    if current_app.config.get("REPLICA") or not current_app.config.get("ADMIN_TOKEN"):
         raise NotFound(translate("admin_disabled"))
     return render_template("admin.html", files=_indexed_files(), tasks=_queue().recent(20), max_size=_limit_text())
 
@@ -155,6 +156,8 @@ def require_token() -> None:
     :raises NotFound: when no token is configured (the admin endpoints are disabled).
     :raises Unauthorized: for a missing or wrong token, with ``WWW-Authenticate: Bearer``.
     """
+    if current_app.config.get("REPLICA"):
+        raise NotFound(REPLICA_MESSAGE)
     expected = current_app.config.get("ADMIN_TOKEN") or ""
     if not expected:
         raise NotFound(DISABLED_MESSAGE)

@@ -9,17 +9,22 @@ from __future__ import annotations
 import os
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version
+from pathlib import Path
 
 from flask import Blueprint
+from flask import current_app
 from flask import jsonify
 from flask import request
 from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import ServiceUnavailable
 
 from indexer import index_stats
 from indexer import search as run_search
 from web.document import document_dict
 from web.engine import get_index
 from web.params import search_query_from
+
+DRAIN_FILE = "drain"
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -58,8 +63,13 @@ def health():
 
     ``generation`` is the number of the last indexing run that changed the index (passages,
     taxonomy, glossary or lexicons): every worker answers with the same number within moments of
-    a commit, which is how a person or a load balancer sees that all have it.
+    a commit, which is how a person or a load balancer sees that all have it. While a file
+    named ``drain`` exists in the index folder, the answer is 503, so a load balancer sends the
+    server no new requests (planned maintenance) while it goes on answering the others.
     """
+    drain = Path(current_app.config["INDEX_DIR"]) / DRAIN_FILE
+    if drain.exists():
+        raise ServiceUnavailable(f"draining: remove {drain} to take requests again")
     stats = index_stats(get_index())
     return jsonify(
         {

@@ -55,12 +55,19 @@ DEFAULT_WORKERS = 2
     type=click.Path(path_type=Path),
     help="Corpus folder, for --watch and uploads [default: corpus].",
 )
-def serve(host, port, index_dir, workers, threads, debug, watch, corpus_dir):
+@click.option(
+    "--replica",
+    is_flag=True,
+    help="Serve an index that `passerelle publish` fills: never write to it (no uploads, no --watch).",
+)
+def serve(host, port, index_dir, workers, threads, debug, watch, corpus_dir, replica):
     """Serve the search pages and the JSON API (gunicorn workers, or waitress; Flask's server with --debug)."""
     settings = load_settings({"index": index_dir, "corpus": corpus_dir})
     corpus, index_root = Path(settings["corpus"]), Path(settings["index"])
-    app = create_app({"INDEX_DIR": settings["index"], "CORPUS_DIR": settings["corpus"]})
+    app = create_app({"INDEX_DIR": settings["index"], "CORPUS_DIR": settings["corpus"], "REPLICA": replica})
     prefork = workers > 1 and not debug
+    if watch and replica:
+        raise click.UsageError("--watch writes to the index; a --replica never does")
     if watch and not corpus.is_dir():
         raise click.ClickException(f"corpus folder not found: {corpus}")
     if not watch and not has_index(index_root):
@@ -68,7 +75,9 @@ def serve(host, port, index_dir, workers, threads, debug, watch, corpus_dir):
         click.secho(warning, fg="yellow", err=True)
 
     def start_writers():
-        """The task runner and the watcher run once per server, never in a worker."""
+        """The task runner and the watcher run once per server, never in a worker; a replica has neither."""
+        if replica:
+            return
         start_task_runner(corpus, index_root)
         if watch:
             start_watcher(corpus, index_root)  # its first run builds the index
@@ -85,7 +94,8 @@ def serve(host, port, index_dir, workers, threads, debug, watch, corpus_dir):
         # gunicorn forks workers from the master, and a fork while another thread holds a lock
         # (an import's, for one) leaves that lock held forever in the worker.
         writers = WritersProcess(corpus, index_root, watch)
-        serve_prefork(app, host, port, workers=workers, threads=threads, when_ready=writers.start, on_exit=writers.stop)
+        when_ready, on_exit = (None, None) if replica else (writers.start, writers.stop)
+        serve_prefork(app, host, port, workers=workers, threads=threads, when_ready=when_ready, on_exit=on_exit)
     else:
         import waitress  # imported here: only the single-process production path needs it
 
