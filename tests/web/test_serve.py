@@ -21,6 +21,8 @@ from web_helpers import ADMIN_TOKEN
 from web_helpers import AUTH
 from web_helpers import copy_corpus
 
+from indexer.publish import publish
+
 START_LIMIT_SECONDS = 120  # a bound so that a broken server fails the test instead of hanging it
 STOP_LIMIT_SECONDS = 60
 
@@ -194,6 +196,20 @@ def test_one_worker_serves_with_waitress_in_one_process(tmp_path, web_index_dir)
         status, found = server.get_json("/api/search?q=douane")
         assert status == 200 and found["total"] > 0
     assert "gunicorn" not in server.output()
+
+
+def test_a_replica_with_workers_starts_no_writers_and_refuses_uploads(tmp_path, web_index_dir):
+    publish(web_index_dir, tmp_path / "replica")
+    args = ("--workers", "2", "--threads", "2", "--replica", "--index", str(tmp_path / "replica"))
+    with serving(tmp_path, *args) as server:
+        # gunicorn starts the writers (when_ready) before it forks the workers.
+        wait_until(lambda: len(worker_pids(server)) == 2, "two workers", server=server)
+        assert not [pid for pid in children_of(server.process.pid) if b"run_writers" in _cmdline(pid)]
+        status, found = server.get_json("/api/search?q=douane")
+        assert status == 200 and found["total"] > 0
+        status, _ = server.call("GET", "/api/tasks", headers=AUTH)
+        assert status == 404  # even with the token the server was started with
+    assert not (tmp_path / "replica" / "tasks").exists()
 
 
 def test_watch_with_workers_runs_one_watcher_in_the_master(tmp_path):
