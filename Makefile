@@ -49,6 +49,7 @@ lint: $(STAMP)
 test: lint
 	bash .ci/install-browser
 	bash .ci/install-freedict
+	bash .ci/install-axe
 	$(BIN)/python -m pytest
 
 clean:

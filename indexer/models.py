@@ -132,6 +132,7 @@ class Hit:
 
     doc_id: str
     doc_title: str
+    doc_lang: str  # the document's language (its title's); ``lang`` is the passage's
     section_id: str
     section_title: str
     passage_id: str

@@ -106,6 +106,7 @@ def to_hit(found: BackendHit) -> Hit:
     return Hit(
         doc_id=passage.doc_id,
         doc_title=found.info.title,
+        doc_lang=found.info.lang,
         section_id=passage.section_id,
         section_title=passage.section_title,
         passage_id=passage.passage_id,

@@ -180,7 +180,7 @@ def test_the_result_object_has_the_documented_json_shape(corpus_index):
     ]  # fmt: skip
     hit = data["results"][0]
     assert list(hit) == [
-        "doc_id", "doc_title", "section_id", "section_title", "passage_id", "lang", "url",
+        "doc_id", "doc_title", "doc_lang", "section_id", "section_title", "passage_id", "lang", "url",
         "score", "snippet", "text", "projects", "partners", "topics",
     ]  # fmt: skip
     assert hit["url"] == f"/doc/{hit['doc_id']}#{hit['passage_id']}"

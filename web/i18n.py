@@ -25,6 +25,8 @@ STRINGS = {
     "en": {
         "tagline": "Bilingual passage search",
         "skip_to_content": "Skip to content",
+        "skip_to_filters": "Skip to filters",
+        "highlight_hint": "Matching words are highlighted.",
         "ui_switch_label": "Interface language",
         "title_home": "Passerelle – bilingual passage search",
         "title_results": "“{q}” – Passerelle",
@@ -166,6 +168,8 @@ STRINGS = {
     "fr": {
         "tagline": "Recherche bilingue de passages",
         "skip_to_content": "Aller au contenu",
+        "skip_to_filters": "Aller aux filtres",
+        "highlight_hint": "Les mots trouvés sont surlignés.",
         "ui_switch_label": "Langue de l’interface",
         "title_home": "Passerelle – recherche bilingue de passages",
         "title_results": "« {q} » – Passerelle",

@@ -156,6 +156,7 @@ def _results_context(index, result, links: SearchLinks) -> dict:
         "suggestion_url": links.with_text(result.suggestion) if result.suggestion else "",
         "expansion_toggle_url": links.toggle_expansion(),
         "feed_url": links.url("pages.feed", page=1, per_page=DEFAULT_PER_PAGE, sort="relevance"),
+        "examples": _examples(links) if not result.total else [],
     }
 
 
