@@ -307,6 +307,7 @@ def search_api(
     :param lexicon: translations for a second Passerelle run on the same open index (issue 8).
     """
     systems = {"passerelle": _passerelle_run(folder, warmup, timed)}
+    systems["passerelle_grouped"] = _passerelle_run(folder, warmup, timed, group="document")
     if lexicon is not None:
         systems["passerelle_translated"] = _passerelle_run(folder, warmup, timed, lexicon)
     for name in baselines:
@@ -322,8 +323,11 @@ def search_api(
     return systems
 
 
-def _passerelle_run(folder: build.SizeFolder, warmup: list[BenchQuery], timed: list[BenchQuery], lexicon=None) -> dict:
-    """Passerelle's ``search`` on a freshly opened index (no answer cached), with ``lexicon``'s translations if given."""
+def _passerelle_run(
+    folder: build.SizeFolder, warmup: list[BenchQuery], timed: list[BenchQuery], lexicon=None, group: str = "none"
+) -> dict:
+    """Passerelle's ``search`` on a freshly opened index (no answer cached), with ``lexicon``'s translations if
+    given, grouped by document when ``group`` says so (as the pages search)."""
     from indexer import SearchQuery
     from indexer import open_index
     from indexer import search
@@ -337,10 +341,10 @@ def _passerelle_run(folder: build.SizeFolder, warmup: list[BenchQuery], timed: l
 
     def passerelle(query: BenchQuery) -> int:
         lang = (query.lang_param,) if query.lang_param else ()
-        result = search(SearchQuery(text=query.text(), lang=lang, per_page=10), index)
+        result = search(SearchQuery(text=query.text(), lang=lang, per_page=10, group=group), index)
         shape["expanded"] += bool(result.expanded)
         shape["relaxed"] += result.relaxed
-        return len(result.results)
+        return len(result.groups if group == "document" else result.results)
 
     try:
         measured = timed_run(passerelle, warmup, timed)

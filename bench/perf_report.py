@@ -8,6 +8,7 @@ from bench.report import markdown_table
 
 SYSTEMS = {
     "passerelle": "Passerelle",
+    "passerelle_grouped": "Passerelle, grouped by document",  # as the pages search (issue 18)
     "passerelle_translated": "Passerelle + translation",  # FreeDict and the learned lexicon (issue 8)
     "naive_whoosh": "naive Whoosh",
     "fts5": "SQLite FTS5",
