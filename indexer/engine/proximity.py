@@ -8,8 +8,8 @@ both were chosen, and their constants set, on the training half of the open quer
 - **proximity**: the query's words close together, as typed. Each adjacent pair of query
   words is scored as in BM25TP (Rasolofo and Savoy, 2003): every occurrence of the first word
   with the second within ``WINDOW`` terms adds 1 / distance², the sum is saturated like a term
-  frequency and weighted by the rarer word's idf. Stop words are not terms, so "management of
-  property" and "management of all property" are at distance 1 and 2.
+  frequency and weighted by the commoner word's idf (the smaller). Stop words are not terms, so
+  "management of property" and "management of all property" are at distance 1 and 2.
 - **early mention**: a passage that names a query word in its first lines is about it. Each
   word found adds its idf / (1 + first position / ``EARLY_SCALE``).
 
