@@ -54,6 +54,7 @@ CURRENT = "current"
 GENERATIONS = "generations"
 WRITE_LOCK = "write.lock"
 WRITE_LOCK_WAIT_SECONDS = 120.0  # documented in the README: a second writer waits this long
+RETIRED_INDEX_SECONDS = 30.0  # a search still running on a replaced index ends long before this
 
 
 @contextmanager
@@ -308,7 +309,7 @@ def index_stats(index: OpenIndex) -> IndexStats:
         updated = datetime.fromtimestamp(changed, UTC).isoformat(timespec="seconds")
     return IndexStats(
         passages=index.backend.passage_count(),
-        documents=len(index.backend.doc_ids()),
+        documents=index.backend.document_count(),
         generation=index.commit.number,
         updated=updated,
         warm=index.backend.is_warm(),
@@ -328,6 +329,7 @@ class LiveIndex:
         self._lock = threading.Lock()
         self._open: OpenIndex | None = None
         self._seen: tuple | None = None  # (generation path, commit.json's inode and time) of _open
+        self._retired: list[tuple[float, OpenIndex]] = []  # (when replaced, index) not closed yet
 
     def get(self) -> OpenIndex:
         """The open index of the live generation, as of its latest commit.
@@ -336,6 +338,8 @@ class LiveIndex:
         """
         seen = _commit_stamp(self.root)
         opened = self._open
+        if self._retired and time.monotonic() - self._retired[0][0] > RETIRED_INDEX_SECONDS:
+            self._close_retired()
         if opened is not None and seen == self._seen:
             return opened
         with self._lock:
@@ -343,7 +347,8 @@ class LiveIndex:
                 previous, self._open = self._open, open_index(self.root)
                 self._open.backend.keep_warm()
                 if previous is not None:
-                    previous.close()
+                    # Other threads may be searching it right now: closed later, not under them.
+                    self._retired.append((time.monotonic(), previous))
             elif seen != self._seen:
                 self._open = self._follow_commit(self._open)
             self._seen = seen
@@ -357,9 +362,23 @@ class LiveIndex:
         opened.backend.refresh()
         return replace(opened, commit=commit)
 
-    def close(self) -> None:
-        """Release the open index."""
+    def _close_retired(self) -> None:
+        """Close the indexes replaced long enough ago that no search can still be using them."""
         with self._lock:
+            now, kept = time.monotonic(), []
+            for since, old in self._retired:
+                if now - since > RETIRED_INDEX_SECONDS:
+                    old.close()
+                else:
+                    kept.append((since, old))
+            self._retired = kept
+
+    def close(self) -> None:
+        """Release the open index, and those it replaced."""
+        with self._lock:
+            for _, old in self._retired:
+                old.close()
+            self._retired = []
             if self._open is not None:
                 self._open.close()
                 self._open, self._seen = None, None

@@ -52,6 +52,21 @@ def test_a_replica_follows_each_publish_and_keeps_one_older_generation(indexer, 
     replica.close()
 
 
+def test_a_search_still_holding_the_replaced_index_goes_on_answering(indexer, tmp_path):
+    # A server's threads may be searching the index a publish (or a rebuild) just replaced.
+    corpus, source = indexer
+    publish(source, tmp_path / "replica")
+    replica = LiveIndex(tmp_path / "replica")
+    held = replica.get()
+    _corpus(tmp_path, second="Maritime smuggling routes cross the Gulf of Guinea.")
+    index_corpus(corpus, source)
+    publish(source, tmp_path / "replica")
+    assert replica.get() is not held
+    assert search(SearchQuery("containers"), held).total == 1
+    assert search(SearchQuery("containres"), held).suggestion == "containers"  # the spelling path too
+    replica.close()
+
+
 def test_an_interrupted_copy_leaves_the_old_generation_live_and_is_cleaned_up_next_time(indexer, tmp_path, monkeypatch):
     corpus, source = indexer
     dest = tmp_path / "replica"

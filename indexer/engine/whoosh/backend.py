@@ -132,6 +132,7 @@ class WhooshBackend:
         self._warmed = threading.Event()
         self._keep_warm = False
         self._results = _ResultCache()  # answers of the current searcher, by plan
+        self._document_count: tuple | None = None  # (searcher, its number of documents)
         self._retired: list = []  # (time replaced, searcher) not closed yet
 
     # -- writing ---------------------------------------------------------------
@@ -440,6 +441,15 @@ class WhooshBackend:
         """Ids of every indexed document."""
         with self._read_lock:
             return set(map(decode_term, self.searcher().reader().lexicon("doc_id")))
+
+    def document_count(self) -> int:
+        """Number of indexed documents, counted once per view of the index (health checks ask often)."""
+        searcher = self.searcher()
+        counted = self._document_count
+        if counted is None or counted[0] is not searcher:
+            with self._read_lock:
+                counted = self._document_count = (searcher, sum(1 for _ in searcher.reader().lexicon("doc_id")))
+        return counted[1]
 
     def passage_count(self) -> int:
         """Number of passages in the index."""
