@@ -58,6 +58,7 @@ from bench.report import write_results
 ROOT = Path(__file__).resolve().parent.parent
 HAPROXY_CONFIG = ROOT / "deploy" / "haproxy.cfg"
 REPLICAS = 3
+REPLICA_THREADS = 4  # deploy/haproxy.cfg keeps 3 requests open on each: one thread is left for health checks
 MIN_SPEEDUP = 1.6
 DRAIN_SECONDS = 10.0
 READY_SECONDS = 120.0  # a replica starting, or a publish reaching every replica
@@ -75,7 +76,8 @@ class Replica:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
-        command = [*passerelle_command(), "serve", "--replica", "--workers", "1", "--port", str(self.port)]
+        command = [*passerelle_command(), "serve", "--replica", "--workers", "1", "--threads", str(REPLICA_THREADS)]
+        command += ["--port", str(self.port)]
         with self.log_path.open("a") as output:
             self.process = subprocess.Popen([*command, "--index", str(self.folder)], stdout=output, stderr=output)
         wait_for(lambda: self.health().get("warm") is True, f"replica {self.number} ready and warm")
@@ -213,6 +215,7 @@ def phase(name: str, tally: Tally, wall: float) -> dict:
         "non_200": sum(count for status, count in tally.statuses.items() if status != 200),
         "connection_errors": sum(tally.connection_errors.values()),
         "statuses": dict(tally.statuses),
+        "connection_error_kinds": dict(tally.connection_errors),
     }
     log(f"{name}: {result['count']} answers, {result['per_second']}/s, p50 {result['p50_ms']} ms, "
         f"p99 {result['p99_ms']} ms, {result['non_200']} non-200, {result['connection_errors']} connection errors")  # fmt: skip
