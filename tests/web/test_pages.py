@@ -146,6 +146,12 @@ def test_hit_tags_link_to_the_search_with_the_tag_added(client):
     assert all(params(url)["lang"] == ["en"] and params(url)["q"] == ["money laundering"] for url in tag_urls)
 
 
+def test_a_section_titled_like_its_document_is_not_named_twice(client):
+    html = page(client, "/search?q=terrorisme")  # its best passage is under the document's own title
+    titles = re.findall(r'<span class="doc-title"[^>]*>([^<]*)</span>\s*(<span class="sep")?', html)
+    assert titles and titles[0][0] == "Global threats and organised crime" and not titles[0][1]
+
+
 def test_results_are_paginated(client):
     elements = Elements(page(client, "/search?q=money+laundering&per_page=2&group=none"))
     nav = elements.find("a", rel="next")
