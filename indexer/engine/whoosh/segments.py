@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import mmap
 import threading
+import time
 from collections import OrderedDict
 
 import numpy as np
@@ -115,6 +116,9 @@ class SegmentCache:
                     if not still_open():
                         return
                     self.postings(reader, fieldname, decode_term(text))
+                # A lock is not fair: without giving up the interpreter here, this loop could take
+                # it back at once, term after term, and a search or a health check wait for the end.
+                time.sleep(0)
 
     def forget(self, live_keys: set) -> None:
         """Drop the lengths, vocabularies and values of segments merged away (postings age out of the LRU)."""
