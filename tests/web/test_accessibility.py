@@ -161,3 +161,15 @@ def test_permalinks_on_the_document_page_are_underlined(browser, live_server):
 def test_the_no_results_page_lists_example_searches(browser, live_server):
     browser.get(live_server + "/search?q=zzyzxq")
     assert browser.find_elements(By.CSS_SELECTOR, ".syntax a")
+
+
+@pytest.mark.parametrize("url", ["/search?q=blanchiment", "/search?q=blanchiment&group=none", f"/doc/{EN_DOC}?q=port"])
+def test_pages_fit_a_phone_screen_without_sideways_scrolling(browser, live_server, url):
+    phone = {"width": 375, "height": 800, "deviceScaleFactor": 1, "mobile": True}
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", phone)
+    try:
+        browser.get(live_server + url)
+        width = browser.execute_script("return [window.innerWidth, document.documentElement.scrollWidth]")
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    assert width == [375, 375]
