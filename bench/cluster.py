@@ -42,9 +42,8 @@ if __package__ in (None, ""):  # run as a file: python bench/cluster.py
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.load import DATA_SET
-from bench.load import DEFAULT_DATA
-from bench.load import RESULTS
 from bench.load import Tally
+from bench.load import add_corpus_options
 from bench.load import client_loop
 from bench.load import load_queries
 from bench.load import prepare
@@ -352,10 +351,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=60.0, help="length of the disturbed phase (default 60)")
     parser.add_argument("--baseline-seconds", type=float, default=20.0, help="length of phases 1 and 2 (default 20)")
     parser.add_argument("--clients", type=int, default=16, help="client threads (default 16)")
-    parser.add_argument("--records", type=int, default=50_000, help="Canadian passages in the corpus (default 50000)")
-    parser.add_argument("--data", type=Path, default=Path(os.environ.get("PASSERELLE_DATA") or DEFAULT_DATA))
-    parser.add_argument("--work", type=Path, help="keep the corpus, index and logs here (default: temporary)")
-    parser.add_argument("--out", type=Path, default=RESULTS, help="where cluster-latest.md/.json go")
+    add_corpus_options(parser, "cluster")
     return parser.parse_args(argv)
 
 

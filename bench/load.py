@@ -90,13 +90,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=60.0, help="length of each phase (default 60)")
     parser.add_argument("--clients", type=_counts, default=(8, 32), help="concurrent clients per phase (default 8,32)")
-    parser.add_argument("--records", type=int, default=50_000, help="Canadian passages in the corpus (default 50000)")
     parser.add_argument("--reindex-every", type=float, default=5.0, help="seconds between re-index runs (default 5)")
     parser.add_argument("--max-requests", type=int, default=200_000, help="request cap per phase (default 200000)")
-    parser.add_argument("--data", type=Path, default=Path(os.environ.get("PASSERELLE_DATA") or DEFAULT_DATA))
-    parser.add_argument("--work", type=Path, help="keep the corpus and index here, to reuse them (default: temporary)")
-    parser.add_argument("--out", type=Path, default=RESULTS, help="where load-latest.md/.json go")
+    add_corpus_options(parser, "load")
     return parser.parse_args(argv)
+
+
+def add_corpus_options(parser: argparse.ArgumentParser, name: str) -> None:
+    """``--records``, ``--data``, ``--work`` and ``--out``: the corpus ``prepare`` builds, and where results go."""
+    parser.add_argument("--records", type=int, default=50_000, help="Canadian passages in the corpus (default 50000)")
+    parser.add_argument("--data", type=Path, default=Path(os.environ.get("PASSERELLE_DATA") or DEFAULT_DATA))
+    parser.add_argument("--work", type=Path, help="keep the corpus, index and logs here (default: temporary)")
+    parser.add_argument("--out", type=Path, default=RESULTS, help=f"where {name}-latest.md/.json go")
 
 
 def _counts(text: str) -> tuple[int, ...]:

@@ -12,6 +12,7 @@ from indexer import TAG_FIELDS
 from indexer import IndexedDocument
 from indexer import OpenIndex
 from indexer import Passage
+from indexer import document_url
 from indexer import passage_url
 from web.links import is_web_url
 from web.links import text_fragment_url
@@ -111,7 +112,7 @@ def document_dict(document: IndexedDocument) -> dict:
         "publisher": info.publisher,
         "source_url": info.source_url,
         "updated": info.updated,
-        "url": passage_url(info.doc_id, "").rstrip("#"),
+        "url": document_url(info.doc_id),
         "tags": {kind: tags.get(kind, []) for kind in TAG_FIELDS},
         "sections": sections,
     }

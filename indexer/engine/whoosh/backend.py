@@ -24,23 +24,21 @@ from whoosh.scoring import WeightScorer
 from indexer.analysis import WORDS
 from indexer.analysis import analyze
 from indexer.analysis import is_stopword
-from indexer.engine import proximity
 from indexer.engine.contract import BackendGroup
 from indexer.engine.contract import BackendHit
 from indexer.engine.contract import BackendHits
 from indexer.engine.contract import SearchPlan
 from indexer.engine.spelling import Vocabulary
-from indexer.engine.whoosh.arrays import Match
 from indexer.engine.whoosh.arrays import QueryArrays
 from indexer.engine.whoosh.arrays import evaluate
 from indexer.engine.whoosh.arrays import normalized
 from indexer.engine.whoosh.arrays import top
 from indexer.engine.whoosh.queries import FACET_FIELDS
-from indexer.engine.whoosh.queries import Marks
 from indexer.engine.whoosh.queries import compile_filters
 from indexer.engine.whoosh.queries import compile_query
 from indexer.engine.whoosh.queries import positive_marks
-from indexer.engine.whoosh.queries import word_slots
+from indexer.engine.whoosh.ranking import document_page
+from indexer.engine.whoosh.ranking import passage_page
 from indexer.engine.whoosh.segments import WARM_FIELDS
 from indexer.engine.whoosh.segments import SegmentCache
 from indexer.engine.whoosh.segments import decode_term
@@ -50,7 +48,6 @@ from indexer.engine.whoosh.writing import WhooshPreparer
 from indexer.engine.whoosh.writing import WhooshTransaction
 from indexer.engine.whoosh.writing import make_schema
 from indexer.engine.whoosh.writing import open_writer
-from indexer.engine.whoosh.writing import read_terms_column
 from indexer.errors import IndexNotFound
 from indexer.ingest.taxonomy import Taxonomy
 from indexer.models import LANGUAGES
@@ -270,97 +267,17 @@ class WhooshBackend:
 
         hits, groups, total_groups = (), (), 0
         if plan.group == "document":
-            page, total_groups = self._groups(found, plan, arrays, marks)
+            page, total_groups = document_page(found, plan, arrays, marks)
             groups = tuple(BackendGroup(tuple(hit(*ranked) for ranked in best), matched) for best, matched in page)
         elif plan.sort == "newest":
             hits = tuple(hit(*ranked) for ranked in top(found, plan.limit, plan.offset, arrays.column_ranks("updated")))
         else:
-            hits = tuple(hit(*ranked) for ranked in self._rerank(found, plan, arrays, marks))
+            hits = tuple(hit(*ranked) for ranked in passage_page(found, plan, arrays, marks))
         facets = self._facets(arrays, found.mask) if plan.with_facets else {}
         matched = found.mask.any()
         relaxed = bool(matched and not (found.every_part() & found.mask).any())
         total = int(np.count_nonzero(found.mask))
         return BackendHits(total, hits, facets, relaxed, groups, total_groups)
-
-    def _rerank(self, found, plan: SearchPlan, arrays: QueryArrays, marks: Marks) -> list[tuple[int, float]]:
-        """The (docnum, score) of ``plan``'s page, the first ``proximity.DEPTH`` passages re-scored by the second stage."""
-        wanted = plan.offset + plan.limit
-        candidates = top(found, max(proximity.DEPTH, wanted))
-        rescored = self._second_stage(candidates[: proximity.DEPTH], plan, arrays, marks)
-        return (rescored + candidates[proximity.DEPTH :])[plan.offset : wanted]
-
-    def _second_stage(self, candidates, plan: SearchPlan, arrays: QueryArrays, marks: Marks) -> list[tuple[int, float]]:
-        """``candidates`` (the first stage's best, best first) re-scored by ``indexer.engine.proximity``, re-sorted."""
-        slots = word_slots(plan.query.tree) if plan.query.tree is not None and candidates else {}
-        scorers = {
-            lang: proximity.PassageScorer(
-                lang_slots,
-                lambda term, lang=lang: arrays.idf(f"body_{lang}", term),
-                marks.terms[lang],
-                marks.phrases[lang],
-            )
-            for lang, lang_slots in slots.items()
-            if len(lang_slots)
-        }
-        if not scorers:
-            return candidates
-        rescored = []
-        for docnum, score in candidates:
-            lang, terms, named_terms = read_terms_column(arrays.column_value("terms", docnum))
-            scorer = scorers.get(lang)
-            rescored.append((docnum, scorer.rescore(score, terms, named_terms) if scorer else score))
-        rescored.sort(key=lambda item: (-item[1], item[0]))
-        return rescored
-
-    def _groups(self, found, plan: SearchPlan, arrays: QueryArrays, marks: Marks):
-        """The page of documents ``plan`` asks for, ordered by their best passage, and how many documents match.
-
-        Each document of the page comes as ([(docnum, score)] of its ``plan.group_size`` best
-        passages, its number of matching passages). Passages are ranked exactly as ungrouped
-        (the second stage's first), so a document's place is its best passage's. Only a prefix of
-        the ranking is sorted, long enough to hold the page's documents: sorting every match took
-        a third of a grouped search.
-        """
-        docnums = np.flatnonzero(found.mask)
-        if not len(docnums):
-            return [], 0
-        owner_of = arrays.document_numbers()
-        counts = np.bincount(owner_of[docnums])
-        ranks = arrays.column_ranks("updated") if plan.sort == "newest" else None
-        first = [] if ranks is not None else self._second_stage(top(found, proximity.DEPTH), plan, arrays, marks)
-        rest = found
-        if first:
-            rest = Match(found.mask.copy(), found.scores)
-            rest.mask[[docnum for docnum, _ in first]] = False
-        wanted, size = plan.offset + plan.limit, 4 * (plan.offset + plan.limit)
-        while True:
-            ranked = first + top(rest, size, ranks=ranks)
-            owners = list(dict.fromkeys(int(owner_of[docnum]) for docnum, _ in ranked))
-            if len(owners) >= wanted or len(ranked) >= len(docnums):
-                break
-            size *= 4
-        page = owners[plan.offset : wanted]
-        best = self._best_of(page, docnums, owner_of, found.scores, first, ranks, plan.group_size)
-        return [(best[owner], int(counts[owner])) for owner in page], int(np.count_nonzero(counts))
-
-    @staticmethod
-    def _best_of(owners, docnums, owner_of, scores, first, ranks, size) -> dict[int, list[tuple[int, float]]]:
-        """The ``size`` best (docnum, score) of each document in ``owners``, among the matches ``docnums``."""
-        chosen = docnums[np.isin(owner_of[docnums], owners)]
-        chosen_scores = scores[chosen]
-        if ranks is not None:
-            primary = -ranks[chosen]
-        else:
-            rescored = dict(first)
-            primary = np.array([0 if docnum in rescored else 1 for docnum in chosen.tolist()], dtype=np.int8)
-            for i in np.flatnonzero(primary == 0).tolist():
-                chosen_scores[i] = rescored[int(chosen[i])]
-        best: dict[int, list[tuple[int, float]]] = {owner: [] for owner in owners}
-        for i in np.lexsort((chosen, -chosen_scores, primary)).tolist():
-            members = best[int(owner_of[chosen[i]])]
-            if len(members) < size:
-                members.append((int(chosen[i]), float(chosen_scores[i])))
-        return best
 
     def _facets(self, arrays: QueryArrays, mask) -> dict[str, dict[str, int]]:
         counts = {}
