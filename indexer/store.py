@@ -44,8 +44,8 @@ from indexer.errors import IndexBusy
 from indexer.errors import IndexNotFound
 from indexer.errors import IndexOutdated
 from indexer.ingest.manifest import Manifest
-from indexer.ingest.taxonomy import Taxonomy
 from indexer.models import IndexedDocument
+from indexer.taxonomy import Taxonomy
 
 # Bump when the stored fields change: an older generation is then rebuilt by the next
 # `passerelle index`, and refused (with that advice) by search instead of failing oddly.

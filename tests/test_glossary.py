@@ -16,9 +16,9 @@ from indexer.crosslang.glossary import load_glossary
 from indexer.crosslang.glossary import merge
 from indexer.errors import GlossaryError
 from indexer.folding import fold
-from indexer.ingest.taxonomy import Entry
-from indexer.ingest.taxonomy import Taxonomy
-from indexer.ingest.taxonomy import load_taxonomy
+from indexer.taxonomy import Entry
+from indexer.taxonomy import Taxonomy
+from indexer.taxonomy import load_taxonomy
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 

@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 
 from indexer.errors import TaxonomyError
-from indexer.ingest.taxonomy import EMPTY
-from indexer.ingest.taxonomy import KINDS
-from indexer.ingest.taxonomy import Entry
-from indexer.ingest.taxonomy import Tagger
-from indexer.ingest.taxonomy import Taxonomy
-from indexer.ingest.taxonomy import load_taxonomy
 from indexer.models import Tags
+from indexer.taxonomy import EMPTY
+from indexer.taxonomy import KINDS
+from indexer.taxonomy import Entry
+from indexer.taxonomy import Tagger
+from indexer.taxonomy import Taxonomy
+from indexer.taxonomy import load_taxonomy
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 

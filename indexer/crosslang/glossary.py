@@ -16,9 +16,9 @@ from pathlib import Path
 from indexer.analysis import analyze
 from indexer.errors import GlossaryError
 from indexer.folding import fold
-from indexer.ingest.taxonomy import Entry
-from indexer.ingest.taxonomy import Taxonomy
 from indexer.models import LANGUAGES
+from indexer.taxonomy import Entry
+from indexer.taxonomy import Taxonomy
 from indexer.tomlfile import read_toml
 
 _FIELDS = ("en", "fr", "domain")

@@ -31,9 +31,6 @@ from indexer.ingest.reading import OwnPartRead
 from indexer.ingest.reading import SegmentWritten
 from indexer.ingest.reading import Warned
 from indexer.ingest.reading import read_files
-from indexer.ingest.taxonomy import Tagger
-from indexer.ingest.taxonomy import Taxonomy
-from indexer.ingest.taxonomy import load_taxonomy
 from indexer.store import Commit
 from indexer.store import Generation
 from indexer.store import current_generation
@@ -42,6 +39,9 @@ from indexer.store import discard_stale_generations
 from indexer.store import make_current
 from indexer.store import new_generation
 from indexer.store import write_lock
+from indexer.taxonomy import Tagger
+from indexer.taxonomy import Taxonomy
+from indexer.taxonomy import load_taxonomy
 
 TAXONOMY_FILE = "taxonomy.toml"
 GLOSSARY_FILE = "glossary.toml"

@@ -7,14 +7,14 @@ from indexer.ingest.noise import is_noise
 from indexer.ingest.sections import AnchorAllocator
 from indexer.ingest.sections import content_hash
 from indexer.ingest.sections import slugify
-from indexer.ingest.taxonomy import KINDS
-from indexer.ingest.taxonomy import Tagger
-from indexer.ingest.taxonomy import Taxonomy
 from indexer.models import Document
 from indexer.models import DocumentInfo
 from indexer.models import IndexedDocument
 from indexer.models import Passage
 from indexer.models import Tags
+from indexer.taxonomy import KINDS
+from indexer.taxonomy import Tagger
+from indexer.taxonomy import Taxonomy
 
 DEFAULT_LANGUAGE = "en"
 SAMPLE_CHARS = 3000  # enough text for a confident document-level guess

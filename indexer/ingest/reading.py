@@ -32,7 +32,7 @@ from indexer.ingest.manifest import file_sha256
 from indexer.ingest.prepare import prepare_document
 from indexer.ingest.readers import check_corpus_file
 from indexer.ingest.readers import read_documents
-from indexer.ingest.taxonomy import Tagger
+from indexer.taxonomy import Tagger
 
 # Below this much to read, starting a worker (about a second to import) is not worth it.
 WORKER_MIN_BYTES = 4_000_000

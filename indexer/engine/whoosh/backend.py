@@ -49,12 +49,12 @@ from indexer.engine.whoosh.writing import WhooshTransaction
 from indexer.engine.whoosh.writing import make_schema
 from indexer.engine.whoosh.writing import open_writer
 from indexer.errors import IndexNotFound
-from indexer.ingest.taxonomy import Taxonomy
 from indexer.models import LANGUAGES
 from indexer.models import DocumentInfo
 from indexer.models import IndexedDocument
 from indexer.models import Passage
 from indexer.models import Tags
+from indexer.taxonomy import Taxonomy
 
 RESULT_CACHE_SIZE = 256
 SUGGESTION_CACHE_SIZE = 10_000

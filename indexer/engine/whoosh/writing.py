@@ -33,10 +33,10 @@ from indexer.analysis import analyze
 from indexer.engine import proximity
 from indexer.engine.whoosh.analyzers import ANALYZERS
 from indexer.errors import IndexBusy
-from indexer.ingest.taxonomy import Taxonomy
 from indexer.models import LANGUAGES
 from indexer.models import IndexedDocument
 from indexer.models import Tags
+from indexer.taxonomy import Taxonomy
 
 
 class StoredRecord(NamedTuple):
