@@ -40,6 +40,7 @@ from bench.perf_report import render_markdown
 from bench.perf_stats import summarize
 from bench.report import SEED
 from bench.report import log
+from bench.report import repo_path
 from bench.report import stage
 from bench.report import write_results
 
@@ -131,7 +132,7 @@ def measure(options: argparse.Namespace, passages_file: Path) -> dict:
     results = {
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "label": options.label,
-        "data": str(passages_file),
+        "data": repo_path(passages_file),
         "seed": SEED,
         "queries": options.queries,
         "warmup": len(warmup),

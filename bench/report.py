@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
 SEED = 13  # the speed benchmark's queries are drawn with random.Random(SEED): its table says so
+
+
+def repo_path(path: Path | str) -> str:
+    """``path`` relative to the repository (``../shared/data/…``), as committed result files name it:
+    an absolute path would name the folders of the machine that ran the benchmark."""
+    return Path(os.path.relpath(Path(path).resolve(), ROOT)).as_posix()
 
 
 def markdown_table(header: list[str], body: list[list[str]]) -> list[str]:
