@@ -8,7 +8,8 @@ words "et", "ou" stay words; ET, OU and SAUF are accepted.
 
 What a tree matches (``top_clauses``): words typed side by side are each optional, and a
 passage needs one of them; ranking then puts the passages with more of them, closer
-together, first. Quoted phrases, NOT, explicit AND and parenthesised groups are required.
+together, first. Quoted phrases, NOT, explicit AND and parenthesised groups are required
+(a group of alternatives, ``(a OR b)``, by one of them); ``a b OR c`` without parentheses is not.
 Questions are the reason: an answer rarely holds every word of the question (requiring
 them all, then relaxing when nothing had them all, cost 0.07 MRR@10 on the French
 service-public questions and 0.02 on Canadian headings; see docs/relevance.md).
@@ -201,10 +202,18 @@ class _Parser:
         return Not(node) if negated and node is not None else node
 
     def parse_group(self):
+        """A group in parentheses is required: every word of ``(a b)``, one alternative of ``(a OR b)``.
+
+        An OR group is wrapped in a strict ``And`` of one child, which says "required" in a way every
+        rewrite of the tree keeps (expansion rebuilds ``Or`` nodes but keeps ``And``'s flag). A lone
+        word stays a word: text pasted with a parenthesis, ``walrus (ISS)``, is not a filter.
+        """
         node = self.parse_and()
         if self.peek() is not None:
             self.pos += 1  # the closing ")"; a missing one closes at the end
-        return And(node.children, strict=True) if isinstance(node, And) else node
+        if isinstance(node, And):
+            return And(node.children, strict=True)
+        return And((node,), strict=True) if isinstance(node, Or) else node
 
 
 def _leaf(kind, value):

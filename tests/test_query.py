@@ -23,7 +23,11 @@ from indexer.query import top_clauses
         ("port security AND customs", And((Term("port"), And((Term("security"), Term("customs")), strict=True)))),
         ("a AND b AND c", And((Term("a"), Term("b"), Term("c")), strict=True)),
         ("(port security) africa", And((And((Term("port"), Term("security")), strict=True), Term("africa")))),
-        ("(port OR seaport) security", And((Or((Term("port"), Term("seaport"))), Term("security")))),
+        (
+            "(port OR seaport) security",
+            And((And((Or((Term("port"), Term("seaport"))),), strict=True), Term("security"))),
+        ),
+        ("(port) security", And((Term("port"), Term("security")))),
         ("douane OU douanes", Or((Term("douane"), Term("douanes")))),
         ("sécurité et défense", And((Term("sécurité"), Term("et"), Term("défense")))),
     ],

@@ -351,3 +351,15 @@ def test_where_the_words_stand_decides_between_passages_with_the_same_words(tmp_
         assert [hit.doc_id for hit in run(index, text).results] == expected
     finally:
         index.close()
+
+
+@pytest.mark.parametrize("expand", [False, True])
+def test_a_group_of_alternatives_in_parentheses_is_required(corpus_index, expand):
+    def passages(text):
+        result = run(corpus_index, text, expand=expand, per_page=100)
+        assert result.total == len(result.results) > 0
+        return {(hit.doc_id, hit.passage_id) for hit in result.results}
+
+    grouped = passages("(port OR seaport) security")
+    assert grouped <= passages("port OR seaport")  # each has one of the alternatives
+    assert len(passages("port OR seaport security")) > len(grouped)  # without parentheses they are optional

@@ -49,6 +49,7 @@ SYNTAX_EXAMPLES = (
     ('"port security"', "syntax_phrase"),
     ("corruption OR bribery", "syntax_or"),
     ("trafficking -drugs", "syntax_not"),
+    ("(port OR seaport) security", "syntax_group"),
     ("coopération lang:fr", "syntax_lang"),
     ("project:wecaps", "syntax_project"),
     ("partner:unodc", "syntax_partner"),

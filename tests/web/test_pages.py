@@ -91,6 +91,15 @@ def test_the_empty_page_explains_the_query_syntax(client):
     assert not Elements(html).find("ol", class_="hits")
 
 
+@pytest.mark.parametrize(
+    ("ui", "says"), [("en", "one of the words in parentheses is required"), ("fr", "entre parenthèses est exigé")]
+)
+def test_the_search_help_says_a_group_in_parentheses_is_required(client, ui, says):
+    html = page(client, f"/?ui={ui}")
+    assert "(port OR seaport) security" in html or "(port OU portuaire) sécurité" in html
+    assert says in html
+
+
 def test_results_keep_the_query_and_link_each_passage_with_the_query(client):
     html = page(client, "/search?q=money+laundering")
     elements = Elements(html)
