@@ -18,6 +18,7 @@ from web_helpers import delete
 from web_helpers import running_tasks
 from web_helpers import upload
 
+from indexer import index_corpus
 from indexer.ingest.intake import safe_stem
 from indexer.ingest.intake import sidecar_text
 from indexer.ingest.intake import toml_string
@@ -161,6 +162,17 @@ def test_delete_removes_the_file_its_sidecar_and_its_passages(admin_client, admi
     assert not (admin_corpus / "zanzibar.md").exists() and not (admin_corpus / "zanzibar.meta.toml").exists()
     assert admin_client.get("/api/search?q=xylophone").get_json()["total"] == 0
     assert_error(admin_client.get("/api/documents/zanzibar"), 404)
+
+
+def test_health_stops_counting_a_document_once_it_is_deleted(admin_client, admin_corpus, admin_index_dir):
+    before = admin_client.get("/api/health").get_json()["documents"]
+    upload(admin_client)
+    assert admin_client.get("/api/health").get_json()["documents"] == before + 1
+    assert delete(admin_client, "zanzibar").status_code == 200
+    assert admin_client.get("/api/health").get_json()["documents"] == before
+    (admin_corpus / f"{EN_DOC}.txt").unlink()  # removed from the folder, then indexed
+    index_corpus(admin_corpus, admin_index_dir)
+    assert admin_client.get("/api/health").get_json()["documents"] == before - 1
 
 
 def test_deleting_an_unknown_document_is_a_404(admin_client):

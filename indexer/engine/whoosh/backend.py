@@ -355,9 +355,9 @@ class WhooshBackend:
         return False
 
     def doc_ids(self) -> set[str]:
-        """Ids of every indexed document."""
+        """Ids of every indexed document (not of deleted ones, whose terms stay in the lexicon until a merge)."""
         with self._read_lock:
-            return set(map(decode_term, self.searcher().reader().lexicon("doc_id")))
+            return _live_doc_ids(self.searcher().reader())
 
     def document_count(self) -> int:
         """Number of indexed documents, counted once per view of the index (health checks ask often)."""
@@ -365,7 +365,7 @@ class WhooshBackend:
         counted = self._document_count
         if counted is None or counted[0] is not searcher:
             with self._read_lock:
-                counted = self._document_count = (searcher, sum(1 for _ in searcher.reader().lexicon("doc_id")))
+                counted = self._document_count = (searcher, len(_live_doc_ids(searcher.reader())))
         return counted[1]
 
     def passage_count(self) -> int:
@@ -431,3 +431,12 @@ def _records(fields: dict) -> tuple[Passage, DocumentInfo]:
 
 def _split(value: str | None) -> tuple[str, ...]:
     return tuple(v for v in (value or "").split(",") if v)
+
+
+def _live_doc_ids(reader) -> set[str]:
+    """The ``doc_id`` of each passage not deleted. The lexicon alone would do while nothing is deleted;
+    a deleted document's term stays in it (and in a segment's postings) until its segment is merged."""
+    if not reader.has_deletions():
+        return set(map(decode_term, reader.lexicon("doc_id")))
+    column = reader.column_reader("doc_id")
+    return {column[number] for number in reader.all_doc_ids()}
