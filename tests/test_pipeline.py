@@ -262,3 +262,26 @@ def _recording(started):
         return real(*args, **kwargs)
 
     return popen
+
+
+def document_info(root, doc_id):
+    opened = open_index(root)
+    try:
+        return opened.backend.get_document(doc_id).info
+    finally:
+        opened.close()
+
+
+def test_an_edited_sidecar_is_applied_by_the_next_run(tmp_corpus, tmp_path):
+    root = tmp_path / "index"
+    index_corpus(tmp_corpus, root)
+    sidecar = tmp_corpus / f"{EN}.meta.toml"
+    text = sidecar.read_text(encoding="utf-8")
+    sidecar.write_text(text.replace("title = ", 'title = "Renamed report"\nold_title = ', 1), encoding="utf-8")
+    report = index_corpus(tmp_corpus, root)
+    assert (report.changed, report.unchanged) == (1, 1)
+    assert document_info(root, EN).title == "Renamed report"
+    sidecar.unlink()  # a sidecar that goes takes its metadata with it
+    report = index_corpus(tmp_corpus, root)
+    assert report.changed == 1 and document_info(root, EN).title != "Renamed report"
+    assert index_corpus(tmp_corpus, root).unchanged == 2

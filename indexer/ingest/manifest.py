@@ -15,18 +15,21 @@ from dataclasses import field
 from pathlib import Path
 
 from indexer.atomic import write_json
+from indexer.ingest.readers.metadata import MAX_SIDECAR_BYTES
+from indexer.ingest.readers.metadata import sidecar_path
 
 VERSION = 1
 
 
 @dataclass
 class FileRecord:
-    """One indexed corpus file: its content hash, its stat signature and the documents it gave."""
+    """One indexed corpus file: its content hash, its stat signature, the documents it gave and its sidecar's hash."""
 
     sha256: str
     size: int
     mtime_ns: int
     doc_ids: list[str] = field(default_factory=list)
+    sidecar: str = ""  # hash of its ``.meta.toml`` ("" when it has none): metadata edits re-read the file
 
     def same_stat(self, stat: os.stat_result) -> bool:
         """True when size and modification time are unchanged (then the file is not even read)."""
@@ -57,6 +60,16 @@ class Manifest:
             "files": {name: vars(record) for name, record in sorted(self.files.items())},
         }
         write_json(path, data)
+
+
+def sidecar_sha256(path: Path) -> str:
+    """Hex SHA-256 of the sidecar of corpus file ``path`` (its first ``MAX_SIDECAR_BYTES`` + 1 bytes,
+    all a reader takes), or "" when it has none."""
+    try:
+        with sidecar_path(path).open("rb") as handle:
+            return hashlib.sha256(handle.read(MAX_SIDECAR_BYTES + 1)).hexdigest()
+    except OSError:
+        return ""
 
 
 def file_sha256(path: Path) -> str:

@@ -1,7 +1,8 @@
 """Corpus folder -> index: walk, compare with the manifest, read, prepare, write in batches.
 
 Incremental by content: a file whose size and modification time match the manifest is not
-opened; one whose bytes hash the same is not re-read. A file that cannot be read is reported
+opened; one whose bytes hash the same is not re-read, unless its sidecar (``.meta.toml``: its
+metadata) changed, appeared or went. A file that cannot be read is reported
 and skipped, and whatever the index held for it before stays.
 """
 
@@ -24,6 +25,7 @@ from indexer.errors import TaxonomyError
 from indexer.ingest.manifest import FileRecord
 from indexer.ingest.manifest import Manifest
 from indexer.ingest.manifest import file_sha256
+from indexer.ingest.manifest import sidecar_sha256
 from indexer.ingest.readers import SUPPORTED_SUFFIXES
 from indexer.ingest.reading import DocumentRead
 from indexer.ingest.reading import FileRead
@@ -177,7 +179,11 @@ def plan_changes(corpus: Path, manifest: Manifest, retag: bool, report: IndexRep
         if record is None:
             plan.new.add(item.rel)
             plan.to_read.append(item)
-        elif retag or not _unchanged(item.path, record, plan.digests, item.rel):
+        elif (
+            retag
+            or record.sidecar != sidecar_sha256(item.path)
+            or not _unchanged(item.path, record, plan.digests, item.rel)
+        ):
             plan.to_read.append(item)
         else:
             plan.unchanged += 1
@@ -252,7 +258,7 @@ def _apply_plan(plan, corpus, manifest, tagger, writer, on_file):
 def _file_done(event: FileRead, doc_ids: list[str], manifest, writer, plan) -> None:
     old = manifest.files.get(event.rel)
     writer.delete(sorted(set(old.doc_ids) - set(doc_ids)) if old else [])
-    writer.remember(event.rel, FileRecord(event.digest, event.size, event.mtime_ns, doc_ids))
+    writer.remember(event.rel, FileRecord(event.digest, event.size, event.mtime_ns, doc_ids, event.sidecar))
     if event.rel in plan.new:
         writer.report.added += 1
     else:

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from indexer.errors import UnreadableDocument
 from indexer.ingest.manifest import file_sha256
+from indexer.ingest.manifest import sidecar_sha256
 from indexer.ingest.prepare import prepare_document
 from indexer.ingest.readers import check_corpus_file
 from indexer.ingest.readers import read_documents
@@ -57,6 +58,7 @@ class FileRead:
     digest: str
     size: int
     mtime_ns: int
+    sidecar: str = ""  # its sidecar's hash, taken before the file was read
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,7 @@ def _read_file(item, corpus, digest, tagger, prepare):
         check_corpus_file(item.path, corpus)  # before hashing: a link to /dev/zero would be read forever
         stat = item.path.stat()
         digest = digest or file_sha256(item.path)
+        sidecar = sidecar_sha256(item.path)
         updated = datetime.fromtimestamp(stat.st_mtime, UTC).isoformat(timespec="seconds")
         for doc in read_documents(item.path, corpus, warn=warnings.append):
             yield from _drain(warnings)
@@ -126,7 +129,7 @@ def _read_file(item, corpus, digest, tagger, prepare):
         yield FileSkipped(item.rel, error.strerror or str(error))
         return
     yield from _drain(warnings)
-    yield FileRead(item.rel, digest, stat.st_size, stat.st_mtime_ns)
+    yield FileRead(item.rel, digest, stat.st_size, stat.st_mtime_ns, sidecar)
 
 
 def _drain(warnings: list[str]):

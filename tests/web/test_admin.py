@@ -44,6 +44,14 @@ def test_upload_metadata_goes_to_an_escaped_sidecar(admin_client, admin_corpus):
     assert document["title"].startswith('Quotes " and \\ backslash')  # the indexer folds whitespace
 
 
+def test_uploading_the_same_file_with_new_metadata_updates_the_index(admin_client, admin_corpus):
+    upload(admin_client, title="First title", source_url="https://example.org/first")
+    response = upload(admin_client, title="Second title", source_url="https://example.org/second")
+    assert response.status_code == 201 and response.get_json()["doc_id"] == "zanzibar"
+    document = admin_client.get("/api/documents/zanzibar").get_json()
+    assert (document["title"], document["source_url"]) == ("Second title", "https://example.org/second")
+
+
 def test_upload_without_optional_fields_writes_no_sidecar(admin_client, admin_corpus):
     assert upload(admin_client).status_code == 201
     assert not (admin_corpus / "zanzibar.meta.toml").exists()
