@@ -156,15 +156,25 @@ def search(query, index_dir, lang, project, partner, topic, page, per_page, no_e
         for rank, group in enumerate(result.groups, start=first + 1):
             click.echo(f"\n{rank}. {group.doc_title}  ({_plural(group.matched, 'matching passage')})")
             for hit in group.hits:
-                click.echo(f"   [{hit.lang}] {hit.section_title}" if hit.section_title else f"   [{hit.lang}]")
-                click.echo(f"      {_terminal(hit)}")
+                section = _own_section_title(hit)
+                # Without a title of its own, the passage's language leads its excerpt.
+                click.echo(
+                    f"   [{hit.lang}] {section}\n      {_terminal(hit)}"
+                    if section
+                    else f"   [{hit.lang}] {_terminal(hit)}"
+                )
                 click.echo(f"      {hit.url}")
         return
     for rank, hit in enumerate(result.results, start=first + 1):
-        heading = " › ".join(part for part in (hit.doc_title, hit.section_title) if part)
+        heading = " › ".join(part for part in (hit.doc_title, _own_section_title(hit)) if part)
         click.echo(f"\n{rank}. [{hit.lang}] {heading}")
         click.echo(f"   {_terminal(hit)}")
         click.echo(f"   {hit.url}")
+
+
+def _own_section_title(hit) -> str:
+    """The hit's section title, or "" when it has none or it repeats the document's title."""
+    return hit.section_title if hit.section_title != hit.doc_title else ""
 
 
 def _plural(count: int, noun: str) -> str:

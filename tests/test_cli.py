@@ -109,3 +109,15 @@ def test_search_no_expand_searches_only_the_typed_words(runner, tmp_corpus, tmp_
     plain = json.loads(runner.invoke(main, [*base, "--no-expand"]).output)
     assert expanded["expanded"] and not plain["expanded"]
     assert plain["total"] < expanded["total"]
+
+
+def test_search_names_a_title_once_and_never_prints_a_bare_language(runner, tmp_corpus, tmp_path):
+    (tmp_corpus / "untitled.md").write_text("Walrus ivory was seized at the harbour.\n", encoding="utf-8")
+    index(runner, tmp_corpus, tmp_path / "index")
+    title = "Global threats and organised crime"  # its first section has the same title
+    for query in ("terrorisme", "walrus ivory"):
+        args = ["search", "--index", str(tmp_path / "index"), query]
+        for output in (runner.invoke(main, args).output, runner.invoke(main, [*args, "--group", "document"]).output):
+            lines = output.splitlines()
+            assert f"{title} › {title}" not in output and f"   [en] {title}\n" not in output
+            assert not [line for line in lines if line.strip() in ("[en]", "[fr]")], output

@@ -22,6 +22,7 @@ from indexer.errors import NotDeletable
 from indexer.errors import UnsupportedFileType
 from indexer.ingest.manifest import Manifest
 from indexer.ingest.readers import SUPPORTED_SUFFIXES
+from indexer.ingest.readers.metadata import is_web_url
 from indexer.ingest.readers.metadata import sidecar_path
 from indexer.models import LANGUAGES
 from indexer.store import current_generation
@@ -74,12 +75,15 @@ def safe_stem(filename: str) -> str:
 def check_metadata(fields: dict[str, str]) -> dict[str, str]:
     """The non-empty sidecar fields of ``fields``, validated.
 
-    :raises BadParameter: for a ``lang`` other than en or fr, or a value that TOML cannot hold.
+    :raises BadParameter: for a ``lang`` other than en or fr, or a ``source_url`` that is not an
+        http or https address.
     """
     chosen = {name: str(fields.get(name) or "").strip() for name in SIDECAR_FIELDS}
     chosen = {name: value for name, value in chosen.items() if value}
     if "lang" in chosen and chosen["lang"] not in LANGUAGES:
         raise BadParameter("lang", chosen["lang"], f"must be {' or '.join(LANGUAGES)}")
+    if "source_url" in chosen and not is_web_url(chosen["source_url"]):
+        raise BadParameter("source_url", chosen["source_url"][:200], "must be an http or https address")
     return chosen
 
 

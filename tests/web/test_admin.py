@@ -11,6 +11,7 @@ from test_api import assert_error
 from web_helpers import ADMIN_TOKEN as TOKEN
 from web_helpers import AUTH
 from web_helpers import EN_DOC
+from web_helpers import JS_LINK_DOC
 from web_helpers import NEW_TEXT
 from web_helpers import app_over
 from web_helpers import copy_corpus
@@ -69,6 +70,16 @@ def test_sidecar_text_keeps_the_documented_key_order():
 def test_a_bad_lang_is_a_400_naming_lang(admin_client, admin_corpus):
     assert_error(upload(admin_client, lang="de"), 400, "lang")
     assert not (admin_corpus / "zanzibar.md").exists()
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "data:text/html,<b>x</b>", "/relative", "ftp://example.org/a"])
+def test_a_source_url_that_is_not_http_or_https_is_a_400_and_nothing_is_stored(admin_client, admin_corpus, url):
+    assert_error(upload(admin_client, source_url=url), 400, "source_url")
+    assert not (admin_corpus / "zanzibar.md").exists() and not (admin_corpus / "zanzibar.meta.toml").exists()
+
+
+def test_a_sidecar_source_url_that_is_not_http_or_https_is_not_stored(hostile_client):
+    assert hostile_client.get(f"/api/documents/{JS_LINK_DOC}").get_json()["source_url"] == ""
 
 
 def test_an_unsupported_type_is_a_415_naming_the_suffix(admin_client, admin_corpus):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -117,7 +118,7 @@ def test_the_page_title_names_the_query_and_its_filters(client):
 
 def test_the_result_count_and_time_are_shown(client):
     html = page(client, "/search?q=money+laundering")
-    assert re.search(r"\d+ passages", html) and re.search(r"in \d+ ms", html)
+    assert re.search(r"\d+ passages", html) and re.search(r"in (\d+|under 1) ms", html)
 
 
 def test_a_language_badge_and_lang_attribute_mark_each_hit(client):
@@ -159,6 +160,20 @@ def test_a_section_titled_like_its_document_is_not_named_twice(client):
     html = page(client, "/search?q=terrorisme")  # its best passage is under the document's own title
     titles = re.findall(r'<span class="doc-title"[^>]*>([^<]*)</span>\s*(<span class="sep")?', html)
     assert titles and titles[0][0] == "Global threats and organised crime" and not titles[0][1]
+
+
+@pytest.mark.parametrize(
+    ("ui", "one_document", "under_1_ms"),
+    [("en", "(document 1)", "in under 1 ms"), ("fr", "(document 1)", "en moins d’une milliseconde")],
+)
+def test_one_result_and_a_sub_millisecond_search_read_naturally(client, monkeypatch, ui, one_document, under_1_ms):
+    import web.pages
+
+    real = web.pages.run_search
+    monkeypatch.setattr(web.pages, "run_search", lambda query, index: replace(real(query, index), took_ms=0.3))
+    text = " ".join(Elements(page(client, f"/search?q=walrus+OR+SEACOP&ui={ui}")).text)
+    assert one_document in " ".join(text.split()) and under_1_ms in text
+    assert "1–1" not in text and "1 à 1" not in text and " 0 ms" not in text
 
 
 def test_results_are_paginated(client):

@@ -15,6 +15,7 @@ from dataclasses import fields
 from dataclasses import replace
 from pathlib import Path
 from typing import NamedTuple
+from urllib.parse import urlsplit
 
 from indexer.errors import UnreadableDocument
 from indexer.models import LANGUAGES
@@ -79,7 +80,7 @@ def metadata_from_mapping(data: Mapping[str, object], origin: str, warn: Warn) -
         title=_string(data, "title", origin, warn),
         lang=_language(data, origin, warn),
         publisher=_string(data, "publisher", origin, warn),
-        source_url=_string(data, "source_url", origin, warn),
+        source_url=_source_url(data, origin, warn),
         tags=_tags(data, origin, warn),
     )
 
@@ -95,6 +96,20 @@ def _string(data: Mapping[str, object], key: str, origin: str, warn: Warn) -> st
         warn(f"{origin}: {key!r} should be a string, ignored")
         return ""
     return " ".join(value.split())
+
+
+def is_web_url(url: str) -> bool:
+    """True for an absolute http or https address: the only kind a ``source_url`` may be (never javascript:)."""
+    parts = urlsplit(url.strip())
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
+
+
+def _source_url(data: Mapping[str, object], origin: str, warn: Warn) -> str:
+    value = _string(data, "source_url", origin, warn)
+    if value and not is_web_url(value):
+        warn(f"{origin}: 'source_url' should be an http or https address, ignored")
+        return ""
+    return value
 
 
 def _language(data: Mapping[str, object], origin: str, warn: Warn) -> str | None:
