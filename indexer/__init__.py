@@ -12,6 +12,7 @@ from indexer.errors import IndexNotFound
 from indexer.errors import IndexOutdated
 from indexer.errors import NotDeletable
 from indexer.errors import PasserelleError
+from indexer.errors import UnknownFilterValue
 from indexer.errors import UnsupportedFileType
 from indexer.ingest.intake import check_metadata
 from indexer.ingest.intake import find_source
@@ -39,6 +40,7 @@ from indexer.search import GROUPS
 from indexer.search import MAX_PAGE
 from indexer.search import MAX_PER_PAGE
 from indexer.search import document_url
+from indexer.search import known_values
 from indexer.search import match_spans
 from indexer.search import passage_url
 from indexer.search import resolve_filters
@@ -88,6 +90,7 @@ __all__ = [
     "Task",
     "TaskQueue",
     "TaskRunner",
+    "UnknownFilterValue",
     "UnsupportedFileType",
     "check_metadata",
     "document_url",
@@ -96,6 +99,7 @@ __all__ = [
     "highlight",
     "index_corpus",
     "index_stats",
+    "known_values",
     "indexed_files",
     "is_inside",
     "main",

@@ -63,6 +63,14 @@ class BadParameter(PasserelleError):
         self.reason = reason
 
 
+class UnknownFilterValue(BadParameter):
+    """A filter parameter names no project, partner, topic or language the index knows; ``known`` lists those it does."""
+
+    def __init__(self, name: str, value: str, known: tuple[str, ...]):
+        super().__init__(name, value, f"no such {name} (known: {', '.join(known) or 'none'})")
+        self.known = known
+
+
 class CorpusNotFound(PasserelleError):
     """The corpus folder does not exist or is not a folder."""
 

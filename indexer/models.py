@@ -204,6 +204,8 @@ class SearchResult:
     group: str = "none"  # "document": ``groups`` holds the page, ``page`` and ``per_page`` count documents
     groups: tuple[HitGroup, ...] = ()
     documents: int = 0  # documents with a matching passage, when grouped
+    # (filter, value) typed in the query text (``topic:bogus``) that names nothing known: it matches nothing
+    unknown_filters: tuple[tuple[str, str], ...] = ()
 
     @property
     def ranked_total(self) -> int:
@@ -230,6 +232,7 @@ class SearchResult:
             "suggestion": self.suggestion,
             "expanded": [expansion.to_dict() for expansion in self.expanded],
             "relaxed": self.relaxed,
+            "unknown_filters": [{"filter": facet, "value": value} for facet, value in self.unknown_filters],
         }
 
 

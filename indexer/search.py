@@ -10,6 +10,7 @@ from indexer.engine.contract import BackendHit
 from indexer.engine.contract import SearchPlan
 from indexer.engine.contract import Span
 from indexer.errors import BadParameter
+from indexer.errors import UnknownFilterValue
 from indexer.folding import fold
 from indexer.models import FACETS
 from indexer.models import LANGUAGES
@@ -40,13 +41,22 @@ def search(query: SearchQuery, index: OpenIndex) -> SearchResult:
     """Ranked, highlighted passages for ``query``, with facet counts and a spelling suggestion.
 
     Filters given as parameters and filters typed in the query text (``lang:fr``) combine;
-    taxonomy filter values may be ids, labels or aliases (``partner:ONUDC``).
+    taxonomy filter values may be ids, labels or aliases (``partner:ONUDC``). A value typed in the
+    text that names nothing known matches nothing, and the result's ``unknown_filters`` says so.
 
     :raises BadParameter: for a page or page size out of range.
+    :raises UnknownFilterValue: for a filter parameter naming no known language, project, partner or topic.
     """
     started = time.perf_counter()
     _check_query(query)
+    for facet, values in query.filters().items():
+        for value in values:
+            if not is_known(facet, value, index):
+                raise UnknownFilterValue(facet, value, known_values(facet, index))
     parsed = parse_query(query.text)
+    unknown = tuple(
+        (facet, v) for facet, values in parsed.filters.items() for v in values if not is_known(facet, v, index)
+    )
     filters = resolve_filters(_merge(query.filters(), parsed.filters), index)
     tree, expanded = index.expander.expand(parsed.tree) if query.expand else (parsed.tree, ())
     offset = (query.page - 1) * query.per_page
@@ -70,7 +80,22 @@ def search(query: SearchQuery, index: OpenIndex) -> SearchResult:
         group=query.group,
         groups=tuple(_to_group(group) for group in found.groups),
         documents=found.total_groups,
+        unknown_filters=tuple(dict.fromkeys(unknown)),
     )
+
+
+def is_known(facet: str, value: str, index: OpenIndex) -> bool:
+    """True when ``value`` names a language (``lang``) or an entry of the taxonomy (id, label or alias)."""
+    if facet == "lang":
+        return LANGUAGE_NAMES.get(fold(value)) in LANGUAGES
+    return index.taxonomy.resolve(facet, value) is not None
+
+
+def known_values(facet: str, index: OpenIndex) -> tuple[str, ...]:
+    """The ids a filter takes: the languages, or the taxonomy's entries of that kind in file order."""
+    if facet == "lang":
+        return tuple(LANGUAGES)
+    return tuple(entry.id for entry in index.taxonomy.of_kind(facet))
 
 
 def match_spans(index: OpenIndex, text: str, passages: list[Passage], expand: bool = True) -> list[tuple[Span, ...]]:

@@ -121,3 +121,10 @@ def test_search_names_a_title_once_and_never_prints_a_bare_language(runner, tmp_
             lines = output.splitlines()
             assert f"{title} › {title}" not in output and f"   [en] {title}\n" not in output
             assert not [line for line in lines if line.strip() in ("[en]", "[fr]")], output
+
+
+def test_an_unknown_filter_value_is_an_error_naming_it(runner, tmp_corpus, tmp_path):
+    index(runner, tmp_corpus, tmp_path / "index")
+    result = runner.invoke(main, ["search", "--index", str(tmp_path / "index"), "--topic", "bogus", "police"])
+    assert result.exit_code == 1
+    assert "topic='bogus': no such topic (known: " in result.output and "corruption" in result.output

@@ -177,6 +177,7 @@ def test_the_result_object_has_the_documented_json_shape(corpus_index):
     data = run(corpus_index, "money laundering").to_dict()
     assert list(data) == [
         "query", "total", "page", "per_page", "took_ms", "results", "facets", "suggestion", "expanded", "relaxed",
+        "unknown_filters",
     ]  # fmt: skip
     hit = data["results"][0]
     assert list(hit) == [
@@ -199,6 +200,7 @@ def test_the_json_object_holds_every_field_of_the_result_as_plain_lists_and_dict
         for h, hit in zip(expected["results"], result.results)
     ]
     expected["expanded"] = [expansion.to_dict() for expansion in result.expanded]
+    expected["unknown_filters"] = [{"filter": f, "value": v} for f, v in result.unknown_filters]
     for grouping_only in ("group", "groups", "documents"):
         del expected[grouping_only]
     assert result.to_dict() == expected
@@ -210,7 +212,7 @@ def test_the_grouped_json_object_gives_documents_holding_their_hits(corpus_index
     data = json.loads(json.dumps(result.to_dict()))
     assert list(data) == [
         "query", "total", "documents", "group", "page", "per_page", "took_ms", "results", "facets", "suggestion",
-        "expanded", "relaxed",
+        "expanded", "relaxed", "unknown_filters",
     ]  # fmt: skip
     assert data["group"] == "document" and data["documents"] == len(result.groups) > 0
     group = data["results"][0]

@@ -18,6 +18,8 @@ from werkzeug.exceptions import NotFound
 
 from indexer import BadParameter
 from indexer import SearchQuery
+from indexer import UnknownFilterValue
+from indexer import known_values
 from indexer import search as run_search
 from web.document import document_tags
 from web.document import section_views
@@ -80,7 +82,10 @@ def search():
     except BadParameter as error:
         # The form keeps the query but drops the culprit, so submitting it again can succeed.
         links = replace(links, query=_without(links.query, error.name))
-        return render_template("search.html", links=links, error=bad_parameter_message(error)), 400
+        known = (
+            _known_links(get_index(), links, error.name, error.known) if isinstance(error, UnknownFilterValue) else []
+        )
+        return render_template("search.html", links=links, error=bad_parameter_message(error), known=known), 400
     return render_template("search.html", **_results_context(index, result, links))
 
 
@@ -158,7 +163,32 @@ def _results_context(index, result, links: SearchLinks) -> dict:
         "expansion_toggle_url": links.toggle_expansion(),
         "feed_url": links.url("pages.feed", page=1, per_page=DEFAULT_PER_PAGE, sort="relevance"),
         "examples": _examples(links) if not result.total else [],
+        "unknown_filters": [
+            (
+                translate("unknown_typed_filter", facet=translate(f"filter_name_{facet}"), value=value),
+                _typed_links(index, links, facet, value),
+            )
+            for facet, value in result.unknown_filters
+        ],
     }
+
+
+def _typed_links(index, links: SearchLinks, facet: str, value: str) -> list[tuple[str, str]]:
+    """(label, URL of the query with the typed filter naming it instead) for each value the filter takes."""
+    text = links.query.text
+
+    def corrected(known: str) -> str:
+        fixed = text.replace(f':"{value}"', f":{known}", 1)
+        return fixed if fixed != text else text.replace(f":{value}", f":{known}", 1)
+
+    return [
+        (facet_label(index, facet, known), links.with_text(corrected(known))) for known in known_values(facet, index)
+    ]
+
+
+def _known_links(index, links: SearchLinks, facet: str, ids) -> list[tuple[str, str]]:
+    """(label, URL of the same search filtered on it) for each value a filter takes."""
+    return [(facet_label(index, facet, value), links.add(facet, value)) for value in ids]
 
 
 def _examples(links: SearchLinks) -> list[tuple[str, str, str]]:

@@ -32,7 +32,7 @@ def search_query_from(
         per_page=integer_param(args, "per_page", per_page),
         sort=args.get("sort") or sort,
         group=args.get("group") or group,
-        expand=args.get("expand", "1").strip() not in ("0", "false", "no", "off"),
+        expand=_switch(args, "expand", True),
         **filters,
     )
 
@@ -49,6 +49,31 @@ def integer_param(args: MultiDict, name: str, default: int) -> int:
         return int(value)
     except ValueError:
         raise BadParameter(name, value[:40], "must be a whole number") from None
+
+
+SWITCH_VALUES = {
+    "1": True,
+    "true": True,
+    "yes": True,
+    "on": True,
+    "0": False,
+    "false": False,
+    "no": False,
+    "off": False,
+}
+
+
+def _switch(args: MultiDict, name: str, default: bool) -> bool:
+    """An on/off parameter: 1 or 0 (true/false, yes/no, on/off too); absent or empty is ``default``.
+
+    :raises BadParameter: for any other value.
+    """
+    value = args.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value not in SWITCH_VALUES:
+        raise BadParameter(name, value[:40], "must be 0 or 1")
+    return SWITCH_VALUES[value]
 
 
 def _values(args: MultiDict, name: str) -> tuple[str, ...]:

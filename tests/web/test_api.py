@@ -193,3 +193,27 @@ def test_health_says_when_the_server_has_warmed_its_index(client):
         time.sleep(0.05)
     assert client.get("/api/search?q=crime").status_code == 200
     assert client.get("/api/health").get_json()["warm"] is True
+
+
+@pytest.mark.parametrize(
+    ("query", "name", "value"),
+    [
+        ("topic=bogus", "topic", "bogus"),
+        ("project=nope", "project", "nope"),
+        ("partner=x", "partner", "x"),
+        ("expand=2", "expand", "2"),
+    ],
+)
+def test_an_unknown_filter_value_or_switch_is_a_400_naming_it(client, query, name, value):
+    body = assert_error(client.get(f"/api/search?q=police&{query}"), 400, name)
+    assert f"{name}='{value}'" in body["error"]
+
+
+def test_a_filter_value_may_be_a_label_or_an_alias(client):
+    assert client.get("/api/search?q=police&partner=ONUDC").status_code == 200
+
+
+def test_an_unknown_filter_typed_in_the_query_is_named_in_the_result(client):
+    body = client.get("/api/search?q=police+topic:bogus").get_json()
+    assert body["total"] == 0 and body["unknown_filters"] == [{"filter": "topic", "value": "bogus"}]
+    assert client.get("/api/search?q=police+topic:corruption").get_json()["unknown_filters"] == []

@@ -20,7 +20,8 @@ from test_pages import assert_no_script_but_ours
 
 PARAMETERS = ("q", "lang", "project", "partner", "topic", "page", "per_page", "sort", "expand", "group")
 RESULT_FIELDS = {
-    "query", "total", "page", "per_page", "took_ms", "results", "facets", "suggestion", "expanded", "relaxed"
+    "query", "total", "page", "per_page", "took_ms", "results", "facets", "suggestion", "expanded", "relaxed",
+    "unknown_filters",
 }  # fmt: skip
 GROUPED_FIELDS = RESULT_FIELDS | {"documents", "group"}
 printable = st.text(st.characters(exclude_categories=("Cs",)), max_size=30)

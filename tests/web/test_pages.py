@@ -176,6 +176,27 @@ def test_one_result_and_a_sub_millisecond_search_read_naturally(client, monkeypa
     assert "1–1" not in text and "1 à 1" not in text and " 0 ms" not in text
 
 
+@pytest.mark.parametrize(
+    ("ui", "says"), [("en", "There is no topic “bogus”."), ("fr", "Il n’y a pas de thème « bogus ».")]
+)
+def test_an_unknown_topic_is_a_400_page_offering_the_known_ones(client, ui, says):
+    html = page(client, f"/search?q=police&topic=bogus&ui={ui}", status=400)
+    elements = Elements(html)
+    assert says in " ".join(elements.text) and "chip" not in html
+    offered = [a["href"] for a in elements.find("a") if "topic=" in a.get("href", "")]
+    assert any(params(url)["topic"] == ["corruption"] and params(url)["q"] == ["police"] for url in offered)
+
+
+@pytest.mark.parametrize(
+    ("ui", "says"), [("en", "There is no topic “bogus”"), ("fr", "Il n’y a pas de thème « bogus »")]
+)
+def test_an_unknown_topic_typed_in_the_query_gets_a_notice(client, ui, says):
+    elements = Elements(page(client, f"/search?q=police+topic:bogus&ui={ui}"))
+    assert says in " ".join(elements.text)
+    offered = [a["href"] for a in elements.find("a") if "topic:corruption" in a.get("href", "")]
+    assert offered and params(offered[0])["q"] == ["police topic:corruption"]
+
+
 def test_results_are_paginated(client):
     elements = Elements(page(client, "/search?q=money+laundering&per_page=2&group=none"))
     nav = elements.find("a", rel="next")
