@@ -54,6 +54,7 @@ DEFAULT_UPLOAD_MAX_BYTES = 20 * 1024 * 1024
 MAX_WAIT_SECONDS = 60
 DISABLED_MESSAGE = f"admin endpoints are disabled: set {TOKEN_ENV} (or ADMIN_TOKEN) on the server to enable them"
 REPLICA_MESSAGE = "this server is a read-only replica: upload to the indexer, then `passerelle publish`"
+TASK_WORDS = ("upload", "delete", "enqueued", "processing", "succeeded", "failed")
 # The status a synchronous answer gives for each reason a task fails.
 FAILURE_ERRORS = {"corpus_missing": ServiceUnavailable, "internal": InternalServerError}
 
@@ -142,12 +143,39 @@ def task(task_id: int):
     return jsonify(found.to_dict())
 
 
+@bp.get("/api/documents")
+def documents():
+    """Every indexed file: its path, the documents it gave, and whether it can be deleted (not a collection)."""
+    require_token()
+    return jsonify({"files": _indexed_files()})
+
+
 @bp.get("/admin")
 def page():
-    """The upload form and the list of indexed documents, each with a delete button."""
+    """The token field and the upload form; the indexed files and the tasks appear once the token is given.
+
+    The page itself holds nothing of the index: ``admin.js`` fetches the files and the tasks from
+    the token-protected API, as ``/api/tasks`` would answer anyone else 401.
+    """
     if current_app.config.get("REPLICA") or not current_app.config.get("ADMIN_TOKEN"):
         raise NotFound(translate("admin_disabled"))
-    return render_template("admin.html", files=_indexed_files(), tasks=_queue().recent(20), max_size=_limit_text())
+    return render_template("admin.html", max_size=_limit_text(local=True), strings=_page_strings())
+
+
+def _page_strings() -> dict:
+    """What admin.js shows, in the interface language."""
+    keys = ("working", "delete", "collection", "wrong_token")
+    strings = {key: translate(f"admin_{key}") for key in keys}
+    strings |= {key: translate(f"task_{key}") for key in TASK_WORDS}
+    strings |= {
+        "uploaded": translate("admin_uploaded", doc_id="{doc_id}", passages="{passages}"),
+        "deleted": translate("admin_deleted", doc_id="{doc_id}"),
+        "queued": translate("admin_queued", task="{task}"),
+        "confirm": translate("admin_confirm_delete", doc_id="{doc_id}"),
+        "too_large": translate("admin_too_large", max=_limit_text(local=True)),
+        "messages": [],
+    }
+    return strings
 
 
 def require_token() -> None:
@@ -216,6 +244,10 @@ def _indexed_files() -> list[dict]:
     ]
 
 
-def _limit_text() -> str:
+def _limit_text(local: bool = False) -> str:
+    """The upload limit: "20 MB" for the API, in the interface language (20 Mo) for the page."""
     size = int(current_app.config["MAX_CONTENT_LENGTH"])
-    return f"{size / 1024 / 1024:.0f} MB" if size >= 1024 * 1024 else f"{size} bytes"
+    if size >= 1024 * 1024:
+        megabytes = f"{size / 1024 / 1024:.0f}"
+        return translate("size_megabytes", n=megabytes) if local else f"{megabytes} MB"
+    return translate("size_bytes", n=size) if local else f"{size} bytes"

@@ -207,17 +207,26 @@ def test_a_record_of_a_jsonl_collection_cannot_be_deleted_alone(admin_client, ad
     assert (admin_corpus / "tusks.jsonl").exists()
 
 
-def test_the_admin_page_lists_documents_escaped_with_the_upload_form(admin_client, admin_corpus):
+def test_the_admin_page_shows_nothing_of_the_index_before_the_token(admin_client, admin_corpus):
     upload(admin_client, name="<b>bold</b>.md")
+    upload(admin_client, name="broken.txt", data=b"")  # a failed task, with its reason
     for ui in ("en", "fr"):
         response = admin_client.get(f"/admin?ui={ui}")
         html = response.get_data(as_text=True)
         assert response.status_code == 200
         assert 'enctype="multipart/form-data"' in html and 'name="file"' in html and 'type="password"' in html
-        assert f'data-doc-id="{EN_DOC}"' in html
-        assert "<b>bold" not in html
+        for secret in (EN_DOC, "bold", "broken.txt", "empty file", "zanzibar"):
+            assert secret not in html, secret
         assert "admin.js" in html and "<script>" not in html
     assert "Supprimer" in html
+
+
+def test_the_indexed_files_are_listed_with_the_token_only(admin_client):
+    assert_error(admin_client.get("/api/documents"), 401, "token")
+    files = admin_client.get("/api/documents", headers=AUTH).get_json()["files"]
+    paths = {file["path"]: file for file in files}
+    assert paths[f"{EN_DOC}.txt"] == {"path": f"{EN_DOC}.txt", "doc_ids": [EN_DOC], "deletable": True}
+    assert all(file["doc_ids"] for file in files)
 
 
 def test_serve_watch_indexes_the_corpus_beside_the_server(tmp_path, runner, monkeypatch):

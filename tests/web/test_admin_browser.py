@@ -1,4 +1,4 @@
-"""In real headless Chromium: the /admin page uploads with the bearer token and deletes (no inline script)."""
+"""In real headless Chromium: the /admin page shows the index only with the token, uploads and deletes (no inline script)."""
 
 from __future__ import annotations
 
@@ -19,40 +19,70 @@ from indexer import index_corpus  # noqa: E402
 
 pytestmark = pytest.mark.browser
 TOKEN = "browser-token"
+EN_DOC_FILE = "expertise-france-global-threats-organised-crime.txt"
 
 
-def test_the_admin_page_uploads_then_deletes_a_document(browser, screenshot, tmp_path, monkeypatch):
+@pytest.fixture
+def admin_site(tmp_path, monkeypatch):
+    """(base URL, corpus) of a served app with the admin token and a task runner."""
     monkeypatch.delenv("PASSERELLE_ADMIN_TOKEN", raising=False)
     corpus = copy_corpus(tmp_path / "corpus")
     index_dir = tmp_path / "index"
     index_corpus(corpus, index_dir)
-    upload = tmp_path / "walrus-report.md"
-    upload.write_text("# Walrus\n\nWalrus ivory seized at the harbour.\n", encoding="utf-8")
-    wait = WebDriverWait(browser, 10, poll_frequency=0.05)
     with (
         running_tasks(corpus, index_dir),
         app_over(index_dir, CORPUS_DIR=str(corpus), ADMIN_TOKEN=TOKEN) as app,
         serve_in_thread(app) as url,
     ):
-        browser.get(f"{url}/admin?ui=en")
-        browser.find_element(By.ID, "admin-token").send_keys(TOKEN)
-        browser.find_element(By.ID, "upload-file").send_keys(str(upload))
-        browser.find_element(By.ID, "upload-title").send_keys('Walrus "report"')
-        browser.find_element(By.CSS_SELECTOR, "#upload-form button[type=submit]").click()
-        wait.until(EC.text_to_be_present_in_element((By.ID, "admin-status"), "Indexed walrus-report"))
-        screenshot("uploaded")
-        assert (corpus / "walrus-report.md").exists()
-        browser.get(f"{url}/admin?ui=en")
-        assert "walrus-report.md" in browser.find_element(By.CSS_SELECTOR, ".admin-tasks").text  # the queue
-        browser.find_element(By.ID, "admin-token").send_keys(TOKEN)
-        browser.find_element(By.CSS_SELECTOR, '.delete-document[data-doc-id="walrus-report"]').click()
-        wait.until(EC.alert_is_present()).accept()
-        wait.until(EC.text_to_be_present_in_element((By.ID, "admin-status"), "Deleted walrus-report"))
-        assert not (corpus / "walrus-report.md").exists()
-        assert not browser.find_elements(By.CSS_SELECTOR, '.delete-document[data-doc-id="walrus-report"]')
-        browser.find_element(By.ID, "admin-token").clear()
-        browser.find_element(By.ID, "admin-token").send_keys("wrong")
-        browser.find_elements(By.CSS_SELECTOR, ".delete-document")[0].click()
-        wait.until(EC.alert_is_present()).accept()
-        wait.until(EC.text_to_be_present_in_element((By.ID, "admin-status"), "token"))
-        screenshot("wrong-token")
+        yield url, corpus
+
+
+def show_index(browser, wait, token: str) -> None:
+    field = browser.find_element(By.ID, "admin-token")
+    field.clear()
+    field.send_keys(token)
+    browser.find_element(By.CSS_SELECTOR, "#token-form button[type=submit]").click()
+
+
+@pytest.mark.parametrize(("ui", "wrong"), [("en", "not the right one"), ("fr", "n’est pas le bon")])
+def test_the_admin_page_shows_the_index_only_once_the_token_is_given(browser, screenshot, admin_site, ui, wrong):
+    url, _ = admin_site
+    wait = WebDriverWait(browser, 10, poll_frequency=0.05)
+    browser.get(f"{url}/admin?ui={ui}")
+    main = browser.find_element(By.TAG_NAME, "main")
+    assert EN_DOC_FILE not in main.text and not browser.find_element(By.ID, "admin-index").is_displayed()
+    show_index(browser, wait, "wrong")
+    wait.until(EC.text_to_be_present_in_element((By.ID, "admin-status"), wrong))
+    assert EN_DOC_FILE not in main.text
+    show_index(browser, wait, TOKEN)
+    wait.until(EC.text_to_be_present_in_element((By.ID, "documents-table"), EN_DOC_FILE))
+    screenshot(ui)
+
+
+def test_the_admin_page_uploads_then_deletes_a_document(browser, screenshot, admin_site, tmp_path):
+    url, corpus = admin_site
+    upload = tmp_path / "walrus-report.md"
+    upload.write_text("# Walrus\n\nWalrus ivory seized at the harbour.\n", encoding="utf-8")
+    wait = WebDriverWait(browser, 10, poll_frequency=0.05)
+    browser.get(f"{url}/admin?ui=en")
+    browser.find_element(By.ID, "admin-token").send_keys(TOKEN)
+    browser.find_element(By.ID, "upload-file").send_keys(str(upload))
+    browser.find_element(By.ID, "upload-title").send_keys('Walrus "report"')
+    browser.find_element(By.CSS_SELECTOR, "#upload-form button[type=submit]").click()
+    wait.until(EC.text_to_be_present_in_element((By.ID, "admin-status"), "Indexed walrus-report"))
+    screenshot("uploaded")
+    assert (corpus / "walrus-report.md").exists()
+    browser.get(f"{url}/admin?ui=en")
+    show_index(browser, wait, TOKEN)
+    wait.until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".admin-tasks"), "walrus-report.md"))  # the queue
+    browser.find_element(By.CSS_SELECTOR, '.delete-document[data-doc-id="walrus-report"]').click()
+    wait.until(EC.alert_is_present()).accept()
+    wait.until(EC.text_to_be_present_in_element((By.ID, "admin-status"), "Deleted walrus-report"))
+    assert not (corpus / "walrus-report.md").exists()
+    assert not browser.find_elements(By.CSS_SELECTOR, '.delete-document[data-doc-id="walrus-report"]')
+    browser.find_element(By.ID, "admin-token").clear()
+    browser.find_element(By.ID, "admin-token").send_keys("wrong")
+    browser.find_elements(By.CSS_SELECTOR, ".delete-document")[0].click()
+    wait.until(EC.alert_is_present()).accept()
+    wait.until(EC.text_to_be_present_in_element((By.ID, "admin-status"), "token"))
+    screenshot("wrong-token")

@@ -1,5 +1,7 @@
-// The /admin page: uploads and deletions through the JSON API, with the token as a bearer header.
-// A separate file because the Content-Security-Policy forbids inline script.
+// The /admin page: with the admin token, it lists the indexed files and the recent tasks, uploads
+// and deletes, all through the JSON API with the token as a bearer header. Nothing of the index is
+// in the page before a valid token is given. A separate file because the Content-Security-Policy
+// forbids inline script.
 "use strict";
 
 (function () {
@@ -7,12 +9,24 @@
   if (!root) {
     return;
   }
+  const strings = JSON.parse(root.dataset.strings);
   const status = document.getElementById("admin-status");
   const token = document.getElementById("admin-token");
+  const tokenForm = document.getElementById("token-form");
   const form = document.getElementById("upload-form");
+  const listing = document.getElementById("admin-index");
 
   function fill(template, values) {
     return template.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
+  }
+
+  // The API speaks English; the page shows its messages in the interface's language.
+  function translated(message) {
+    let text = String(message);
+    for (const [english, local] of strings.messages) {
+      text = text.split(english).join(local);
+    }
+    return text;
   }
 
   function say(message, isError) {
@@ -36,21 +50,31 @@
     return { response: response, data: data };
   }
 
+  function failure(response, data) {
+    if (response.status === 401) {
+      return strings.wrong_token;
+    }
+    if (response.status === 413) {
+      return strings.too_large;
+    }
+    return translated(data.error || String(response.status));
+  }
+
   const sleep = (ms) => new Promise((resolve) => window.setTimeout(resolve, ms));
 
   // Uploads and deletions answer 202 with a task: follow it until it succeeds or fails.
   async function call(method, url, body) {
-    say(root.dataset.msgWorking, false);
+    say(strings.working, false);
     let { response, data } = await request(method, url, body);
     if (response.status === 202) {
       const taskUrl = data.url;
-      say(fill(root.dataset.msgQueued, data), false);
+      say(fill(strings.queued, data), false);
       do {
         await sleep(300);
         ({ response, data } = await request("GET", taskUrl));
       } while (response.ok && data.status !== "succeeded" && data.status !== "failed");
       if (response.ok && data.status === "failed") {
-        say(data.error.message, true);
+        say(translated(data.error.message), true);
         return null;
       }
       if (response.ok) {
@@ -59,15 +83,91 @@
       }
     }
     if (!response.ok || !data.ok) {
-      say(data.error || String(response.status), true);
+      say(failure(response, data), true);
       return null;
     }
     return data;
   }
 
   function documentUrl(docId) {
-    return root.dataset.api + "/" + docId.split("/").map(encodeURIComponent).join("/");
+    return docId.split("/").map(encodeURIComponent).join("/");
   }
+
+  function cell(row, text) {
+    const td = row.insertCell();
+    td.textContent = text;
+    return td;
+  }
+
+  function showFiles(files) {
+    const body = document.querySelector("#documents-table tbody");
+    body.replaceChildren();
+    for (const file of files) {
+      const row = body.insertRow();
+      cell(row, file.path);
+      const ids = row.insertCell();
+      file.doc_ids.forEach((docId, number) => {
+        const link = document.createElement("a");
+        link.href = root.dataset.doc + documentUrl(docId);
+        link.textContent = docId;
+        ids.append(...(number ? [", ", link] : [link]));
+      });
+      const action = row.insertCell();
+      if (file.deletable) {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = "delete-document";
+        button.dataset.docId = file.doc_ids[0];
+        button.textContent = strings.delete;
+        button.addEventListener("click", () => remove(button));
+        action.append(button);
+      } else {
+        action.textContent = strings.collection;
+      }
+    }
+    document.getElementById("documents-table").hidden = !files.length;
+    document.getElementById("no-documents").hidden = Boolean(files.length);
+  }
+
+  function showTasks(tasks) {
+    const body = document.querySelector("#tasks-table tbody");
+    body.replaceChildren();
+    for (const task of tasks) {
+      const row = body.insertRow();
+      cell(row, task.task);
+      cell(row, strings["task_" + task.type] || task.type);
+      cell(row, task.path);
+      cell(row, strings["task_" + task.status] || task.status).className = "task-" + task.status;
+      const outcome = task.error
+        ? translated(task.error.message)
+        : task.documents.map((d) => d.doc_id + (d.passages === undefined ? "" : " (" + d.passages + ")")).join(", ");
+      cell(row, outcome);
+    }
+    document.getElementById("tasks-table").hidden = !tasks.length;
+    document.getElementById("no-tasks").hidden = Boolean(tasks.length);
+  }
+
+  // The index's files and tasks, fetched with the token: shown only when it is accepted.
+  async function showIndex() {
+    const files = await request("GET", root.dataset.api);
+    if (!files.response.ok) {
+      listing.hidden = true;
+      say(failure(files.response, files.data), true);
+      return false;
+    }
+    const tasks = await request("GET", root.dataset.tasks + "?limit=20");
+    showFiles(files.data.files);
+    showTasks(tasks.response.ok ? tasks.data.tasks : []);
+    listing.hidden = false;
+    return true;
+  }
+
+  tokenForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (await showIndex()) {
+      say("", false);
+    }
+  });
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -76,23 +176,22 @@
     }
     const data = await call("POST", root.dataset.api, new FormData(form));
     if (data) {
-      say(fill(root.dataset.msgUploaded, data), false);
       form.reset();
-      window.setTimeout(() => window.location.reload(), 1500);
+      await showIndex();
+      say(fill(strings.uploaded, data), false);
     }
   });
 
-  for (const button of document.querySelectorAll(".delete-document")) {
-    button.addEventListener("click", async () => {
-      const docId = button.dataset.docId;
-      if (!token.reportValidity() || !window.confirm(fill(root.dataset.msgConfirm, { doc_id: docId }))) {
-        return;
-      }
-      const data = await call("DELETE", documentUrl(docId));
-      if (data) {
-        say(fill(root.dataset.msgDeleted, { doc_id: docId }), false);
-        button.closest("tr").remove();
-      }
-    });
+  async function remove(button) {
+    const docId = button.dataset.docId;
+    if (!token.reportValidity() || !window.confirm(fill(strings.confirm, { doc_id: docId }))) {
+      return;
+    }
+    const data = await call("DELETE", root.dataset.api + "/" + documentUrl(docId));
+    if (data) {
+      button.closest("tr").remove();
+      await showIndex();
+      say(fill(strings.deleted, { doc_id: docId }), false);
+    }
   }
 })();
