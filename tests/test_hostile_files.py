@@ -46,7 +46,7 @@ INDEXED = {
 SKIPPED = {
     "binary.txt": "binary file",
     "empty.txt": "empty file",
-    "zero-bytes.pdf": "corrupt PDF",
+    "zero-bytes.pdf": "empty file",
     "truncated.pdf": "corrupt PDF",
     "encrypted.pdf": "encrypted PDF",
     "bomb.docx": "zip bomb",

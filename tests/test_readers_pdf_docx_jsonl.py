@@ -68,13 +68,14 @@ def test_pdf_encrypted_with_an_empty_user_password_is_read(tmp_path):
 @pytest.mark.parametrize(
     ("build", "reason"),
     [
-        (lambda: b"", "corrupt PDF"),
+        (lambda: b"", "empty file"),
+        (lambda: b"Plain text, saved under a .pdf name.\n", "not a PDF"),
         (lambda: make_files.make_pdf(PDF_LINES)[:300], "corrupt PDF"),
         (lambda: b"%PDF-1.4\nthis is not a PDF body", "corrupt PDF"),
         (lambda: make_files.encrypt_pdf(make_files.make_pdf(PDF_LINES), user_password="secret"), "encrypted PDF"),
         (lambda: make_files.make_pdf([]), "no extractable text (scanned PDF?)"),
     ],
-    ids=["zero bytes", "truncated", "garbage", "encrypted", "no text"],
+    ids=["zero bytes", "text named .pdf", "truncated", "garbage", "encrypted", "no text"],
 )
 def test_unreadable_pdfs_are_refused(tmp_path, build, reason):
     assert unreadable_reason(write(tmp_path, "bad.pdf", build())).startswith(reason)

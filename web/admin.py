@@ -47,6 +47,7 @@ from indexer import indexed_files
 from indexer import is_inside
 from indexer import load_settings
 from indexer import store_file
+from web.i18n import api_messages
 from web.i18n import translate
 
 TOKEN_ENV = "PASSERELLE_ADMIN_TOKEN"
@@ -173,7 +174,7 @@ def _page_strings() -> dict:
         "queued": translate("admin_queued", task="{task}"),
         "confirm": translate("admin_confirm_delete", doc_id="{doc_id}"),
         "too_large": translate("admin_too_large", max=_limit_text(local=True)),
-        "messages": [],
+        "messages": [list(pair) for pair in api_messages()],
     }
     return strings
 

@@ -193,7 +193,7 @@ STRINGS = {
         "title_filtered": "Passages : {filters} – Passerelle",
         "title_page": "page {n}",
         "search_label": "Rechercher des passages en anglais et en français",
-        "search_placeholder": 'blanchiment, "sécurité portuaire", lang:en',
+        "search_placeholder": 'blanchiment, "sécurité portuaire", langue:en',
         "search_button": "Rechercher",
         "sort_label": "Trier par",
         "sort_relevance": "Pertinence",
@@ -251,9 +251,9 @@ STRINGS = {
         "syntax_and": "seulement les passages qui contiennent les deux mots",
         "syntax_phrase": "ces mots ensemble, dans cet ordre",
         "syntax_or": "l’un ou l’autre mot",
-        "syntax_not": "écarter les passages qui contiennent ce mot",
+        "syntax_not": "écarter les passages qui contiennent ce mot (ou -drogue)",
         "syntax_group": "l’un des mots entre parenthèses est exigé, les autres classent les passages",
-        "syntax_lang": "seulement les passages en français (lang:en pour l’anglais)",
+        "syntax_lang": "seulement les passages en anglais (langue:fr pour le français)",
         "syntax_project": "seulement les passages sur un projet",
         "syntax_partner": "seulement les passages qui citent un partenaire",
         "syntax_topic": "seulement les passages sur un thème",
@@ -343,6 +343,40 @@ STRINGS = {
         "task_failed": "échouée",
     },
 }
+
+
+# The admin API's messages (the indexer's reasons for refusing a file, a bad field) are English, as
+# an API's are; the /admin page shows them through this table, longest first. (English, French.)
+API_MESSAGES = {
+    "en": (),
+    "fr": (
+        ("not a PDF (no %PDF header): a file of another kind named .pdf",
+         "ce n’est pas un PDF (pas d’en-tête %PDF) : un fichier d’un autre type nommé .pdf"),
+        ("internal error while applying the task: the problem was logged",
+         "erreur interne pendant la tâche : le problème a été consigné"),
+        ("file: send the document in a multipart form field named 'file'",
+         "file : envoyez le document dans un champ de formulaire nommé « file »"),
+        ("no text content (only capture noise)", "aucun texte (seulement des restes de mise en page)"),
+        ("no extractable text (scanned PDF?)", "aucun texte extractible (PDF numérisé ?)"),
+        ("must be an http or https address", "doit être une adresse http ou https"),
+        ("binary file, not text", "fichier binaire, pas du texte"),
+        ("unsupported file type", "type de fichier non pris en charge"),
+        ("malformed sidecar", "fichier de métadonnées mal formé"),
+        ("no document in it", "aucun document"),
+        ("must be en or fr", "doit valoir en ou fr"),
+        ("no valid record", "aucun enregistrement valide"),
+        ("encrypted PDF", "PDF chiffré"),
+        ("corrupt DOCX", "DOCX endommagé"),
+        ("corrupt PDF", "PDF endommagé"),
+        ("empty file", "fichier vide"),
+        ("too large", "trop volumineux"),
+    ),
+}  # fmt: skip
+
+
+def api_messages() -> tuple[tuple[str, str], ...]:
+    """(English, interface language) pairs for the admin API's messages."""
+    return API_MESSAGES[current_locale()]
 
 
 def init_app(app: Flask) -> None:

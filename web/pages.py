@@ -45,18 +45,33 @@ from web.views import page_title
 from web.views import pagination
 
 FEED_PER_PAGE = 20
-SYNTAX_EXAMPLES = (
-    ("money laundering", "syntax_words"),
-    ("customs AND police", "syntax_and"),
-    ('"port security"', "syntax_phrase"),
-    ("corruption OR bribery", "syntax_or"),
-    ("trafficking -drugs", "syntax_not"),
-    ("(port OR seaport) security", "syntax_group"),
-    ("coopération lang:fr", "syntax_lang"),
-    ("project:wecaps", "syntax_project"),
-    ("partner:unodc", "syntax_partner"),
-    ("topic:corruption", "syntax_topic"),
-)
+# Each interface language's examples use its own words and operator names (both work in either).
+SYNTAX_EXAMPLES = {
+    "en": (
+        ("money laundering", "syntax_words"),
+        ("customs AND police", "syntax_and"),
+        ('"port security"', "syntax_phrase"),
+        ("corruption OR bribery", "syntax_or"),
+        ("trafficking -drugs", "syntax_not"),
+        ("(port OR seaport) security", "syntax_group"),
+        ("coopération lang:fr", "syntax_lang"),
+        ("project:wecaps", "syntax_project"),
+        ("partner:unodc", "syntax_partner"),
+        ("topic:corruption", "syntax_topic"),
+    ),
+    "fr": (
+        ("blanchiment de capitaux", "syntax_words"),
+        ("douane ET police", "syntax_and"),
+        ('"sécurité portuaire"', "syntax_phrase"),
+        ("corruption OU pots-de-vin", "syntax_or"),
+        ("trafic SAUF drogue", "syntax_not"),
+        ("(port OU portuaire) sécurité", "syntax_group"),
+        ("cooperation langue:en", "syntax_lang"),
+        ("projet:wecaps", "syntax_project"),
+        ("partenaire:onudc", "syntax_partner"),
+        ("theme:corruption", "syntax_topic"),
+    ),
+}
 
 bp = Blueprint("pages", __name__)
 
@@ -193,7 +208,7 @@ def _known_links(index, links: SearchLinks, facet: str, ids) -> list[tuple[str, 
 
 def _examples(links: SearchLinks) -> list[tuple[str, str, str]]:
     """(query, explanation, URL) for each syntax example of the empty state."""
-    return [(text, translate(key), links.with_text(text)) for text, key in SYNTAX_EXAMPLES]
+    return [(text, translate(key), links.with_text(text)) for text, key in SYNTAX_EXAMPLES[current_locale()]]
 
 
 def _tag_links(index, document, ui: str | None) -> list[tuple[str, str]]:

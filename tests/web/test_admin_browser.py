@@ -86,3 +86,31 @@ def test_the_admin_page_uploads_then_deletes_a_document(browser, screenshot, adm
     wait.until(EC.alert_is_present()).accept()
     wait.until(EC.text_to_be_present_in_element((By.ID, "admin-status"), "token"))
     screenshot("wrong-token")
+
+
+@pytest.mark.parametrize(
+    ("ui", "limit", "refusal"),
+    [("en", "at most 20 MB", "not a PDF"), ("fr", "20 Mo au plus", "ce n’est pas un PDF")],
+)
+def test_the_admin_page_speaks_the_interface_language_and_looks_like_the_search_page(
+    browser, screenshot, admin_site, tmp_path, ui, limit, refusal
+):
+    url, corpus = admin_site
+    fake = tmp_path / "notes.pdf"
+    fake.write_text("Plain text saved under a .pdf name.\n", encoding="utf-8")
+    wait = WebDriverWait(browser, 10, poll_frequency=0.05)
+    browser.get(f"{url}/admin?ui={ui}")
+    assert limit in browser.find_element(By.CSS_SELECTOR, "label[for=upload-file]").text
+    browser.find_element(By.ID, "admin-token").send_keys(TOKEN)
+    browser.find_element(By.ID, "upload-file").send_keys(str(fake))
+    browser.find_element(By.CSS_SELECTOR, "#upload-form button[type=submit]").click()
+    wait.until(EC.text_to_be_present_in_element((By.ID, "admin-status"), refusal))
+    assert "corrupt" not in browser.find_element(By.ID, "admin-status").text
+    show_index(browser, wait, TOKEN)
+    wait.until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".admin-tasks"), refusal))
+    button = browser.find_element(By.CSS_SELECTOR, "#upload-form button[type=submit]")
+    field = browser.find_element(By.ID, "upload-title")
+    assert button.value_of_css_property("color") == "rgba(255, 255, 255, 1)"  # white on the accent, as Search
+    assert field.value_of_css_property("border-top-width") == "2px"
+    assert not (corpus / "notes.pdf").exists()
+    screenshot(ui)

@@ -107,7 +107,7 @@ def test_a_suffix_the_readers_do_not_know_is_a_415_and_nothing_is_stored(admin_c
 @pytest.mark.parametrize(
     ("name", "data", "words"),
     [
-        ("photo.pdf", b"\x89PNG\r\n\x1a\n" + bytes(200), "corrupt PDF"),
+        ("photo.pdf", b"\x89PNG\r\n\x1a\n" + bytes(200), "not a PDF"),
         ("report.docx", make_files.make_zip_bomb(), "zip bomb"),
         ("report.docx", b"PK\x03\x04 not a zip at all", "corrupt DOCX"),
         ("notes.md", bytes(range(256)) * 8, "binary"),

@@ -197,3 +197,25 @@ def test_the_keyboard_reaches_every_sub_result_link(browser, live_server):
         if wanted <= reached:
             break
     assert wanted <= reached, wanted - reached
+
+
+@pytest.mark.parametrize(
+    ("ui", "shown", "not_shown"),
+    [
+        ("en", ("customs AND police", "trafficking -drugs", "project:wecaps"), ("ET", "SAUF", "projet:")),
+        ("fr", ("douane ET police", "trafic SAUF drogue", "projet:wecaps", "langue:en", "(port OU portuaire)"),
+         ("customs AND police", "trafficking -drugs", "project:wecaps")),
+    ],
+)  # fmt: skip
+def test_the_search_help_speaks_the_interface_language(browser, live_server, screenshot, ui, shown, not_shown):
+    browser.get(f"{live_server}/?ui={ui}")
+    examples = [code.text for code in browser.find_elements(By.CSS_SELECTOR, ".syntax dt code")]
+    assert examples and all(any(text in example for example in examples) for text in shown), examples
+    assert not [example for example in examples for text in not_shown if text in example], examples
+    screenshot(ui)
+
+
+@pytest.mark.parametrize(("ui", "ending"), [("en", "laundering?"), ("fr", "laundering\u202f?")])
+def test_did_you_mean_ends_with_the_spacing_of_the_interface_language(browser, live_server, ui, ending):
+    browser.get(f"{live_server}/search?q=launderng&ui={ui}")
+    assert visible(browser, ".suggestion").get_attribute("textContent").strip().endswith(ending)

@@ -25,11 +25,16 @@ from indexer.ingest.readers.text import clean
 
 # pypdf raises its own errors for most damage, but truncated or hand-edited files also surface as
 # plain Python errors from deep inside the parser.
+PDF_HEADER_WITHIN = 1024  # where readers look for "%PDF-" (the specification allows bytes before it)
 PDF_ERRORS = (PyPdfError, ValueError, TypeError, KeyError, IndexError, AttributeError, AssertionError, OSError)
 
 
 def read_pdf(data: bytes, relpath: str, warn: Warn) -> Parsed:
     """Read a .pdf file; the document information title, when present, is the title."""
+    if not data:
+        raise UnreadableDocument(relpath, "empty file")
+    if b"%PDF-" not in data[:PDF_HEADER_WITHIN]:
+        raise UnreadableDocument(relpath, "not a PDF (no %PDF header): a file of another kind named .pdf")
     try:
         with warnings.catch_warnings():
             # pypdf warns about damage it works around; the outcome is judged below, not by warnings.
