@@ -219,3 +219,24 @@ def test_the_search_help_speaks_the_interface_language(browser, live_server, scr
 def test_did_you_mean_ends_with_the_spacing_of_the_interface_language(browser, live_server, ui, ending):
     browser.get(f"{live_server}/search?q=launderng&ui={ui}")
     assert visible(browser, ".suggestion").get_attribute("textContent").strip().endswith(ending)
+
+
+@pytest.mark.parametrize(
+    ("ui", "says", "known"),
+    [("en", "There is no topic “bogus”.", "Corruption"), ("fr", "Il n’y a pas de thème « bogus ».", "Corruption")],
+)
+def test_an_unknown_topic_is_said_and_the_known_ones_are_offered(browser, live_server, screenshot, ui, says, known):
+    browser.get(f"{live_server}/search?q=corruption&topic=bogus&ui={ui}")
+    assert visible(browser, ".error-message").text == says
+    assert not browser.find_elements(By.CSS_SELECTOR, ".active-filters .chip")
+    screenshot(ui)
+    browser.find_element(By.LINK_TEXT, known).click()
+    wait(browser).until(lambda b: "topic=corruption" in b.current_url)
+    assert result_count(browser) > 0
+
+
+@pytest.mark.parametrize(("ui", "one"), [("en", "(document 1)"), ("fr", "(document 1)")])
+def test_a_single_result_is_counted_without_a_range(browser, live_server, ui, one):
+    browser.get(f"{live_server}/search?q=SEACOP&ui={ui}")
+    count = " ".join(visible(browser, ".result-count").text.split())
+    assert one in count and "1–1" not in count and "1 à 1" not in count
