@@ -65,7 +65,7 @@ def search(query: SearchQuery, index: OpenIndex) -> SearchResult:
         group_size=GROUP_SIZE,
     )  # fmt: skip
     found = index.backend.search(plan)
-    suggestion = _suggestion(query.text, parsed.words(), index) if found.total < 3 else None
+    suggestion = _suggestion(query.text, parsed.words(), index)
     return SearchResult(
         query=query.text,
         total=found.total,
@@ -191,12 +191,14 @@ def _could_be_misspelt(word: str) -> bool:
 
 
 def _suggestion(text: str, words: list[str], index: OpenIndex) -> str | None:
-    """The query with each unknown word replaced by the closest indexed word, if any."""
+    """The query with each word unknown to the index and to the glossary and taxonomy replaced by the
+    closest word of either; None when every word is known, or when one unknown word has no close word
+    (a suggestion keeping it would find no more than the query)."""
     # Each distinct word once, the first few, none longer than a real word: suggesting costs about
     # 50 ms a word, and its automaton grows with the word (0.7 s for 500 letters, found by fuzzing).
     candidates = [word for word in dict.fromkeys(words) if _could_be_misspelt(word)]
-    replacements = index.backend.suggest(candidates[:MAX_SUGGESTED_WORDS])
-    if not replacements:
+    replacements = index.backend.suggest(candidates[:MAX_SUGGESTED_WORDS], also=index.spelling_words)
+    if not replacements or None in replacements.values():
         return None
     suggested = text
     for word, replacement in replacements.items():

@@ -30,8 +30,11 @@ from dataclasses import dataclass
 from dataclasses import replace
 from datetime import UTC
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 
+from indexer.analysis import WORDS
+from indexer.analysis import analyze
 from indexer.atomic import read_json
 from indexer.atomic import write_json
 from indexer.crosslang.expansion import Expander
@@ -39,11 +42,14 @@ from indexer.crosslang.glossary import Glossary
 from indexer.crosslang.kept import LEXICONS_DIR
 from indexer.crosslang.kept import load_lexicon
 from indexer.engine.contract import Backend
+from indexer.engine.spelling import Vocabulary
 from indexer.engine.whoosh.backend import open_whoosh
 from indexer.errors import IndexBusy
 from indexer.errors import IndexNotFound
 from indexer.errors import IndexOutdated
 from indexer.ingest.manifest import Manifest
+from indexer.models import FACETS
+from indexer.models import LANGUAGES
 from indexer.models import IndexedDocument
 from indexer.taxonomy import Taxonomy
 
@@ -260,6 +266,18 @@ class OpenIndex:
     def document(self, doc_id: str) -> IndexedDocument | None:
         """The indexed document with this id (metadata, tags, sections, passages), or None."""
         return self.backend.get_document(doc_id)
+
+    @cached_property
+    def spelling_words(self) -> Vocabulary:
+        """The words of the glossary's expressions and of the taxonomy's labels and aliases, as the
+        spelling vocabulary holds words: known to "did you mean" and offered by it, indexed or not."""
+        names = [
+            name for kind in FACETS if kind != "lang" for entry in self.taxonomy.of_kind(kind) for name in entry.names()
+        ]
+        expressions = [
+            text for entry in self.expander.glossary.entries for lang in LANGUAGES for text in entry.expressions(lang)
+        ]
+        return Vocabulary(word for text in (*names, *expressions) for word in analyze(text, WORDS) if word.isalpha())
 
     def with_settings(self) -> OpenIndex:
         """The same index and backend with the taxonomy, glossary and lexicons now on disk."""

@@ -168,6 +168,26 @@ def test_known_words_get_no_suggestion(corpus_index):
     assert run(corpus_index, "corruption").suggestion is None
 
 
+def test_a_misspelt_word_gets_a_suggestion_however_many_results_the_rest_finds(corpus_index):
+    result = run(corpus_index, "securty port")
+    assert result.total >= 3
+    assert result.suggestion == "security port"
+
+
+def test_a_glossary_word_no_passage_holds_is_known_and_offered(corpus_index):
+    assert run(corpus_index, "blanchiment").suggestion is None  # the glossary's, searched through it
+    assert run(corpus_index, "blanchment").suggestion == "blanchiment"
+
+
+def test_a_taxonomy_alias_no_passage_holds_is_offered(corpus_index):
+    assert run(corpus_index, "cyberatack").suggestion == "cyberattack"  # an alias of the topic cybercrime
+
+
+@pytest.mark.parametrize("text", ["zzqxv quantum unicorn", "customs zzqxv", "unicorn zzqxv"])
+def test_no_suggestion_keeps_a_word_nothing_knows(corpus_index, text):
+    assert run(corpus_index, text).suggestion is None
+
+
 @pytest.mark.parametrize("text", ['"', "(((", "AND", "-", "NOT NOT", "lang:xx", "*", "a" * 400, "x " * 240, "🙂 ☃"])
 def test_odd_queries_never_raise(corpus_index, text):
     assert run(corpus_index, text).total >= 0

@@ -16,7 +16,8 @@ implementation; an OpenSearch one would implement the same methods:
   ``plan.group == "document"``, a page of documents instead, each with its best passages.
 - ``get_document(doc_id)``: the stored document, passages in reading order, or None.
 - ``match_spans(plan, passages)``: where the plan's terms occur in arbitrary passages.
-- ``suggest(words)``: spelling suggestions for words the index does not know.
+- ``suggest(words, also)``: for each word neither the index nor the ``also`` vocabulary knows,
+  the closest indexed or ``also`` word, or None when there is none.
 - ``keep_warm()``: a long-lived process will search a lot: load ahead what first searches need;
   ``is_warm()``: whether that is done for the current view of the index.
 - ``refresh()``: see the latest commit; ``close()``.
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 from dataclasses import field
 from typing import Protocol
 
+from indexer.engine.spelling import Vocabulary
 from indexer.models import DocumentInfo
 from indexer.models import IndexedDocument
 from indexer.models import Passage
@@ -111,7 +113,7 @@ class Backend(Protocol):
 
     def match_spans(self, plan: SearchPlan, passages: list[Passage]) -> list[tuple[Span, ...]]: ...
 
-    def suggest(self, words: list[str]) -> dict[str, str]: ...
+    def suggest(self, words: list[str], also: Vocabulary | None = None) -> dict[str, str | None]: ...
 
     def doc_ids(self) -> set[str]: ...
 

@@ -221,6 +221,23 @@ def test_did_you_mean_ends_with_the_spacing_of_the_interface_language(browser, l
     assert visible(browser, ".suggestion").get_attribute("textContent").strip().endswith(ending)
 
 
+@pytest.mark.parametrize(("ui", "asks"), [("en", "Did you mean security port?"), ("fr", "Vouliez-vous dire")])
+def test_a_misspelt_word_is_corrected_even_when_the_other_words_find_passages(browser, live_server, ui, asks):
+    browser.get(f"{live_server}/search?q=securty+port&ui={ui}")
+    assert result_count(browser) >= 3
+    assert asks in " ".join(visible(browser, ".suggestion").text.split())
+    browser.find_element(By.LINK_TEXT, "security port").click()
+    wait(browser).until(lambda b: "q=security+port" in b.current_url)
+    assert result_count(browser) > 0
+
+
+@pytest.mark.parametrize("ui", ["en", "fr"])
+def test_no_suggestion_keeps_a_word_the_index_does_not_know(browser, live_server, ui):
+    browser.get(f"{live_server}/search?q=zzqxv+quantum+unicorn&ui={ui}")
+    visible(browser, ".result-count")
+    assert not browser.find_elements(By.CSS_SELECTOR, ".suggestion")
+
+
 @pytest.mark.parametrize(
     ("ui", "says", "known"),
     [("en", "There is no topic “bogus”.", "Corruption"), ("fr", "Il n’y a pas de thème « bogus ».", "Corruption")],

@@ -82,7 +82,7 @@ PAGES = [
     "/search?q=walrus&project=evil-project&partner=evil-partner&topic=evil-topic",  # filter chips, title
     "/search?q=walrus&topic=" + quote(PAYLOADS["filter"]),  # an unknown filter value, shown as given
     "/search?q=" + quote(PAYLOADS["query"]),  # the box, the title, the "did you mean", the feed link
-    "/search?q=walrusz+" + quote(PAYLOADS["filter"]),  # a suggestion carrying the rest of the query
+    "/search?q=walrusz+" + quote(PAYLOADS["heading"]),  # a suggestion carrying the rest of the query
     "/search?q=walrus&page=" + quote(PAYLOADS["filter"]),  # a bad parameter's message
     "/doc/harbour?q=" + quote(PAYLOADS["query"]),  # the document page: highlight note, back link, tags, TOC
     RECORD_URL + "?q=walrus",  # a document whose id is a payload

@@ -58,6 +58,7 @@ from indexer.taxonomy import Taxonomy
 
 RESULT_CACHE_SIZE = 256
 SUGGESTION_CACHE_SIZE = 10_000
+KNOWN = object()  # a word the index or the glossary knows: nothing to suggest
 REFRESH_CHECK_SECONDS = 0.5  # how often a long-lived searcher looks for a newer commit
 RETIRED_SEARCHER_SECONDS = 30.0
 WARM_MIN_DOCS = 200  # terms in at least this many passages (and 0.5% of them) are decoded ahead
@@ -304,33 +305,43 @@ class WhooshBackend:
         records = sorted((_records(fields) for fields in stored), key=lambda pair: pair[0].position)
         return IndexedDocument(records[0][1], tuple(passage for passage, _ in records))
 
-    def suggest(self, words: list[str]) -> dict[str, str]:
-        """For each word no analysed field knows, the closest indexed word (edit distance ≤ 2)."""
+    def suggest(self, words: list[str], also: Vocabulary | None = None) -> dict[str, str | None]:
+        """For each word that no analysed field and no word of ``also`` knows, the closest indexed or
+        ``also`` word (edit distance ≤ 2), or None when none is that close."""
         searcher = self.searcher()
-        known = self._results.suggestions  # per searcher: the same typos come back
-        suggestions = {}
+        results = self._results
         with self._read_lock:
+            if results.also is not also:  # per searcher and vocabulary: the same typos come back
+                results.suggestions.clear()
+                results.also = also
+            known = results.suggestions
+            suggestions = {}
             for word in words:
                 if word not in known:
-                    known[word] = self._suggestion(searcher, word)
-                if known[word]:
+                    known[word] = self._suggestion(searcher, word, also)
+                if known[word] is not KNOWN:
                     suggestions[word] = known[word]
         return suggestions
 
-    def _suggestion(self, searcher, word: str) -> str | None:
-        if is_stopword(word) or self._known(searcher, word):
-            return None
+    def _suggestion(self, searcher, word: str, also: Vocabulary | None):
         token = next(iter(analyze(word, WORDS)), None)
-        return self._closest_word(searcher, token) if token else None
+        if is_stopword(word) or not token or (also is not None and token in also) or self._known(searcher, word):
+            return KNOWN
+        return self._closest_word(searcher, token, also)
 
-    def _closest_word(self, searcher, word: str) -> str | None:
-        """The nearest vocabulary word, the most frequent in passages among equally near ones."""
+    def _closest_word(self, searcher, word: str, also: Vocabulary | None) -> str | None:
+        """The nearest word, the most frequent in passages among equally near ones; a word of ``also``
+        that no passage holds comes after the indexed ones."""
         vocabulary = self._results.vocabulary
         if vocabulary is None:
             vocabulary = self._results.vocabulary = Vocabulary(map(decode_term, searcher.reader().lexicon("words")))
         for distance in (1, 2):
             ranked = sorted((-self._frequency(searcher, c), c) for c in vocabulary.within(word, distance))
-            if ranked and ranked[0][0] < 0:
+            ranked = [(frequency, c) for frequency, c in ranked if frequency < 0]
+            if also is not None:
+                ranked += sorted((-self._frequency(searcher, c), c) for c in also.within(word, distance))
+                ranked.sort()
+            if ranked:
                 return ranked[0][1]
         return None
 
@@ -381,8 +392,9 @@ class _ResultCache:
     def __init__(self):
         self._answers: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
-        self.suggestions: dict[str, str | None] = {}  # word -> closest indexed word (None: none)
+        self.suggestions: dict[str, object] = {}  # word -> closest word, None (none) or KNOWN
         self.vocabulary: Vocabulary | None = None  # the searcher's words, read on the first typo
+        self.also: Vocabulary | None = None  # the other words the suggestions were made with
 
     def get(self, key):
         with self._lock:
