@@ -8,15 +8,17 @@ expansion), ``engine`` (the backend contract and its Whoosh implementation).
 from indexer.cli import main
 from indexer.errors import BadParameter
 from indexer.errors import DocumentNotFound
+from indexer.errors import FileNotIndexed
 from indexer.errors import IndexNotFound
 from indexer.errors import IndexOutdated
-from indexer.errors import NotDeletable
 from indexer.errors import PasserelleError
 from indexer.errors import UnknownFilterValue
 from indexer.errors import UnsupportedFileType
 from indexer.ingest.intake import check_metadata
+from indexer.ingest.intake import find_file
 from indexer.ingest.intake import find_source
 from indexer.ingest.intake import is_inside
+from indexer.ingest.intake import replace_file
 from indexer.ingest.intake import store_file
 from indexer.ingest.pipeline import IndexReport
 from indexer.ingest.pipeline import index_corpus
@@ -73,6 +75,7 @@ __all__ = [
     "DocumentNotFound",
     "Hit",
     "HitGroup",
+    "FileNotIndexed",
     "IndexNotFound",
     "IndexOutdated",
     "IndexReport",
@@ -80,7 +83,6 @@ __all__ = [
     "IndexedDocument",
     "IndexedFile",
     "LiveIndex",
-    "NotDeletable",
     "OpenIndex",
     "Passage",
     "PasserelleError",
@@ -94,6 +96,7 @@ __all__ = [
     "UnsupportedFileType",
     "check_metadata",
     "document_url",
+    "find_file",
     "find_source",
     "has_index",
     "highlight",
@@ -102,6 +105,7 @@ __all__ = [
     "known_values",
     "indexed_files",
     "is_inside",
+    "replace_file",
     "main",
     "make_snippet",
     "match_spans",

@@ -104,12 +104,9 @@ class DocumentNotFound(PasserelleError):
         self.doc_id = doc_id
 
 
-class NotDeletable(PasserelleError):
-    """The document is one record of a .jsonl collection, so its file cannot be deleted for it alone."""
+class FileNotIndexed(PasserelleError):
+    """The live index holds no corpus file at this path."""
 
-    def __init__(self, doc_id: str, path: str):
-        super().__init__(
-            f"document {doc_id!r} is one record of the collection {path}: edit or delete that file instead"
-        )
-        self.doc_id = doc_id
+    def __init__(self, path: str):
+        super().__init__(f"no indexed file {path!r}")
         self.path = path

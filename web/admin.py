@@ -26,7 +26,6 @@ from flask import request
 from flask import url_for
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import BadRequest
-from werkzeug.exceptions import Conflict
 from werkzeug.exceptions import InternalServerError
 from werkzeug.exceptions import NotFound
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -37,15 +36,17 @@ from werkzeug.exceptions import UnsupportedMediaType
 
 from indexer import BadParameter
 from indexer import DocumentNotFound
-from indexer import NotDeletable
+from indexer import FileNotIndexed
 from indexer import Task
 from indexer import TaskQueue
 from indexer import UnsupportedFileType
 from indexer import check_metadata
+from indexer import find_file
 from indexer import find_source
 from indexer import indexed_files
 from indexer import is_inside
 from indexer import load_settings
+from indexer import replace_file
 from indexer import store_file
 from web.i18n import api_messages
 from web.i18n import translate
@@ -55,7 +56,7 @@ DEFAULT_UPLOAD_MAX_BYTES = 20 * 1024 * 1024
 MAX_WAIT_SECONDS = 60
 DISABLED_MESSAGE = f"admin endpoints are disabled: set {TOKEN_ENV} (or ADMIN_TOKEN) on the server to enable them"
 REPLICA_MESSAGE = "this server is a read-only replica: upload to the indexer, then `passerelle publish`"
-TASK_WORDS = ("upload", "delete", "enqueued", "processing", "succeeded", "failed")
+TASK_WORDS = ("upload", "replace", "delete", "enqueued", "processing", "succeeded", "failed")
 # The status a synchronous answer gives for each reason a task fails.
 FAILURE_ERRORS = {"corpus_missing": ServiceUnavailable, "internal": InternalServerError}
 
@@ -83,24 +84,21 @@ def init_app(app: Flask) -> None:
 def upload():
     """Store the multipart field ``file`` in the corpus and enqueue its indexing: 202 with the task.
 
-    Optional fields ``title``, ``lang`` (en or fr), ``publisher``, ``source_url`` go to a sidecar.
-    Errors at once: 401 bad token, 400 bad field (named), 413 too large, 415 unsupported type,
-    503 no corpus folder. The indexer's refusal of an unreadable file comes in the task (or as a
-    422 with ``?wait=``), and the file is then removed again.
+    Optional fields ``title``, ``lang`` (en or fr), ``publisher``, ``source_url`` go to a sidecar;
+    ``replace`` names a document whose file the upload replaces (as ``PUT /api/documents/<id>``).
+    Errors at once: 401 bad token, 400 bad field (named), 404 unknown document to replace, 413 too
+    large, 415 unsupported type, 503 no corpus folder. The indexer's refusal of an unreadable file
+    comes in the task (or as a 422 with ``?wait=``), and the file is then removed again (a replaced
+    file is put back).
     """
     require_token()
     wait = _wait_seconds()
-    try:
-        upload_file = request.files.get("file")
-        fields = request.form
-    except RequestEntityTooLarge:
-        raise RequestEntityTooLarge(f"the upload is larger than the limit of {_limit_text()}") from None
-    if upload_file is None or not upload_file.filename:
-        raise BadRequest("file: send the document in a multipart form field named 'file'")
+    upload_file, fields = _upload_fields()
+    replaced = str(fields.get("replace") or "").strip()
+    if replaced:
+        return _replace(replaced, upload_file, fields, wait)
     metadata = check_metadata(fields)
-    corpus = Path(current_app.config["CORPUS_DIR"])
-    if not corpus.is_dir():
-        raise ServiceUnavailable(f"the corpus folder {corpus.name!r} does not exist on the server")
+    corpus = _corpus()
     try:
         folder = Path(current_app.config["UPLOAD_FOLDER"])
         stored = store_file(corpus, folder, upload_file.filename, upload_file.stream, metadata)
@@ -109,21 +107,79 @@ def upload():
     return _answer(_queue().enqueue_upload(stored), wait, _uploaded)
 
 
+@bp.put("/api/documents/<path:doc_id>")
+def replace(doc_id: str):
+    """Replace the file that gave document ``doc_id`` with the multipart field ``file``: 202 with the task.
+
+    The new file takes the old one's path, so its documents keep their ids (for a record of a
+    ``.jsonl`` collection, the upload is a ``.jsonl`` file replacing the whole collection). Sidecar
+    fields as for an upload replace the sidecar; without any, it is kept. Errors as for an upload,
+    and 404 for an unknown document.
+    """
+    require_token()
+    wait = _wait_seconds()
+    upload_file, fields = _upload_fields()
+    return _replace(doc_id, upload_file, fields, wait)
+
+
+def _replace(doc_id: str, upload_file, fields, wait: float):
+    metadata = check_metadata(fields)
+    corpus = _corpus()
+    try:
+        source = find_source(Path(current_app.config["INDEX_DIR"]), doc_id)
+        replacement = replace_file(corpus, source, upload_file.filename, upload_file.stream, metadata)
+    except DocumentNotFound as error:
+        raise NotFound(str(error)) from None
+    except UnsupportedFileType as error:
+        raise UnsupportedMediaType(str(error)) from None
+    return _answer(_queue().enqueue_replace(replacement), wait, lambda task: _uploaded(task, status=200))
+
+
+def _upload_fields():
+    try:
+        upload_file = request.files.get("file")
+        fields = request.form
+    except RequestEntityTooLarge:
+        raise RequestEntityTooLarge(f"the upload is larger than the limit of {_limit_text()}") from None
+    if upload_file is None or not upload_file.filename:
+        raise BadRequest("file: send the document in a multipart form field named 'file'")
+    return upload_file, fields
+
+
+def _corpus() -> Path:
+    corpus = Path(current_app.config["CORPUS_DIR"])
+    if not corpus.is_dir():
+        raise ServiceUnavailable(f"the corpus folder {corpus.name!r} does not exist on the server")
+    return corpus
+
+
 @bp.delete("/api/documents/<path:doc_id>")
 def delete(doc_id: str):
-    """Enqueue the deletion of document ``doc_id``'s source file (and sidecar): 202 with the task.
-
-    Errors at once: 404 unknown document, 409 a record of a ``.jsonl`` collection.
+    """Enqueue the deletion of document ``doc_id``: its source file (and sidecar), or for a record of
+    a ``.jsonl`` collection, that record's line of the file. 202 with the task; 404 unknown document.
     """
     require_token()
     wait = _wait_seconds()
     try:
-        rel = find_source(Path(current_app.config["INDEX_DIR"]), doc_id)
+        source = find_source(Path(current_app.config["INDEX_DIR"]), doc_id)
     except DocumentNotFound as error:
         raise NotFound(str(error)) from None
-    except NotDeletable as error:
-        raise Conflict(str(error)) from None
-    return _answer(_queue().enqueue_delete(rel, doc_id), wait, lambda task: ({"ok": True, "deleted": doc_id}, 200))
+    task = _queue().enqueue_delete(source.rel, [doc_id], record=doc_id if source.collection else "")
+    return _answer(task, wait, lambda task: ({"ok": True, "deleted": doc_id}, 200))
+
+
+@bp.delete("/api/files/<path:rel>")
+def delete_file(rel: str):
+    """Enqueue the deletion of the indexed file ``rel`` (and its sidecar) with every document it gave
+    (a whole ``.jsonl`` collection): 202 with the task; 404 when no indexed file has that path."""
+    require_token()
+    wait = _wait_seconds()
+    try:
+        source = find_file(Path(current_app.config["INDEX_DIR"]), rel)
+    except FileNotIndexed as error:
+        raise NotFound(str(error)) from None
+    task = _queue().enqueue_delete(source.rel, source.doc_ids)
+    return _answer(task, wait, lambda task: ({"ok": True, "deleted": list(source.doc_ids), "path": rel}, 200))
 
 
 @bp.get("/api/tasks")
@@ -165,11 +221,20 @@ def page():
 
 def _page_strings() -> dict:
     """What admin.js shows, in the interface language."""
-    keys = ("working", "delete", "collection", "wrong_token")
+    keys = ("working", "delete", "delete_file", "replace", "wrong_token")
     strings = {key: translate(f"admin_{key}") for key in keys}
     strings |= {key: translate(f"task_{key}") for key in TASK_WORDS}
+    doc, path = {"doc_id": "{doc_id}"}, {"path": "{path}"}
     strings |= {
         "uploaded": translate("admin_uploaded", doc_id="{doc_id}", passages="{passages}"),
+        "replaced": translate("admin_replaced", doc_id="{doc_id}", passages="{passages}"),
+        "replacing": translate("admin_replacing", **doc),
+        "replace_label": translate("admin_replace_label", **doc),
+        "delete_file_label": translate("admin_delete_file_label", n="{n}", **path),
+        "delete_record_label": translate("admin_delete_record_label", **doc),
+        "confirm_file": translate("admin_confirm_delete_file", **path),
+        "confirm_record": translate("admin_confirm_delete_record", **doc, **path),
+        "deleted_file": translate("admin_deleted_file", **path),
         "deleted": translate("admin_deleted", doc_id="{doc_id}"),
         "queued": translate("admin_queued", task="{task}"),
         "confirm": translate("admin_confirm_delete", doc_id="{doc_id}"),
@@ -229,18 +294,18 @@ def _answer(task: Task, wait: float, succeeded):
     return jsonify({"ok": True, **task.to_dict(), "url": url}), 202, {"Location": url}
 
 
-def _uploaded(task: Task) -> tuple[dict, int]:
+def _uploaded(task: Task, status: int = 201) -> tuple[dict, int]:
     doc_ids = [document["doc_id"] for document in task.documents]
     body = {"ok": True, "doc_id": doc_ids[0], "passages": sum(d["passages"] for d in task.documents), "path": task.path}
     if len(doc_ids) > 1:
         body["doc_ids"] = doc_ids
-    return body, 201
+    return body, status
 
 
 def _indexed_files() -> list[dict]:
-    """(path, document ids, deletable) of every indexed file, sorted by path."""
+    """(path, document ids, whether it is a collection) of every indexed file, sorted by path."""
     return [
-        {"path": f.path, "doc_ids": f.doc_ids, "deletable": not f.path.lower().endswith(".jsonl")}
+        {"path": f.path, "doc_ids": f.doc_ids, "collection": f.path.lower().endswith(".jsonl")}
         for f in indexed_files(Path(current_app.config["INDEX_DIR"]))
     ]
 

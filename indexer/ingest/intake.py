@@ -1,7 +1,7 @@
 """New documents arriving by upload, and documents removed on request: the corpus side of both.
 
-The web app's upload and delete endpoints are thin adapters over ``store_file``,
-``write_sidecar`` and ``find_source``; re-indexing is ``indexer.ingest.pipeline.index_corpus`` as always.
+The web app's upload, replace and delete endpoints are thin adapters over ``store_file``,
+``replace_file``, ``find_source``, ``find_file`` and ``remove_record``; re-indexing is ``indexer.ingest.pipeline.index_corpus`` as always.
 A stored file never overwrites a different one, never lands outside the corpus, and never shows
 under a supported name half-written (it is written to a hidden file, then linked into place).
 """
@@ -9,6 +9,7 @@ under a supported name half-written (it is written to a hidden file, then linked
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import threading
 from dataclasses import dataclass
@@ -16,9 +17,10 @@ from pathlib import Path
 from pathlib import PurePosixPath
 from typing import BinaryIO
 
+from indexer.atomic import write_atomically
 from indexer.errors import BadParameter
 from indexer.errors import DocumentNotFound
-from indexer.errors import NotDeletable
+from indexer.errors import FileNotIndexed
 from indexer.errors import UnsupportedFileType
 from indexer.ingest.manifest import Manifest
 from indexer.ingest.readers import SUPPORTED_SUFFIXES
@@ -146,20 +148,164 @@ def is_inside(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
 
 
-def find_source(index_root: Path, doc_id: str) -> str:
-    """The corpus path of the file that gave document ``doc_id`` in the live index.
+@dataclass(frozen=True)
+class Source:
+    """An indexed corpus file: its path in the corpus and the documents it gave."""
+
+    rel: str
+    doc_ids: tuple[str, ...]
+
+    @property
+    def collection(self) -> bool:
+        """True for a ``.jsonl`` collection, whose every record is a document of its own."""
+        return PurePosixPath(self.rel).suffix.lower() == ".jsonl"
+
+
+def find_source(index_root: Path, doc_id: str) -> Source:
+    """The indexed file that gave document ``doc_id`` in the live index.
 
     :raises DocumentNotFound: when no indexed file gave that document.
-    :raises NotDeletable: when it comes from a ``.jsonl`` collection (one of several documents).
     """
+    for source in _indexed(index_root):
+        if doc_id in source.doc_ids:
+            return source
+    raise DocumentNotFound(doc_id)
+
+
+def find_file(index_root: Path, rel: str) -> Source:
+    """The indexed file at corpus path ``rel``.
+
+    :raises FileNotIndexed: when the live index holds no file at that path.
+    """
+    for source in _indexed(index_root):
+        if source.rel == rel:
+            return source
+    raise FileNotIndexed(rel)
+
+
+def _indexed(index_root: Path) -> list[Source]:
     live = current_generation(index_root)
     manifest = Manifest.load(live.manifest_path) if live else Manifest()
-    for rel, record in manifest.files.items():
-        if doc_id in record.doc_ids:
-            if PurePosixPath(rel).suffix.lower() == ".jsonl":
-                raise NotDeletable(doc_id, rel)
-            return rel
-    raise DocumentNotFound(doc_id)
+    return [Source(rel, tuple(record.doc_ids)) for rel, record in manifest.files.items()]
+
+
+def remove_record(corpus: Path, rel: str, record_id: str) -> None:
+    """Rewrite collection ``rel`` without the record ``record_id`` (atomically, streamed); a
+    collection left without records is removed with its sidecar.
+
+    :raises DocumentNotFound: when ``rel`` leaves the corpus.
+    """
+    path = Path(corpus) / rel
+    if not is_inside(path.parent, corpus):
+        raise DocumentNotFound(rel)
+    if not path.exists():
+        return
+    needle = json.dumps(record_id)[1:-1].encode("utf-8")  # a cheap test before parsing a line
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
+    kept = 0
+    try:
+        with path.open("rb") as lines, tmp.open("wb") as out:
+            for line in lines:
+                if needle in line and _record_id(line) == record_id:
+                    continue
+                out.write(line)
+                kept += bool(line.strip())
+        if kept:
+            os.replace(tmp, path)
+        else:
+            remove_source(corpus, rel)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _record_id(line: bytes) -> object:
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return None
+    return record.get("id") if isinstance(record, dict) else None
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """An upload stored in place of an indexed file, with hidden copies of what it replaced."""
+
+    stored: StoredFile
+    backups: tuple[tuple[str, str], ...]  # (hidden copy, corpus path it came from)
+
+
+def replace_file(
+    corpus: Path, source: Source, filename: str, stream: BinaryIO, metadata: dict[str, str] | None = None
+) -> Replacement:
+    """Store an upload in place of the indexed file ``source``, so its documents keep their ids.
+
+    The new file takes the old one's path (its stem with the upload's suffix); the old file, and the
+    sidecar when ``metadata`` replaces it, are kept as hidden copies until the task ends
+    (``restore_backups`` puts them back if the indexer refuses the new file, ``drop_backups``
+    forgets them).
+
+    :raises UnsupportedFileType: for a suffix the readers do not know.
+    :raises BadParameter: when a collection would be replaced by anything but a ``.jsonl`` file, or
+        another file already has the new name.
+    :raises DocumentNotFound: when the file leaves the corpus.
+    """
+    corpus = Path(corpus)
+    suffix = upload_suffix(filename)
+    old = corpus / source.rel
+    if not is_inside(old.parent, corpus):
+        raise DocumentNotFound(source.rel)
+    if source.collection and suffix != ".jsonl":
+        raise BadParameter("file", _basename(filename), f"{source.rel} is a collection: replace it with a .jsonl file")
+    new = old.with_suffix(suffix)
+    if new != old and (new.exists() or new.is_symlink()):
+        raise BadParameter("file", _basename(filename), f"{_rel(corpus, new)} already exists")
+    old.parent.mkdir(parents=True, exist_ok=True)
+    tmp, _ = _receive(old.parent, stream)
+    backups = []
+    try:
+        with _naming:
+            sidecar = sidecar_path(old)
+            for kept in (old, sidecar if metadata else None):
+                if kept is not None and kept.exists():
+                    backups.append((_rel(corpus, _hidden_copy(kept)), _rel(corpus, kept)))
+            if metadata:
+                write_atomically(sidecar, sidecar_text(metadata).encode("utf-8"))
+            os.replace(tmp, new)
+            if new != old:
+                old.unlink(missing_ok=True)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return Replacement(StoredFile(new, _rel(corpus, new), None, created=new != old), tuple(backups))
+
+
+def _hidden_copy(path: Path) -> Path:
+    """A hard link to ``path`` under a hidden name beside it (the corpus walk ignores it)."""
+    for n in range(MAX_NAME_TRIES):
+        copy = path.with_name(f".replaced-{n}-{path.name}")
+        try:
+            os.link(path, copy)
+        except FileExistsError:
+            continue
+        return copy
+    raise FileExistsError(str(path))
+
+
+def restore_backups(corpus: Path, rel: str, backups) -> None:
+    """Put back what a replacement replaced: the new file ``rel`` goes, the hidden copies return."""
+    corpus = Path(corpus)
+    originals = {original for _, original in backups}
+    if rel not in originals:
+        (corpus / rel).unlink(missing_ok=True)
+    for backup, original in backups:
+        if is_inside((corpus / backup).parent, corpus) and (corpus / backup).exists():
+            os.replace(corpus / backup, corpus / original)
+
+
+def drop_backups(corpus: Path, backups) -> None:
+    """Forget the hidden copies of a replacement that succeeded."""
+    for backup, _ in backups:
+        if is_inside((Path(corpus) / backup).parent, corpus):
+            (Path(corpus) / backup).unlink(missing_ok=True)
 
 
 def remove_source(corpus: Path, rel: str) -> None:

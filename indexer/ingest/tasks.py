@@ -32,8 +32,12 @@ from indexer.atomic import write_json
 from indexer.errors import CorpusNotFound
 from indexer.errors import DocumentNotFound
 from indexer.errors import IndexBusy
+from indexer.ingest.intake import Replacement
 from indexer.ingest.intake import StoredFile
+from indexer.ingest.intake import drop_backups
+from indexer.ingest.intake import remove_record
 from indexer.ingest.intake import remove_source
+from indexer.ingest.intake import restore_backups
 from indexer.ingest.manifest import Manifest
 from indexer.ingest.pipeline import IndexReport
 from indexer.ingest.pipeline import index_corpus
@@ -43,7 +47,7 @@ from indexer.store import open_index
 TASKS_DIR = "tasks"
 KEEP_DONE = 1000
 POLL_SECONDS = 0.2
-UPLOAD, DELETE = "upload", "delete"
+UPLOAD, REPLACE, DELETE = "upload", "replace", "delete"
 ENQUEUED, PROCESSING, SUCCEEDED, FAILED = "enqueued", "processing", "succeeded", "failed"
 # Why a task failed; the web layer maps these to the status a synchronous answer would have.
 UNREADABLE, NO_DOCUMENT, CORPUS_MISSING, INTERNAL = "unreadable_file", "no_document", "corpus_missing", "internal"
@@ -57,8 +61,8 @@ class Task:
     """One upload or deletion, from ``enqueued`` to ``succeeded`` or ``failed``."""
 
     id: int
-    type: str  # UPLOAD or DELETE
-    path: str  # the corpus file added or removed
+    type: str  # UPLOAD, REPLACE or DELETE
+    path: str  # the corpus file added, replaced or removed (or the collection a record leaves)
     status: str = ENQUEUED
     enqueued_at: str = ""
     started_at: str = ""
@@ -67,6 +71,8 @@ class Task:
     error: dict | None = None  # {"code", "message"} when failed
     sidecar: str = ""  # upload: the sidecar it wrote, removed with the file when the upload fails
     created: bool = True  # upload: False when an identical file was already stored under that name
+    record: str = ""  # delete: the one record of the collection ``path`` to remove (else the whole file)
+    backups: tuple[tuple[str, str], ...] = ()  # replace: (hidden copy, corpus path) of what was replaced
 
     @property
     def finished(self) -> bool:
@@ -92,7 +98,8 @@ class Task:
 
     @classmethod
     def from_dict(cls, data: dict) -> Task:
-        return cls(**{**data, "documents": tuple(data.get("documents", ()))})
+        backups = tuple(tuple(pair) for pair in data.get("backups", ()))
+        return cls(**{**data, "documents": tuple(data.get("documents", ())), "backups": backups})
 
 
 @dataclass
@@ -118,9 +125,15 @@ class TaskQueue:
         sidecar = stored.sidecar.name if stored.sidecar else ""
         return self._enqueue(UPLOAD, stored.rel, sidecar=sidecar, created=stored.created)
 
-    def enqueue_delete(self, rel: str, doc_id: str) -> Task:
-        """Record that corpus file ``rel`` (which gave ``doc_id``) is to be removed, then the index updated."""
-        return self._enqueue(DELETE, rel, documents=({"doc_id": doc_id},))
+    def enqueue_replace(self, replacement: Replacement) -> Task:
+        """Record that ``replacement`` (already in place of an indexed file) is to be indexed."""
+        stored = replacement.stored
+        return self._enqueue(REPLACE, stored.rel, created=stored.created, backups=replacement.backups)
+
+    def enqueue_delete(self, rel: str, doc_ids, record: str = "") -> Task:
+        """Record that corpus file ``rel`` (which gave ``doc_ids``), or only its ``record``, is to be
+        removed, then the index updated."""
+        return self._enqueue(DELETE, rel, documents=tuple({"doc_id": doc_id} for doc_id in doc_ids), record=record)
 
     def _enqueue(self, kind: str, path: str, **details) -> Task:
         self.waiting_dir.mkdir(parents=True, exist_ok=True)
@@ -237,7 +250,10 @@ class TaskRunner:
         for task in batch:
             if task.type == DELETE:
                 try:
-                    remove_source(self.corpus, task.path)
+                    if task.record:
+                        remove_record(self.corpus, task.path, task.record)
+                    else:
+                        remove_source(self.corpus, task.path)
                 except DocumentNotFound:
                     pass  # refused as outside the corpus when enqueued; nothing to remove
         if not self.corpus.is_dir():
@@ -263,8 +279,13 @@ class TaskRunner:
             else:
                 outcomes.append((task, doc_ids))
         for task, outcome in outcomes:
-            if isinstance(outcome, dict):
+            if isinstance(outcome, dict) and task.type == REPLACE:
+                restore_backups(self.corpus, task.path, task.backups)  # the replaced file comes back
+                discarded = True
+            elif isinstance(outcome, dict):
                 self._stored(task).discard()
+            elif task.type == REPLACE:
+                drop_backups(self.corpus, task.backups)
         if discarded:
             index_corpus(self.corpus, self.index_root)
         counts = self._passage_counts([i for _, outcome in outcomes if isinstance(outcome, list) for i in outcome])
@@ -311,7 +332,7 @@ def _next_batch(waiting: list[Task]) -> list[Task]:
     """
     batch: list[Task] = []
     for task in waiting:
-        if task.type == DELETE and any(queued.type == UPLOAD for queued in batch):
+        if task.type == DELETE and any(queued.type != DELETE for queued in batch):
             break
         batch.append(task)
     return batch

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import time
 import tomllib
 from pathlib import Path
@@ -198,13 +199,87 @@ def test_deleting_an_unknown_document_is_a_404(admin_client):
     assert_error(admin_client.delete("/api/documents/no/such/doc", headers=AUTH), 404, "no/such/doc")
 
 
-def test_a_record_of_a_jsonl_collection_cannot_be_deleted_alone(admin_client, admin_corpus):
-    records = b'{"id": "rec-1", "lang": "en", "title": "One", "text": "Walrus tusks seized."}\n'
-    records += b'{"id": "rec-2", "lang": "en", "title": "Two", "text": "Narwhal tusks seized."}\n'
-    body = upload(admin_client, name="tusks.jsonl", data=records).get_json()
+TUSKS = (
+    b'{"id": "rec-1", "lang": "en", "title": "One", "text": "Walrus tusks seized."}\n'
+    b'{"id": "rec-2", "lang": "en", "title": "Two", "text": "Narwhal tusks seized."}\n'
+)
+
+
+def found(client, q) -> list[str]:
+    return [hit["doc_id"] for hit in client.get(f"/api/search?q={q}&expand=0").get_json()["results"]]
+
+
+def test_one_record_of_a_jsonl_collection_is_deleted_from_its_file(admin_client, admin_corpus):
+    body = upload(admin_client, name="tusks.jsonl", data=TUSKS).get_json()
     assert body["doc_ids"] == ["rec-1", "rec-2"] and body["passages"] == 2
-    assert_error(admin_client.delete("/api/documents/rec-1", headers=AUTH), 409, "tusks.jsonl")
-    assert (admin_corpus / "tusks.jsonl").exists()
+    response = delete(admin_client, "rec-1")
+    assert response.status_code == 200 and response.get_json()["deleted"] == "rec-1"
+    assert found(admin_client, "tusks") == ["rec-2"]
+    assert (admin_corpus / "tusks.jsonl").read_bytes() == TUSKS.splitlines(keepends=True)[1]
+    assert admin_client.get("/api/documents/rec-1").status_code == 404
+    assert delete(admin_client, "rec-2").status_code == 200  # the last record takes the file with it
+    assert not (admin_corpus / "tusks.jsonl").exists() and found(admin_client, "tusks") == []
+
+
+def test_a_whole_collection_file_is_deleted_with_its_documents(admin_client, admin_corpus):
+    upload(admin_client, name="tusks.jsonl", data=TUSKS)
+    response = admin_client.delete("/api/files/tusks.jsonl?wait=30", headers=AUTH)
+    assert response.status_code == 200
+    assert response.get_json() | {"task": 0} == {
+        "ok": True,
+        "deleted": ["rec-1", "rec-2"],
+        "path": "tusks.jsonl",
+        "task": 0,
+    }
+    assert not (admin_corpus / "tusks.jsonl").exists() and found(admin_client, "tusks") == []
+    assert_error(admin_client.delete("/api/files/tusks.jsonl", headers=AUTH), 404, "tusks.jsonl")
+    assert_error(admin_client.delete("/api/files/tusks.jsonl"), 401, "token")
+
+
+def replace(client, doc_id, name, data, wait=30, **fields):
+    return client.put(
+        f"/api/documents/{doc_id}?wait={wait}", headers=AUTH, data={"file": (io.BytesIO(data), name), **fields}
+    )
+
+
+def test_a_changed_file_replaces_its_document_under_the_same_id(admin_client, admin_corpus):
+    upload(admin_client, name="rapport-abidjan.md", data=b"# Abidjan\n\nXylophone seizures at the port.\n")
+    response = replace(
+        admin_client, "rapport-abidjan", "rapport-abidjan.md", b"# Abidjan\n\nMarimba seizures at the port.\n"
+    )
+    assert response.status_code == 200
+    assert response.get_json() | {"task": 0} == {
+        "ok": True, "doc_id": "rapport-abidjan", "passages": 1, "path": "rapport-abidjan.md", "task": 0,
+    }  # fmt: skip
+    assert found(admin_client, "marimba") == ["rapport-abidjan"] and found(admin_client, "xylophone") == []
+    assert sorted(p.name for p in admin_corpus.glob("rapport-abidjan*")) == ["rapport-abidjan.md"]
+    assert not list(admin_corpus.glob(".replaced-*"))
+
+
+def test_the_upload_form_replaces_with_its_replace_field_even_with_another_format(admin_client, admin_corpus):
+    upload(admin_client, name="rapport-abidjan.md", data=b"# Abidjan\n\nXylophone seizures at the port.\n")
+    response = upload(
+        admin_client, name="rapport.txt", data=b"Marimba seizures at the port.\n", replace="rapport-abidjan"
+    )
+    assert response.status_code == 200 and response.get_json()["doc_id"] == "rapport-abidjan"
+    assert sorted(p.name for p in admin_corpus.glob("rapport*")) == ["rapport-abidjan.txt"]
+    assert found(admin_client, "marimba") == ["rapport-abidjan"] and found(admin_client, "xylophone") == []
+
+
+def test_a_refused_replacement_puts_the_old_file_back(admin_client, admin_corpus):
+    original = b"# Abidjan\n\nXylophone seizures at the port.\n"
+    upload(admin_client, name="rapport-abidjan.md", data=original)
+    assert_error(replace(admin_client, "rapport-abidjan", "rapport-abidjan.md", b""), 422, "rapport-abidjan.md")
+    assert (admin_corpus / "rapport-abidjan.md").read_bytes() == original
+    assert found(admin_client, "xylophone") == ["rapport-abidjan"] and not list(admin_corpus.glob(".replaced-*"))
+
+
+def test_replacing_is_refused_for_an_unknown_document_or_a_collection_by_another_format(admin_client, admin_corpus):
+    assert_error(replace(admin_client, "no-such-doc", "a.md", b"text"), 404, "no-such-doc")
+    upload(admin_client, name="tusks.jsonl", data=TUSKS)
+    assert_error(replace(admin_client, "rec-1", "rec.md", b"text"), 400, ".jsonl")
+    assert replace(admin_client, "rec-1", "new.jsonl", TUSKS.splitlines(keepends=True)[0]).status_code == 200
+    assert found(admin_client, "tusks") == ["rec-1"]  # the whole collection was replaced
 
 
 def test_the_admin_page_shows_nothing_of_the_index_before_the_token(admin_client, admin_corpus):
@@ -225,7 +300,7 @@ def test_the_indexed_files_are_listed_with_the_token_only(admin_client):
     assert_error(admin_client.get("/api/documents"), 401, "token")
     files = admin_client.get("/api/documents", headers=AUTH).get_json()["files"]
     paths = {file["path"]: file for file in files}
-    assert paths[f"{EN_DOC}.txt"] == {"path": f"{EN_DOC}.txt", "doc_ids": [EN_DOC], "deletable": True}
+    assert paths[f"{EN_DOC}.txt"] == {"path": f"{EN_DOC}.txt", "doc_ids": [EN_DOC], "collection": False}
     assert all(file["doc_ids"] for file in files)
 
 

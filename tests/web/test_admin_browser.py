@@ -114,3 +114,63 @@ def test_the_admin_page_speaks_the_interface_language_and_looks_like_the_search_
     assert field.value_of_css_property("border-top-width") == "2px"
     assert not (corpus / "notes.pdf").exists()
     screenshot(ui)
+
+
+def upload_from_page(browser, path) -> None:
+    browser.find_element(By.ID, "upload-file").send_keys(str(path))
+    browser.find_element(By.CSS_SELECTOR, "#upload-form button[type=submit]").click()
+
+
+@pytest.mark.parametrize(
+    ("ui", "deleted_record", "deleted_file"),
+    [("en", "Deleted rec-1.", "Deleted tusks.jsonl."), ("fr", "rec-1 supprimé.", "tusks.jsonl supprimé.")],
+)
+def test_the_admin_page_deletes_one_record_of_a_collection_then_the_whole_file(
+    browser, screenshot, admin_site, tmp_path, ui, deleted_record, deleted_file
+):
+    url, corpus = admin_site
+    records = tmp_path / "tusks.jsonl"
+    records.write_text(
+        '{"id": "rec-1", "lang": "en", "title": "One", "text": "Walrus tusks seized."}\n'
+        '{"id": "rec-2", "lang": "en", "title": "Two", "text": "Narwhal tusks seized."}\n'
+        '{"id": "rec-3", "lang": "en", "title": "Three", "text": "Mammoth tusks seized."}\n',
+        encoding="utf-8",
+    )
+    wait = WebDriverWait(browser, 10, poll_frequency=0.05)
+    browser.get(f"{url}/admin?ui={ui}")
+    browser.find_element(By.ID, "admin-token").send_keys(TOKEN)
+    upload_from_page(browser, records)
+    wait.until(EC.visibility_of_element_located((By.CSS_SELECTOR, '.delete-record[data-doc-id="rec-1"]'))).click()
+    wait.until(EC.alert_is_present()).accept()
+    wait.until(EC.text_to_be_present_in_element((By.ID, "admin-status"), deleted_record))
+    assert "rec-1" not in (corpus / "tusks.jsonl").read_text(encoding="utf-8")
+    assert not browser.find_elements(By.CSS_SELECTOR, '.delete-record[data-doc-id="rec-1"]')
+    screenshot(ui + "-record")
+    browser.find_element(By.CSS_SELECTOR, '.delete-file[data-path="tusks.jsonl"]').click()
+    wait.until(EC.alert_is_present()).accept()
+    wait.until(EC.text_to_be_present_in_element((By.ID, "admin-status"), deleted_file))
+    assert not (corpus / "tusks.jsonl").exists()
+    assert "tusks.jsonl" not in browser.find_element(By.ID, "documents-table").text
+
+
+@pytest.mark.parametrize(("ui", "replaced"), [("en", "Replaced rapport-abidjan"), ("fr", "rapport-abidjan remplacé")])
+def test_the_admin_page_replaces_a_document_under_the_same_id(browser, screenshot, admin_site, tmp_path, ui, replaced):
+    url, corpus = admin_site
+    first = tmp_path / "rapport-abidjan.md"
+    first.write_text("# Abidjan\n\nXylophone seizures at the port.\n", encoding="utf-8")
+    changed = tmp_path / "changed" / "rapport-abidjan.md"
+    changed.parent.mkdir()
+    changed.write_text("# Abidjan\n\nMarimba seizures at the port.\n", encoding="utf-8")
+    wait = WebDriverWait(browser, 10, poll_frequency=0.05)
+    browser.get(f"{url}/admin?ui={ui}")
+    browser.find_element(By.ID, "admin-token").send_keys(TOKEN)
+    upload_from_page(browser, first)
+    replace = (By.CSS_SELECTOR, '.replace-document[aria-label$="rapport-abidjan"]')
+    wait.until(EC.visibility_of_element_located(replace)).click()
+    assert browser.find_element(By.ID, "upload-replace").get_attribute("value") == "rapport-abidjan"
+    upload_from_page(browser, changed)
+    wait.until(EC.text_to_be_present_in_element((By.ID, "admin-status"), replaced))
+    screenshot(ui)
+    assert sorted(path.name for path in corpus.glob("rapport-abidjan*")) == ["rapport-abidjan.md"]
+    assert "Marimba" in (corpus / "rapport-abidjan.md").read_text(encoding="utf-8")
+    assert "rapport-abidjan-2" not in browser.find_element(By.ID, "documents-table").text

@@ -1,5 +1,5 @@
-// The /admin page: with the admin token, it lists the indexed files and the recent tasks, uploads
-// and deletes, all through the JSON API with the token as a bearer header. Nothing of the index is
+// The /admin page: with the admin token, it lists the indexed files and the recent tasks, uploads,
+// replaces and deletes (a file, or one record of a collection), all through the JSON API with the token as a bearer header. Nothing of the index is
 // in the page before a valid token is given. A separate file because the Content-Security-Policy
 // forbids inline script.
 "use strict";
@@ -99,6 +99,22 @@
     return td;
   }
 
+  function button(className, text, onClick) {
+    const made = document.createElement("button");
+    made.type = "button";
+    made.className = className;
+    made.textContent = text;
+    made.addEventListener("click", onClick);
+    return made;
+  }
+
+  // "Replace": the upload form, told which document the next file replaces.
+  function chooseReplacement(docId) {
+    document.getElementById("upload-replace").value = docId;
+    document.getElementById("upload-file").focus();
+    say(fill(strings.replacing, { doc_id: docId }), false);
+  }
+
   function showFiles(files) {
     const body = document.querySelector("#documents-table tbody");
     body.replaceChildren();
@@ -113,17 +129,28 @@
         ids.append(...(number ? [", ", link] : [link]));
       });
       const action = row.insertCell();
-      if (file.deletable) {
-        const button = document.createElement("button");
-        button.type = "button";
-        button.className = "delete-document";
-        button.dataset.docId = file.doc_ids[0];
-        button.textContent = strings.delete;
-        button.addEventListener("click", () => remove(button));
-        action.append(button);
+      if (file.collection) {
+        // Each record can go on its own: a small button after its id.
+        ids.querySelectorAll("a").forEach((link) => {
+          const docId = link.textContent;
+          const remover = button("delete-record", "×", () => removeRecord(remover, file.path));
+          remover.dataset.docId = docId;
+          remover.setAttribute("aria-label", fill(strings.delete_record_label, { doc_id: docId }));
+          remover.title = remover.getAttribute("aria-label");
+          link.after(" ", remover);
+        });
+        const whole = button("delete-file", strings.delete_file, () => removeFile(whole));
+        whole.dataset.path = file.path;
+        whole.setAttribute("aria-label", fill(strings.delete_file_label, { path: file.path, n: file.doc_ids.length }));
+        action.append(whole);
       } else {
-        action.textContent = strings.collection;
+        const remover = button("delete-document", strings.delete, () => remove(remover));
+        remover.dataset.docId = file.doc_ids[0];
+        action.append(remover);
       }
+      const replacer = button("replace-document", strings.replace, () => chooseReplacement(file.doc_ids[0]));
+      replacer.setAttribute("aria-label", fill(strings.replace_label, { doc_id: file.doc_ids[0] }));
+      action.append(" ", replacer);
     }
     document.getElementById("documents-table").hidden = !files.length;
     document.getElementById("no-documents").hidden = Boolean(files.length);
@@ -174,11 +201,12 @@
     if (!token.reportValidity()) {
       return;
     }
+    const replacing = document.getElementById("upload-replace").value.trim();
     const data = await call("POST", root.dataset.api, new FormData(form));
     if (data) {
       form.reset();
       await showIndex();
-      say(fill(strings.uploaded, data), false);
+      say(fill(replacing ? strings.replaced : strings.uploaded, data), false);
     }
   });
 
@@ -192,6 +220,28 @@
       button.closest("tr").remove();
       await showIndex();
       say(fill(strings.deleted, { doc_id: docId }), false);
+    }
+  }
+
+  async function removeRecord(remover, path) {
+    const docId = remover.dataset.docId;
+    if (!token.reportValidity() || !window.confirm(fill(strings.confirm_record, { doc_id: docId, path: path }))) {
+      return;
+    }
+    if (await call("DELETE", root.dataset.api + "/" + documentUrl(docId))) {
+      await showIndex();
+      say(fill(strings.deleted, { doc_id: docId }), false);
+    }
+  }
+
+  async function removeFile(remover) {
+    const path = remover.dataset.path;
+    if (!token.reportValidity() || !window.confirm(fill(strings.confirm_file, { path: path }))) {
+      return;
+    }
+    if (await call("DELETE", root.dataset.files + documentUrl(path))) {
+      await showIndex();
+      say(fill(strings.deleted_file, { path: path }), false);
     }
   }
 })();
