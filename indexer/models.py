@@ -155,6 +155,7 @@ class HitGroup:
     url: str  # the document page
     hits: tuple[Hit, ...]  # the first is the document's best passage, which ranks the group
     matched: int  # passages of the document that match, shown or not
+    more_url: str = ""  # the first matching passage not among ``hits``, in reading order ("" when none)
 
     @property
     def more(self) -> int:
@@ -162,13 +163,14 @@ class HitGroup:
         return self.matched - len(self.hits)
 
     def to_dict(self) -> dict:
-        """The JSON shape of a group: its document, ``matched``, ``more`` and its ``hits``."""
+        """The JSON shape of a group: its document, ``matched``, ``more`` (and where the first of them is) and its ``hits``."""
         return {
             "doc_id": self.doc_id,
             "doc_title": self.doc_title,
             "url": self.url,
             "matched": self.matched,
             "more": self.more,
+            "more_url": self.more_url or None,
             "hits": [_hit_dict(hit) for hit in self.hits],
         }
 

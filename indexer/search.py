@@ -122,7 +122,8 @@ def document_url(doc_id: str) -> str:
 def _to_group(group: BackendGroup) -> HitGroup:
     hits = tuple(to_hit(hit) for hit in group.hits)
     first = hits[0]
-    return HitGroup(first.doc_id, first.doc_title, document_url(first.doc_id), hits, group.matched)
+    more_url = passage_url(first.doc_id, group.first_unshown) if group.first_unshown else ""
+    return HitGroup(first.doc_id, first.doc_title, document_url(first.doc_id), hits, group.matched, more_url)
 
 
 def to_hit(found: BackendHit) -> Hit:

@@ -236,7 +236,7 @@ def test_the_grouped_json_object_gives_documents_holding_their_hits(corpus_index
     ]  # fmt: skip
     assert data["group"] == "document" and data["documents"] == len(result.groups) > 0
     group = data["results"][0]
-    assert list(group) == ["doc_id", "doc_title", "url", "matched", "more", "hits"]
+    assert list(group) == ["doc_id", "doc_title", "url", "matched", "more", "more_url", "hits"]
     assert group["url"] == f"/doc/{group['doc_id']}"
     assert 1 <= len(group["hits"]) <= 4 and group["more"] == group["matched"] - len(group["hits"])
     assert all(hit["doc_id"] == group["doc_id"] and "snippet" in hit for hit in group["hits"])

@@ -59,7 +59,7 @@ class GroupView:
     best: HitView
     subs: list[tuple[HitView, bool]]  # shorter snippets; True: the section title differs from the one above
     more: int  # matching passages of the document not shown
-    more_url: str  # the document page, the query marked
+    more_url: str  # the document page at the first passage not shown, the query marked
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,9 @@ def group_views(index: OpenIndex, result: SearchResult, links: SearchLinks) -> l
                     for hit, previous in zip(subs, above)
                 ],
                 group.more,
-                document_link(group.url, result.query, links.ui),
+                passage_link(group.more_url, result.query, links.ui)
+                if group.more_url
+                else document_link(group.url, result.query, links.ui),
             )
         )
     return views

@@ -66,10 +66,12 @@ class BackendHit:
 
 @dataclass(frozen=True)
 class BackendGroup:
-    """One document's matching passages: the best ones, best first, and how many match in all."""
+    """One document's matching passages: the best ones, best first, how many match in all, and the
+    first in reading order of those not among the best ("" when every match is shown)."""
 
     hits: tuple[BackendHit, ...]
     matched: int
+    first_unshown: str = ""  # a passage id
 
 
 @dataclass(frozen=True)

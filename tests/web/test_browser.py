@@ -170,6 +170,35 @@ def test_hits_sharing_a_document_show_one_group_with_sub_results_and_a_more_link
     screenshot("document")
 
 
+@pytest.mark.parametrize(("ui", "more"), [("en", "more passages in this document"), ("fr", "autres passages")])
+def test_more_passages_opens_the_document_at_the_first_of_them(browser, live_server, screenshot, ui, more):
+    browser.get(f"{live_server}/search?q=terrorisme&ui={ui}")
+    first = visible(browser, ".hits > li.group")
+    link = first.find_element(By.CSS_SELECTOR, ".more-in-document a")
+    shown = {
+        a.get_attribute("href").rsplit("#", 1)[1]
+        for a in first.find_elements(By.CSS_SELECTOR, ".hit-title a, .sub-hit a")
+    }
+    assert len(shown) >= 2
+    assert more in link.text
+    link.click()
+    wait(browser).until(lambda b: "/doc/" in b.current_url and "#" in b.current_url)
+    passage_id = browser.current_url.rsplit("#", 1)[1]
+    assert passage_id not in shown
+    target = visible(browser, f".passage[id='{passage_id}']")
+    wait(browser).until(lambda b: b.execute_script(IN_VIEW, target))
+    assert target.find_elements(By.TAG_NAME, "mark")
+    earlier = browser.execute_script(
+        "const all = [...document.querySelectorAll('.passage')];"
+        "return all.slice(0, all.findIndex(p => p.id === arguments[0]))"
+        ".filter(p => p.querySelector('mark') && !arguments[1].includes(p.id)).length;",
+        passage_id,
+        sorted(shown),
+    )
+    assert earlier == 0  # no marked passage left out of the results comes before it
+    screenshot(ui)
+
+
 def test_a_phrase_query_marks_only_the_phrase_on_results_and_document_page(browser, live_server, screenshot):
     search_for(browser, live_server, '"port security"')
     marks = marks_in(browser, ".hits")

@@ -79,6 +79,19 @@ def test_a_group_holds_its_documents_best_passages_in_rank_order_and_counts_the_
         assert group["url"] == f"/doc/{group['doc_id']}"
 
 
+def test_more_points_at_the_first_passage_not_shown_in_reading_order(client):
+    passages = _every_passage(client)
+    groups = _search(client, group="document", per_page=100)["results"]
+    assert any(group["more"] for group in groups)
+    for group in groups:
+        shown = {hit["passage_id"] for hit in group["hits"]}
+        unshown = {hit["passage_id"] for hit in passages if hit["doc_id"] == group["doc_id"]} - shown
+        document = client.get(f"/api/documents/{group['doc_id']}").get_json()
+        order = [passage["passage_id"] for section in document["sections"] for passage in section["passages"]]
+        first = next((passage_id for passage_id in order if passage_id in unshown), None)
+        assert group["more_url"] == (f"/doc/{group['doc_id']}#{first}" if first else None)
+
+
 def test_facets_count_passages_whether_grouped_or_not(client):
     grouped, plain = _search(client, group="document"), _search(client)
     assert grouped["facets"] == plain["facets"] and grouped["facets"]["lang"] == {"en": plain["total"]}

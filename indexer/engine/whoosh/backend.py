@@ -269,7 +269,10 @@ class WhooshBackend:
         hits, groups, total_groups = (), (), 0
         if plan.group == "document":
             page, total_groups = document_page(found, plan, arrays, marks)
-            groups = tuple(BackendGroup(tuple(hit(*ranked) for ranked in best), matched) for best, matched in page)
+            groups = tuple(
+                BackendGroup(tuple(hit(*ranked) for ranked in best), matched, self._passage_id(searcher, unshown))
+                for best, matched, unshown in page
+            )
         elif plan.sort == "newest":
             hits = tuple(hit(*ranked) for ranked in top(found, plan.limit, plan.offset, arrays.column_ranks("updated")))
         else:
@@ -279,6 +282,10 @@ class WhooshBackend:
         relaxed = bool(matched and not (found.every_part() & found.mask).any())
         total = int(np.count_nonzero(found.mask))
         return BackendHits(total, hits, facets, relaxed, groups, total_groups)
+
+    @staticmethod
+    def _passage_id(searcher, docnum: int | None) -> str:
+        return "" if docnum is None else StoredRecord(*searcher.stored_fields(docnum)["record"]).passage_id
 
     def _facets(self, arrays: QueryArrays, mask) -> dict[str, dict[str, int]]:
         counts = {}

@@ -55,7 +55,8 @@ def document_page(found: Match, plan: SearchPlan, arrays: QueryArrays, marks: Ma
     """The page of documents ``plan`` asks for, ordered by their best passage, and how many documents match.
 
     Each document of the page comes as ([(docnum, score)] of its ``plan.group_size`` best
-    passages, its number of matching passages). Passages are ranked exactly as ungrouped
+    passages, its number of matching passages, the docnum of its first matching passage in
+    reading order that is not among the best, or None). Passages are ranked exactly as ungrouped
     (the second stage's first), so a document's place is its best passage's. Only a prefix of
     the ranking is sorted, long enough to hold the page's documents: sorting every match took
     a third of a grouped search.
@@ -80,7 +81,20 @@ def document_page(found: Match, plan: SearchPlan, arrays: QueryArrays, marks: Ma
         size *= 4
     page = owners[plan.offset : wanted]
     best = _best_passages(page, docnums, owner_of, found.scores, first, ranks, plan.group_size)
-    return [(best[owner], int(counts[owner])) for owner in page], int(np.count_nonzero(counts))
+    unshown = _first_unshown(page, docnums, owner_of, best)
+    return [(best[owner], int(counts[owner]), unshown.get(owner)) for owner in page], int(np.count_nonzero(counts))
+
+
+def _first_unshown(owners, docnums, owner_of, best) -> dict[int, int]:
+    """Each document's first matching passage in reading order (its passages' docnums are in that
+    order) that is not among its best ones: where "n more passages" opens the document."""
+    shown = {docnum for members in best.values() for docnum, _ in members}
+    first: dict[int, int] = {}
+    for docnum in docnums[np.isin(owner_of[docnums], owners)].tolist():  # ascending
+        owner = int(owner_of[docnum])
+        if owner not in first and docnum not in shown:
+            first[owner] = docnum
+    return first
 
 
 def _best_passages(owners, docnums, owner_of, scores, first, ranks, size) -> dict[int, list[tuple[int, float]]]:
