@@ -11,6 +11,7 @@ from indexer.errors import DocumentNotFound
 from indexer.errors import FileNotIndexed
 from indexer.errors import IndexNotFound
 from indexer.errors import IndexOutdated
+from indexer.errors import NothingToSearch
 from indexer.errors import PasserelleError
 from indexer.errors import UnknownFilterValue
 from indexer.errors import UnsupportedFileType
@@ -83,6 +84,7 @@ __all__ = [
     "IndexedDocument",
     "IndexedFile",
     "LiveIndex",
+    "NothingToSearch",
     "OpenIndex",
     "Passage",
     "PasserelleError",

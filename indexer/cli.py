@@ -14,6 +14,7 @@ from indexer.crosslang.command import lexicon
 from indexer.ingest.pipeline import index_corpus
 from indexer.models import SearchQuery
 from indexer.search import GROUPS
+from indexer.search import SORTS
 from indexer.search import search as run_search
 from indexer.settings import load_settings
 from indexer.snippets import ELLIPSIS
@@ -121,6 +122,13 @@ def _print_report(report, verbose: bool, stamp: str = "") -> None:
 @click.option("--topic", multiple=True, help="Only passages tagged with this topic id.")
 @click.option("--page", type=int, default=1, show_default=True, help="Result page.")
 @click.option("--per-page", type=int, default=10, show_default=True, help="Results per page.")
+@click.option(
+    "--sort",
+    type=click.Choice(SORTS),
+    default="relevance",
+    show_default=True,
+    help="newest: newest documents first; with no words, every passage.",
+)
 @click.option("--no-expand", is_flag=True, help="Search only the words typed, not their glossary equivalents.")
 @click.option(
     "--group",
@@ -130,11 +138,11 @@ def _print_report(report, verbose: bool, stamp: str = "") -> None:
     help="document: a page of documents, each with its best passages.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result object as JSON.")
-def search(query, index_dir, lang, project, partner, topic, page, per_page, no_expand, group, as_json):
+def search(query, index_dir, lang, project, partner, topic, page, per_page, sort, no_expand, group, as_json):
     """Search the index: words, "phrases", OR, NOT/-word, lang: project: partner: topic: filters."""
     settings = load_settings({"index": index_dir})
     request = SearchQuery(
-        " ".join(query), lang, project, partner, topic, page, per_page, expand=not no_expand, group=group
+        " ".join(query), lang, project, partner, topic, page, per_page, sort, expand=not no_expand, group=group
     )
     opened = open_index(Path(settings["index"]))
     try:

@@ -63,6 +63,18 @@ class BadParameter(PasserelleError):
         self.reason = reason
 
 
+class NothingToSearch(BadParameter):
+    """The query holds no word, phrase or filter (empty, or an operator alone): it would list every passage."""
+
+    def __init__(self, text: str):
+        super().__init__(
+            "q",
+            text[:40],
+            'nothing to search: type words, a "phrase" or a filter (project:wecaps); AND, OR, NOT and - only join '
+            "words; to list every passage, newest first, ask for sort=newest",
+        )
+
+
 class UnknownFilterValue(BadParameter):
     """A filter parameter names no project, partner, topic or language the index knows; ``known`` lists those it does."""
 

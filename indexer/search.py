@@ -10,6 +10,7 @@ from indexer.engine.contract import BackendHit
 from indexer.engine.contract import SearchPlan
 from indexer.engine.contract import Span
 from indexer.errors import BadParameter
+from indexer.errors import NothingToSearch
 from indexer.errors import UnknownFilterValue
 from indexer.folding import fold
 from indexer.models import FACETS
@@ -44,7 +45,11 @@ def search(query: SearchQuery, index: OpenIndex) -> SearchResult:
     taxonomy filter values may be ids, labels or aliases (``partner:ONUDC``). A value typed in the
     text that names nothing known matches nothing, and the result's ``unknown_filters`` says so.
 
+    A query with nothing to search (no word, phrase or filter: empty, or an operator alone) is
+    refused, unless it is sorted by ``newest``: that browses every passage, newest first (the feed).
+
     :raises BadParameter: for a page or page size out of range.
+    :raises NothingToSearch: for nothing to search, sorted by relevance.
     :raises UnknownFilterValue: for a filter parameter naming no known language, project, partner or topic.
     """
     started = time.perf_counter()
@@ -54,6 +59,8 @@ def search(query: SearchQuery, index: OpenIndex) -> SearchResult:
             if not is_known(facet, value, index):
                 raise UnknownFilterValue(facet, value, known_values(facet, index))
     parsed = parse_query(query.text)
+    if parsed.tree is None and not parsed.filters and not query.filters() and query.sort != "newest":
+        raise NothingToSearch(query.text)
     unknown = tuple(
         (facet, v) for facet, values in parsed.filters.items() for v in values if not is_known(facet, v, index)
     )

@@ -128,3 +128,11 @@ def test_an_unknown_filter_value_is_an_error_naming_it(runner, tmp_corpus, tmp_p
     result = runner.invoke(main, ["search", "--index", str(tmp_path / "index"), "--topic", "bogus", "police"])
     assert result.exit_code == 1
     assert "topic='bogus': no such topic (known: " in result.output and "corruption" in result.output
+
+
+def test_search_with_nothing_to_search_says_what_to_type_and_newest_browses(runner, tmp_corpus, tmp_path):
+    index(runner, tmp_corpus, tmp_path / "index")
+    refused = runner.invoke(main, ["search", "--index", str(tmp_path / "index"), "AND"])
+    assert refused.exit_code == 1 and "type words" in refused.output
+    browsed = runner.invoke(main, ["search", "--index", str(tmp_path / "index"), "--sort", "newest", "--json"])
+    assert browsed.exit_code == 0 and json.loads(browsed.output)["total"] > 0

@@ -20,9 +20,12 @@ from indexer import SearchQuery
 from indexer import index_corpus
 from indexer import search
 from indexer.errors import BadParameter
+from indexer.errors import NothingToSearch
+from indexer.errors import UnknownFilterValue
 from indexer.query import MAX_QUERY_CHARS
 from indexer.query import MAX_TERMS
 from indexer.query import parse_query
+from indexer.search import is_known
 from indexer.store import open_index
 
 HOSTILE_TEXT = (
@@ -56,7 +59,7 @@ def fuzz_index(tmp_path_factory):
 
 @given(text=queries(surrogates=True))
 def test_any_query_gets_a_sound_answer(fuzz_index, text):
-    assert_sound_result(search(SearchQuery(text=text), fuzz_index))
+    assert_sound_answer(SearchQuery(text=text), fuzz_index)
 
 
 @given(
@@ -74,7 +77,21 @@ def test_any_query_with_any_filters_and_paging_gets_a_sound_answer(
     fuzz_index, text, lang, project, partner, topic, page, per_page, sort, expand
 ):
     query = SearchQuery(text, tuple(lang), tuple(project), tuple(partner), tuple(topic), page, per_page, sort, expand)
-    assert_sound_result(search(query, fuzz_index))
+    assert_sound_answer(query, fuzz_index)
+
+
+def assert_sound_answer(query, index) -> None:
+    """A sound result; or the error naming a filter parameter the index does not know; or, only for a
+    query with nothing to search sorted by relevance, the error saying so."""
+    parsed = parse_query(query.text)
+    if any(not is_known(facet, value, index) for facet, values in query.filters().items() for value in values):
+        with pytest.raises(UnknownFilterValue):
+            search(query, index)
+    elif parsed.tree is None and not parsed.filters and not query.filters() and query.sort == "relevance":
+        with pytest.raises(NothingToSearch):
+            search(query, index)
+    else:
+        assert_sound_result(search(query, index))
 
 
 @given(text=st.one_of(queries(max_chars=20_000, surrogates=True), st.text(max_size=20_000)))

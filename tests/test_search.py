@@ -8,6 +8,7 @@ import pytest
 
 from indexer.analysis import analyze
 from indexer.errors import BadParameter
+from indexer.errors import NothingToSearch
 from indexer.models import SearchQuery
 from indexer.search import search
 from indexer.snippets import highlight
@@ -188,9 +189,23 @@ def test_no_suggestion_keeps_a_word_nothing_knows(corpus_index, text):
     assert run(corpus_index, text).suggestion is None
 
 
-@pytest.mark.parametrize("text", ['"', "(((", "AND", "-", "NOT NOT", "lang:xx", "*", "a" * 400, "x " * 240, "🙂 ☃"])
+@pytest.mark.parametrize("text", ["lang:xx", "a" * 400, "x " * 240, "-corruption"])
 def test_odd_queries_never_raise(corpus_index, text):
     assert run(corpus_index, text).total >= 0
+
+
+@pytest.mark.parametrize("text", ["", '"', "(((", "AND", "OR", "-", "NOT NOT", "*", "🙂 ☃"])
+def test_nothing_to_search_says_what_to_type_instead_of_listing_every_passage(corpus_index, text):
+    with pytest.raises(NothingToSearch) as error:
+        run(corpus_index, text)
+    assert error.value.name == "q" and "type words" in str(error.value) and "sort=newest" in str(error.value)
+
+
+def test_browsing_every_passage_is_asked_for_by_sorting_by_newest(corpus_index):
+    every = corpus_index.backend.passage_count()
+    assert run(corpus_index, "", sort="newest", per_page=100).total == every
+    assert run(corpus_index, "AND", sort="newest", per_page=100).total == every
+    assert 0 < run(corpus_index, "lang:fr").total < every  # a filter alone lists its passages
 
 
 def test_the_result_object_has_the_documented_json_shape(corpus_index):

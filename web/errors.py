@@ -21,6 +21,7 @@ from indexer import MAX_QUERY_CHARS
 from indexer import BadParameter
 from indexer import IndexNotFound
 from indexer import IndexOutdated
+from indexer import NothingToSearch
 from indexer import UnknownFilterValue
 from web.i18n import STRINGS
 from web.i18n import translate
@@ -59,6 +60,8 @@ def error_page(status: int, message: str):
 
 def bad_parameter_message(error: BadParameter) -> str:
     """A message for people, in the interface language, naming what to fix."""
+    if isinstance(error, NothingToSearch):
+        return translate("nothing_to_search", q=error.value)
     if isinstance(error, UnknownFilterValue):
         return translate("unknown_filter", facet=translate(f"filter_name_{error.name}"), value=error.value)
     key = f"bad_{error.name}"

@@ -17,6 +17,7 @@ from flask import url_for
 from werkzeug.exceptions import NotFound
 
 from indexer import BadParameter
+from indexer import NothingToSearch
 from indexer import SearchQuery
 from indexer import UnknownFilterValue
 from indexer import known_values
@@ -90,7 +91,8 @@ def search():
     links = SearchLinks(SearchQuery(text=request.args.get("q", "").strip(), group=PAGE_GROUP), explicit_locale())
     try:
         links = SearchLinks(search_query_from(request.args, group=PAGE_GROUP), explicit_locale())
-        if not (links.query.text or links.query.filters()):
+        # Nothing asked: the query syntax. Sorted by newest, nothing asked browses every passage.
+        if not (links.query.text or links.query.filters() or request.args.get("sort") == "newest"):
             return render_template("search.html", links=links, examples=_examples(links))
         index = get_index()
         result = run_search(links.query, index)
@@ -100,7 +102,12 @@ def search():
         known = (
             _known_links(get_index(), links, error.name, error.known) if isinstance(error, UnknownFilterValue) else []
         )
-        return render_template("search.html", links=links, error=bad_parameter_message(error), known=known), 400
+        browse = {}
+        if isinstance(error, NothingToSearch):  # say what to type instead, and how to browse
+            ui = {"ui": links.ui} if links.ui else {}
+            browse = {"examples": _examples(links), "browse_url": url_for("pages.search", sort="newest", **ui)}
+        message = bad_parameter_message(error)
+        return render_template("search.html", links=links, error=message, known=known, **browse), 400
     return render_template("search.html", **_results_context(index, result, links))
 
 

@@ -217,3 +217,13 @@ def test_an_unknown_filter_typed_in_the_query_is_named_in_the_result(client):
     body = client.get("/api/search?q=police+topic:bogus").get_json()
     assert body["total"] == 0 and body["unknown_filters"] == [{"filter": "topic", "value": "bogus"}]
     assert client.get("/api/search?q=police+topic:corruption").get_json()["unknown_filters"] == []
+
+
+@pytest.mark.parametrize("q", ["", "AND", "-", '"'])
+def test_nothing_to_search_is_a_400_saying_what_to_type(client, q):
+    assert_error(client.get("/api/search", query_string={"q": q}), 400, "q=", "type words", "sort=newest")
+
+
+def test_sorting_by_newest_browses_every_passage(client):
+    every = client.get("/api/health").get_json()["passages"]
+    assert client.get("/api/search?sort=newest&per_page=100").get_json()["total"] == every

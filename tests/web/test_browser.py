@@ -6,7 +6,9 @@ under ``CI=true`` (``.ci/install-browser`` installs the browser). Each test save
 
 from __future__ import annotations
 
+import json
 from urllib.parse import quote
+from urllib.request import urlopen
 
 import needs
 import pytest
@@ -265,6 +267,25 @@ def test_no_suggestion_keeps_a_word_the_index_does_not_know(browser, live_server
     browser.get(f"{live_server}/search?q=zzqxv+quantum+unicorn&ui={ui}")
     visible(browser, ".result-count")
     assert not browser.find_elements(By.CSS_SELECTOR, ".suggestion")
+
+
+@pytest.mark.parametrize(
+    ("ui", "says", "browse"),
+    [
+        ("en", "There is nothing to search in “AND”: type words", "List every passage, newest first"),
+        ("fr", "Il n’y a rien à chercher dans « AND » : tapez des mots", "Lister tous les passages"),
+    ],
+)
+def test_an_operator_alone_says_what_to_type_and_offers_browsing(browser, live_server, screenshot, ui, says, browse):
+    browser.get(f"{live_server}/search?q=AND&ui={ui}")
+    assert visible(browser, ".error-message").text.startswith(says)
+    assert not browser.find_elements(By.CSS_SELECTOR, ".hit, .group")
+    assert browser.find_elements(By.CSS_SELECTOR, ".syntax dt code")  # the examples to type
+    screenshot(ui)
+    browser.find_element(By.PARTIAL_LINK_TEXT, browse).click()
+    wait(browser).until(lambda b: "sort=newest" in b.current_url)
+    with urlopen(f"{live_server}/api/health") as health:
+        assert result_count(browser) == json.load(health)["passages"]
 
 
 @pytest.mark.parametrize(
