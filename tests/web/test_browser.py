@@ -307,3 +307,29 @@ def test_a_single_result_is_counted_without_a_range(browser, live_server, ui, on
     browser.get(f"{live_server}/search?q=SEACOP&ui={ui}")
     count = " ".join(visible(browser, ".result-count").text.split())
     assert one in count and "1–1" not in count and "1 à 1" not in count
+
+
+@pytest.mark.parametrize("ui", ["en", "fr"])
+def test_on_a_phone_the_first_result_comes_before_what_else_was_searched_and_tags_fit(
+    browser, live_server, screenshot, ui
+):
+    phone = {"width": 375, "height": 800, "deviceScaleFactor": 1, "mobile": True}
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", phone)
+    try:
+        browser.get(f"{live_server}/search?q=blanchiment&ui={ui}")
+        first = visible(browser, ".hits > li")
+        expanded = browser.find_element(By.CSS_SELECTOR, ".expanded")
+        top = browser.execute_script("return arguments[0].getBoundingClientRect().top", first)
+        assert top < 420 and first.location["y"] < expanded.location["y"]  # it was at 536 to 561 px
+        assert expanded.text  # still shown, below the results
+        tags = browser.find_elements(By.CSS_SELECTOR, ".hit .tag")
+        assert tags
+        edges = browser.execute_script(
+            "return arguments[0].map(t => t.getBoundingClientRect().right)"
+            ".concat([...document.querySelectorAll('.hit .tags')].map(r => r.scrollWidth - r.clientWidth))",
+            tags,
+        )
+        assert max(edges[: len(tags)]) <= 375 and max(edges[len(tags) :]) <= 0, edges
+        screenshot(ui)
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
