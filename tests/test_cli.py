@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from readers_helpers import make_files
 
 from indexer.cli import EXIT_SKIPPED
 from indexer.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def index(runner, corpus, root, *extra):
@@ -136,3 +145,22 @@ def test_search_with_nothing_to_search_says_what_to_type_and_newest_browses(runn
     assert refused.exit_code == 1 and "type words" in refused.output
     browsed = runner.invoke(main, ["search", "--index", str(tmp_path / "index"), "--sort", "newest", "--json"])
     assert browsed.exit_code == 0 and json.loads(browsed.output)["total"] > 0
+
+
+def test_index_says_what_pypdf_noticed_in_its_own_lines_never_raw(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    pdf = make_files.make_pdf(["Port security review", "The customs service inspected the containers."] * 3)
+    (corpus / "truncated.pdf").write_bytes(pdf[:300])
+    (corpus / "damaged.pdf").write_bytes(re.sub(rb"startxref\s+\d+", b"startxref\n12", pdf))  # read all the same
+    # A process of its own: pypdf's messages went to the terminal through logging's last resort.
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    result = subprocess.run(
+        [sys.executable, "-m", "indexer", "index", "--corpus", str(corpus), "--index", str(tmp_path / "index")],
+        capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == EXIT_SKIPPED, result.stderr
+    lines = result.stderr.splitlines()
+    assert lines and all(line.startswith(("skipped ", "warning: ")) for line in lines), lines
+    assert "skipped truncated.pdf: corrupt PDF" in lines[0]
+    assert any(line.startswith("warning: damaged.pdf: incorrect startxref") for line in lines), lines

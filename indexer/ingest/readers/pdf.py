@@ -8,7 +8,10 @@ reported as such rather than indexed as an empty document.
 from __future__ import annotations
 
 import io
+import logging
+import threading
 import warnings
+from contextlib import contextmanager
 
 from pypdf import PasswordType
 from pypdf import PdfReader
@@ -36,7 +39,7 @@ def read_pdf(data: bytes, relpath: str, warn: Warn) -> Parsed:
     if b"%PDF-" not in data[:PDF_HEADER_WITHIN]:
         raise UnreadableDocument(relpath, "not a PDF (no %PDF header): a file of another kind named .pdf")
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _pypdf_log() as notes:
             # pypdf warns about damage it works around; the outcome is judged below, not by warnings.
             warnings.simplefilter("ignore")
             title, pages = _extract(data, relpath)
@@ -48,10 +51,37 @@ def read_pdf(data: bytes, relpath: str, warn: Warn) -> Parsed:
         raise UnreadableDocument(relpath, f"corrupt PDF: {str(exc) or type(exc).__name__}") from exc
     if not any(clean(page) for page in pages):
         raise UnreadableDocument(relpath, "no extractable text (scanned PDF?)")
+    for note in dict.fromkeys(notes):  # damage pypdf worked around, said once, as a warning of the run
+        warn(f"{relpath}: {note}")
     builder = SectionBuilder()
     for page in pages:
         add_text(builder, page, wrapped=True)
     return Parsed(builder.sections(), Metadata(title=title))
+
+
+class _Notes(logging.Handler):
+    """Collects what pypdf logs from this thread, so it never reaches the terminal raw."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.thread = threading.get_ident()
+        self.notes: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self.thread:
+            self.notes.append(" ".join(record.getMessage().split())[:200])
+
+
+@contextmanager
+def _pypdf_log():
+    """pypdf's log messages while reading one file: a skipped file's reason says enough, a read
+    file's are warnings of the run (named with the file), not stray lines before the report."""
+    handler, logger = _Notes(), logging.getLogger("pypdf")
+    logger.addHandler(handler)
+    try:
+        yield handler.notes
+    finally:
+        logger.removeHandler(handler)
 
 
 def _extract(data: bytes, relpath: str) -> tuple[str, list[str]]:
