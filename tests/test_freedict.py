@@ -173,3 +173,14 @@ def test_installed_freedict_translates_customs_to_douane():
     assert stem("douane", "fr") in [t.term for t in both.translate(stem("customs", "en"), "en", limit=10)]
     assert stem("customs", "en") in [t.term for t in both.translate(stem("douane", "fr"), "fr", limit=10)]
     assert len(both.entries("en")) > 3000 and len(both.entries("fr")) > 3000
+
+
+def test_lexicon_freedict_writes_where_the_readme_says(runner, dictd_folder, tmp_path, monkeypatch):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    monkeypatch.setenv("PASSERELLE_CORPUS", str(corpus))
+    result = runner.invoke(lexicon_command, ["freedict", "--dictionaries", str(dictd_folder)])
+    assert result.exit_code == 0, result.output
+    assert [path.name for path in corpus.iterdir()] == ["lexicon-freedict.tsv.gz"]
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert "`freedict` writes `corpus/lexicon-freedict.tsv.gz`" in readme
