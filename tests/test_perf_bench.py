@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -127,3 +128,14 @@ def _tiny_results() -> dict:
                              "indexing": {"passerelle": built | {"peak_rss_mb": 500.0}, "fts5": built},
                              "search_api": {"passerelle": latency(4.0), "naive_whoosh": latency(20.0)}}},
     }  # fmt: skip
+
+
+def test_the_fuzz_run_counts_a_documented_refusal_as_a_sound_answer(tmp_path):
+    from bench import fuzz
+    from indexer import SearchQuery
+    from indexer import index_corpus
+
+    index_corpus(Path(__file__).resolve().parent.parent / "corpus", tmp_path / "index")
+    queries = [SearchQuery("AND"), SearchQuery("port", topic=("bogus",)), SearchQuery("port")]
+    times, errors = fuzz._run_share(tmp_path / "index", queries, 0)
+    assert len(times) == 3 and errors == []
