@@ -139,3 +139,10 @@ def test_the_fuzz_run_counts_a_documented_refusal_as_a_sound_answer(tmp_path):
     queries = [SearchQuery("AND"), SearchQuery("port", topic=("bogus",)), SearchQuery("port")]
     times, errors = fuzz._run_share(tmp_path / "index", queries, 0)
     assert len(times) == 3 and errors == []
+
+
+def test_the_load_run_tallies_the_refusal_of_nothing_to_search_apart_from_errors():
+    from bench import load
+
+    assert load.classify(400, "AND") == load.classify(400, "*") == load.REFUSED
+    assert load.classify(400, "port") == 400 and load.classify(200, "AND") == 200
