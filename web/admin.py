@@ -202,7 +202,7 @@ def task(task_id: int):
 
 @bp.get("/api/documents")
 def documents():
-    """Every indexed file: its path, the documents it gave, and whether it can be deleted (not a collection)."""
+    """Every indexed file: its path, the documents it gave, and whether it is a .jsonl collection."""
     require_token()
     return jsonify({"files": _indexed_files()})
 
