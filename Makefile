@@ -8,7 +8,7 @@ PORT ?= 8000
 INDEX ?= var/index
 CORPUS ?= corpus
 
-.PHONY: run index test lint bench bench-against eval cluster-test clean
+.PHONY: run index test lint bench bench-against eval cluster-test lexicon clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,12 @@ cluster-test: $(STAMP)
 AGAINST ?= main
 bench-against: $(STAMP)
 	$(BIN)/python -m bench.perf_against --against $(AGAINST)
+
+# The dictionary lexicon that ships (indexer/crosslang/data/), rebuilt from Debian's FreeDict and
+# Apertium packages (.ci/install-dictionaries, as root); commit the result.
+lexicon: $(STAMP)
+	bash .ci/install-dictionaries
+	$(BIN)/python -m indexer.crosslang.dictionaries
 
 index: $(STAMP)
 	$(BIN)/passerelle index --corpus $(CORPUS) --index $(INDEX) || test $$? -eq 3

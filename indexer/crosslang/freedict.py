@@ -141,14 +141,14 @@ def freedict_lexicon(source_lang: str, index_path: Path | None = None, dict_path
     table: dict[str, dict[str, float]] = {}
     surfaces: dict[str, dict[str, str]] = {source_lang: {}, target_lang: {}}  # the first word seen per stem
     for headword, senses in read_freedict(index_path, dict_path):
-        source = _single_term(headword, source_lang)
+        source = single_term(headword, source_lang)
         if source is None:
             continue
         surfaces[source_lang].setdefault(source, headword.strip().lower())
         targets = table.setdefault(source, {})
         for rank, sense in enumerate(senses):
             for translation in sense:
-                target = _single_term(translation, target_lang)
+                target = single_term(translation, target_lang)
                 # Several headwords share a stem ("abandon", "abandonment"): keep the best rank.
                 if target is not None and SENSE_DECAY**rank > targets.get(target, 0.0):
                     targets[target] = SENSE_DECAY**rank
@@ -186,7 +186,7 @@ def _inverse(lexicon: Lexicon, source_lang: str) -> Lexicon:
     return Lexicon({other_language(source_lang): table}, {"method": METHOD}, lexicon.surfaces)
 
 
-def _single_term(text: str, lang: str) -> str | None:
+def single_term(text: str, lang: str) -> str | None:
     """The one index term of a single word, or None for phrases, affixes, stop words and identifiers."""
     text = text.strip()
     words = _WORD.findall(text)
