@@ -158,7 +158,7 @@ def search(query, index_dir, lang, project, partner, topic, page, per_page, sort
     if result.relaxed:
         click.echo("No passage has every word; showing passages with some of them.")
     for expansion in result.expanded:
-        click.echo(f"Also searched ({expansion.lang}): {', '.join(expansion.to)}")
+        click.echo(f"Also searched ({expansion.lang}, {expansion.via}): {', '.join(expansion.to)}")
     first = (result.page - 1) * result.per_page
     if result.group == "document":
         for rank, group in enumerate(result.groups, start=first + 1):

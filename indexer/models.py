@@ -177,15 +177,21 @@ class HitGroup:
 
 @dataclass(frozen=True)
 class Expansion:
-    """Words of the query that the glossary or taxonomy matched, and what was searched besides."""
+    """Words of the query that the glossary or a lexicon matched, and what was searched besides."""
 
     source: str  # the query words as typed
     to: tuple[str, ...]  # equivalents searched too, weighted below the user's own words
     lang: str  # language of the equivalents
+    via: str = "glossary"  # where they come from: one of EXPANSION_SOURCES
 
     def to_dict(self) -> dict:
-        """The JSON shape: ``{"from": …, "to": [...], "lang": …}``."""
-        return {"from": self.source, "to": list(self.to), "lang": self.lang}
+        """The JSON shape: ``{"from": …, "to": [...], "lang": …, "via": …}``."""
+        return {"from": self.source, "to": list(self.to), "lang": self.lang, "via": self.via}
+
+
+# Where an expansion comes from: the glossary, a dictionary lexicon (shipped, or FreeDict), a
+# lexicon learned from aligned passages, or the regular spellings of cognates.
+EXPANSION_SOURCES = ("glossary", "dictionary", "learned", "cognate")
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,12 @@ SETTINGS = (
         "[default: lexicon.tsv.gz in the corpus folder, if there is one].",
     ),
     Setting("freedict", "off", "on: also translate with the installed Debian FreeDict dictionaries."),
+    Setting(
+        "dictionaries",
+        "on",
+        "off: do not translate with the dictionary lexicon that ships with Passerelle "
+        "(built from FreeDict and Apertium; indexer/crosslang/data/README.md).",
+    ),
 )
 
 

@@ -56,9 +56,20 @@ def test_the_speed_benchmark_names_its_data_relative_to_the_repository():
 
 def test_the_project_is_mit_licensed():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    assert project["license"] == "MIT" and project["license-files"] == ["LICENSE"]
+    assert project["license"] == "MIT" and project["license-files"] == ["LICENSE", "NOTICE"]
     licence = (ROOT / "LICENSE").read_text(encoding="utf-8")
     assert licence.startswith("MIT License") and "Copyright (c) 2026 the Passerelle authors" in licence
+
+
+def test_the_data_that_ships_names_its_sources_and_licences():
+    notice = (ROOT / "NOTICE").read_text(encoding="utf-8")
+    sources = (ROOT / "indexer" / "crosslang" / "data" / "README.md").read_text(encoding="utf-8")
+    assert "indexer/crosslang/data/README.md" in notice and "corpus/" in notice
+    for licence in ("GPL-2+", "GPL-2", "CC-BY-SA-3.0"):
+        assert f"| {licence} |" in sources, licence
+    installed = (ROOT / ".ci" / "install-dictionaries").read_text(encoding="utf-8")
+    for package in ("apertium-eng-spa", "apertium-fr-es", "apertium-eng-cat", "apertium-fra-cat", "apertium-eo-en"):
+        assert package in installed and package in sources, package
 
 
 def _leaf_commands(group=main, path=("passerelle",)):

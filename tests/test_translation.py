@@ -17,6 +17,7 @@ from indexer.crosslang.glossary import GlossaryEntry
 from indexer.crosslang.lexicon import LEARNED_FILE
 from indexer.crosslang.lexicon import Lexicon
 from indexer.engine.whoosh.arrays import FieldsTerm
+from indexer.engine.whoosh.arrays import WeightedTerms
 from indexer.engine.whoosh.queries import compile_query
 from indexer.errors import BadParameter
 from indexer.ingest.pipeline import index_corpus
@@ -49,8 +50,9 @@ def wardrobe_lexicon() -> Lexicon:
 
 
 @pytest.fixture
-def small_corpus(tmp_path) -> Path:
-    """One French and one English document, and the lexicon file beside them."""
+def small_corpus(tmp_path, monkeypatch) -> Path:
+    """One French and one English document, and the lexicon file beside them (the only lexicon searched)."""
+    monkeypatch.setenv("PASSERELLE_DICTIONARIES", "off")
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     french = "Les registres du greffe sont rangés dans l'armoire du tribunal.\n"
@@ -89,7 +91,7 @@ def test_the_expanded_field_lists_translations_as_words(small_corpus, tmp_path):
     _, index = build(small_corpus, tmp_path / "index")
     try:
         expanded = run(index, "wardrobe").to_dict()["expanded"]
-        assert expanded == [{"from": "wardrobe", "to": ["armoire"], "lang": "fr"}]
+        assert expanded == [{"from": "wardrobe", "to": ["armoire"], "lang": "fr", "via": "dictionary"}]
     finally:
         index.close()
 
@@ -97,7 +99,9 @@ def test_the_expanded_field_lists_translations_as_words(small_corpus, tmp_path):
 def test_a_translation_without_a_known_word_is_shown_as_its_stem(small_corpus, tmp_path):
     _, index = build(small_corpus, tmp_path / "index")
     try:
-        assert run(index, "key").to_dict()["expanded"] == [{"from": "key", "to": [CLEF], "lang": "fr"}]
+        assert run(index, "key").to_dict()["expanded"] == [
+            {"from": "key", "to": [CLEF], "lang": "fr", "via": "dictionary"}
+        ]
     finally:
         index.close()
 
@@ -224,6 +228,8 @@ def test_freedict_on_translates_with_the_installed_dictionaries(small_corpus, tm
 
 
 def expand(text: str, lexicon: Lexicon, glossary: Glossary | None = None, **options):
+    """The query expanded with ``lexicon`` alone (no cognates unless ``cognate_weight`` is given)."""
+    options.setdefault("cognate_weight", 0.0)
     return Expander(glossary or Glossary(()), lexicon, **options).expand(parse_query(text).tree)
 
 
@@ -359,6 +365,9 @@ def _term_boosts(query, field: str) -> dict[str, list[float]]:
             found.setdefault(node.text, []).append(round(node.boost, 4))
         if isinstance(node, FieldsTerm) and field in dict(node.fields):
             found.setdefault(node.text, []).append(round(node.boost, 4))
+        if isinstance(node, WeightedTerms) and node.fieldname == field:
+            for text, weight in node.terms:
+                found.setdefault(text, []).append(round(weight, 4))
         stack[:0] = list(getattr(node, "subqueries", ()) or ())
     return found
 

@@ -29,8 +29,10 @@ from dataclasses import replace
 from indexer.analysis import LANGUAGE_SPECS
 from indexer.analysis import analyze
 from indexer.analysis import is_stopword
+from indexer.crosslang.cognates import cognates
 from indexer.crosslang.glossary import Glossary
 from indexer.crosslang.lexicon import Lexicon
+from indexer.crosslang.lexicon import is_translatable
 from indexer.folding import fold
 from indexer.models import LANGUAGES
 from indexer.models import Expansion
@@ -42,23 +44,26 @@ from indexer.query import Phrase
 from indexer.query import Term
 from indexer.query import positive_words
 
+# What "Also searched" says a translation comes from, by the method of its lexicon.
+VIA = {"dictionaries": "dictionary", "freedict": "dictionary", "ibm-model1": "learned"}
 MAX_ALTERNATIVES = 6  # per matched span: the preferred expressions come first in the glossary
-# Translations: each one is one more posting list to score (about 10 µs per matching passage).
-# Per term and floor trade cross-language for same-language relevance. Chosen when every word was
-# required (before 2026-12-03), on Canadian headings, MRR@10 target language only en->fr / fr->en,
-# then same-language over the whole collection en / fr: 2 per term, floor 0.15: 0.133 / 0.118,
-# 0.285 / 0.238; 3 and 0.10: 0.145 / 0.138, 0.284 / 0.231; 4 and 0.05: 0.157 / 0.147, 0.278 /
-# 0.223. More translations find the right one more often: it is often the lexicon's 2nd to 4th,
-# synonyms sharing the probability. With today's ranking (any of the words, a word and its
-# translations counted once), 4 and 0.05 give 0.207 / 0.215 target language only (make eval).
-TRANSLATIONS_PER_TERM = 4
-TRANSLATION_FLOOR = 0.05
+# Translations: up to 12 per reading of a word, however improbable: the search weighs them by
+# probability and lets the collection choose (``indexer.engine.whoosh.arrays.WeightedTerms``,
+# ``indexer.engine.whoosh.ranking.with_translations_chosen``). With the shipped dictionary
+# lexicon, Canadian headings target language only, training halves, en->fr / fr->en MRR@10:
+# 4 per term and a floor of 0.05 (chosen when each translation was a term of its own) 0.118 /
+# 0.089, 12 and no floor 0.121 / 0.093, 16 0.123 / 0.118 (docs/relevance.md).
+TRANSLATIONS_PER_TERM = 12
+TRANSLATION_FLOOR = 0.0
 # A word's best translation weighs this much (the user's own words weigh 1): how far below a
 # passage in the query's language one in the other language ranks when nothing filters by
 # language. 1.0 drew the French twin of an English answer level with it (same-language MRR@10 en
 # 0.291 -> 0.230, fr 0.271 -> 0.161, when every word was required); 0.5 and 0.3 tied, and 0.5
 # ranks cross-language better.
 TRANSLATION_WEIGHT = 0.5
+# A cognate ("criminality" -> "criminalité") weighs this times a word's best dictionary
+# translation, or as much as it when no dictionary has the word.
+COGNATE_WEIGHT = 0.5
 LANGUAGE_MARGIN = 1.5  # one language's evidence must be this many times the other's to decide
 
 
@@ -86,6 +91,7 @@ class Expander:
         per_term: int = TRANSLATIONS_PER_TERM,
         floor: float = TRANSLATION_FLOOR,
         weight: float = TRANSLATION_WEIGHT,
+        cognate_weight: float = COGNATE_WEIGHT,
     ):
         """
         :param lexicon: translations of index terms (merged sources); None translates nothing.
@@ -97,6 +103,7 @@ class Expander:
         self.glossary = glossary
         self.lexicon = lexicon
         self.per_term, self.floor, self.weight = per_term, floor, weight
+        self.cognate_weight = cognate_weight
         self._by_first: dict[str, dict[str, list[_Expression]]] = {lang: defaultdict(list) for lang in LANGUAGES}
         for position, entry in enumerate(glossary.entries):
             for lang in LANGUAGES:
@@ -114,7 +121,7 @@ class Expander:
         tree = self._rewrite(tree, found)
         target = _target_language(tree, self.evidence)
         if target is not None:  # the query's language is clear: drop translations into it
-            tree = _only_into(tree, target)
+            tree = _as_read_in(_only_into(tree, target), target, self.weight)
         return tree, tuple(e for translated, e in found if not translated or target in (None, e.lang))
 
     def _rewrite(self, node, found):
@@ -153,7 +160,8 @@ class Expander:
             nodes.extend(self._translated(word, found) for word in words[cursor : match.start])
             span = words[match.start : match.end]
             alternatives = self._alternatives(span, match.entries)
-            base = original(span) if (match.start, match.end) == (0, len(words)) else _terms(span)
+            # The glossary's equivalents stand for the span: a dictionary's senses would only add noise.
+            base = original(span) if whole else _terms(span)
             nodes.append(Expanded(base, alternatives) if alternatives else base)
             found.extend((False, e) for e in _describe(" ".join(span), alternatives))
             cursor = match.end
@@ -178,15 +186,17 @@ class Expander:
         ("infraction"): the compiler searches it once, as the word's reading in that language, with
         its weight (see ``indexer.engine.whoosh.queries``). ``found`` shows only what the word does not already say.
         """
-        translations = self.translations(word)
-        if not translations:
+        scored = self._scored(word)
+        if not scored:
             return Term(word)
-        by_lang: dict[str, list[str]] = defaultdict(list)
-        for lang, term, _ in translations:
+        shown: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for (lang, term), (_, via) in scored.items():
             if term not in analyze(word, lang):
-                by_lang[lang].append(self.lexicon.surface(term, lang))
-        found.extend((True, Expansion(word, tuple(dict.fromkeys(words)), lang)) for lang, words in by_lang.items())
-        return Expanded(Term(word), (), translations)
+                shown[lang, via].append(self.lexicon.surface(term, lang) if self.lexicon is not None else term)
+        found.extend(
+            (True, Expansion(word, tuple(dict.fromkeys(words)), lang, via)) for (lang, via), words in shown.items()
+        )
+        return Expanded(Term(word), (), tuple((lang, term, weight) for (lang, term), (weight, _) in scored.items()))
 
     def translations(self, word: str) -> tuple[tuple[str, str, float], ...]:
         """``(language, index term, weight)`` of the word's best translations, strongest first.
@@ -195,18 +205,34 @@ class Expander:
         weighs ``weight``, the next ones ``weight`` x their probability relative to the best: the
         probability orders and discounts alternatives, it does not say how much the word matters.
         Weighing by the probability itself let a word whose translations spread over synonyms
-        (p = 0.3) count a fifth of a cognate in the same heading.
+        (p = 0.3) count a fifth of a cognate in the same heading. Cognates (``cognates``) that no
+        lexicon gives weigh ``cognate_weight`` x ``weight``, or ``weight`` when no lexicon
+        translates the word into their language.
         """
-        if self.lexicon is None or is_stopword(word):
-            return ()
-        best: dict[tuple[str, str], float] = {}
-        for _source, target, ranked in self._readings(word):
-            top = ranked[0].prob
+        return tuple((lang, term, weight) for (lang, term), (weight, _) in self._scored(word).items())
+
+    def _scored(self, word: str) -> dict[tuple[str, str], tuple[float, str]]:
+        """``(language, term) -> (weight, where it comes from)`` of the word's translations, strongest first."""
+        if is_stopword(word):
+            return {}
+        best: dict[tuple[str, str], tuple[float, str]] = {}
+        for _source, target, ranked in self._readings(word) if self.lexicon is not None else ():
             for translation in ranked:
-                key = (target, translation.term)
-                best[key] = max(best.get(key, 0.0), self.weight * translation.prob / top)
-        ranked = sorted(best.items(), key=lambda item: -item[1])
-        return tuple((lang, term, round(weight, 4)) for (lang, term), weight in ranked)
+                weight = self.weight * translation.prob / ranked[0].prob
+                if weight > best.get((target, translation.term), (0.0, ""))[0]:
+                    best[target, translation.term] = (weight, VIA.get(translation.source, "dictionary"))
+        for source in LANGUAGES if self.cognate_weight else ():
+            target = other_language(source)
+            translated = any(lang == target for lang, _ in best)
+            weight = self.weight * (self.cognate_weight if translated else 1.0)
+            own = set(analyze(word, target))
+            for spelling in cognates(word, source):
+                terms = analyze(spelling, target)
+                key = (target, terms[0]) if len(terms) == 1 else None
+                if key and key not in best and terms[0] not in own and is_translatable(terms[0], target):
+                    best[key] = (weight, "cognate")
+        ranked = sorted(best.items(), key=lambda item: -item[1][0])
+        return {key: (round(weight, 4), via) for key, (weight, via) in ranked}
 
     def evidence(self, word: str) -> dict[str, float]:
         """Per target language, the probability of the word's best translation into it (0 when none).
@@ -304,6 +330,23 @@ def _only_into(node, target: str):
         return Expanded(original, node.alternatives, kept)
     if isinstance(node, (And, Or)):
         return replace(node, children=tuple(_only_into(child, target) for child in node.children))
+    return node
+
+
+def _as_read_in(node, target: str, weight: float):
+    """The tree with each untranslated word read in ``target`` at a translation's weight.
+
+    In the other language's passages a word nothing translates (a name, a word no dictionary
+    has) is only its own spelling read in that language: it counts as a translated word does,
+    not twice as much.
+    """
+    if isinstance(node, Term):
+        own = analyze(node.text, target)
+        if is_stopword(node.text) or not own:
+            return node
+        return Expanded(node, (), tuple((target, term, weight) for term in own))
+    if isinstance(node, (And, Or)):
+        return replace(node, children=tuple(_as_read_in(child, target, weight) for child in node.children))
     return node
 
 

@@ -2,28 +2,34 @@
 
 At indexing time the lexicons come from the ``lexicons`` setting (files, comma-separated),
 by default ``lexicon.tsv.gz`` in the corpus folder (what ``passerelle lexicon learn`` writes),
-plus the Debian FreeDict dictionaries when the ``freedict`` setting is ``on``. They are copied
+plus the dictionary lexicon that ships with Passerelle unless the ``dictionaries`` setting is
+``off`` (``indexer/crosslang/data/``), plus the Debian FreeDict dictionaries when the
+``freedict`` setting is ``on``. They are copied
 into the generation (``<generation>/lexicons/``), as the glossary is, so a search needs neither
 the corpus folder nor the dictionaries, and an index keeps answering as it was built.
-All are optional: without any, queries are not translated.
+All are optional: without any, queries are translated only by cognates.
 """
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from indexer.atomic import write_atomically
 from indexer.crosslang.lexicon import FREEDICT_FILE
 from indexer.crosslang.lexicon import LEARNED_FILE
 from indexer.crosslang.lexicon import Lexicon
+from indexer.crosslang.lexicon import StackedLexicons
 from indexer.errors import BadParameter
 from indexer.errors import LexiconFileError
 
 LEXICONS_DIR = "lexicons"
-FREEDICT_CHOICES = ("on", "off")
+SHIPPED_FILE = Path(__file__).resolve().parent / "data" / "lexicon-dictionaries.tsv.gz"  # make lexicon
+SWITCH_CHOICES = ("on", "off")
 # FreeDict's weights are sense ranks (1.0 for every synonym of the first sense), not
 # probabilities: scaled down, a learned translation of the domain outranks a dictionary one.
 DICTIONARY_SCALE = 0.5
+DICTIONARY_METHODS = ("freedict", "dictionaries")
 
 
 def lexicon_paths(corpus: Path, setting: str = "") -> list[Path]:
@@ -42,19 +48,21 @@ def lexicon_paths(corpus: Path, setting: str = "") -> list[Path]:
     return [default] if default.is_file() else []
 
 
-def use_freedict(setting: str) -> bool:
-    """The ``freedict`` setting as a boolean.
+def switched_on(name: str, setting: str) -> bool:
+    """An on/off setting (``freedict``, ``dictionaries``) as a boolean.
 
     :raises BadParameter: for a value other than on or off.
     """
     value = (setting or "off").strip().lower()
-    if value not in FREEDICT_CHOICES:
-        raise BadParameter("freedict", setting, f"must be one of {', '.join(FREEDICT_CHOICES)}")
+    if value not in SWITCH_CHOICES:
+        raise BadParameter(name, setting, f"must be one of {', '.join(SWITCH_CHOICES)}")
     return value == "on"
 
 
-def save_lexicons(generation_path: Path, paths: list[Path], freedict: bool = False) -> list[str]:
-    """Copy the lexicon files (and the FreeDict lexicon, built if asked) into the generation.
+def save_lexicons(
+    generation_path: Path, paths: list[Path], freedict: bool = False, dictionaries: bool = True
+) -> list[str]:
+    """Copy the lexicon files (the shipped dictionary lexicon, the FreeDict one built if asked) into the generation.
 
     Each file is checked by loading it first, so a broken file never replaces a good copy.
     Returns warnings (a broken file, FreeDict asked for but not installed); the files
@@ -64,11 +72,13 @@ def save_lexicons(generation_path: Path, paths: list[Path], freedict: bool = Fal
     warnings, keep = [], []
     for number, path in enumerate(paths):
         try:
-            Lexicon.load(path)
+            _loaded(path)
         except LexiconFileError as error:
             warnings.append(f"{error}; searching without it")
             continue
         keep.append((f"{number:02d}-{path.name}", path))
+    if dictionaries:
+        keep.append((SHIPPED_FILE.name, SHIPPED_FILE))
     staged = []
     if freedict:
         built = installed_freedict_lexicon()
@@ -114,21 +124,36 @@ def load_lexicon(generation_path: Path) -> Lexicon | None:
     lexicons = []
     for path in sorted(folder.iterdir()):
         try:
-            lexicons.append(Lexicon.load(path))
+            lexicons.append(_loaded(path))
         except LexiconFileError:
             continue  # checked when it was copied; a damaged copy only loses its translations
     return combine(lexicons)
 
 
-def combine(lexicons: list[Lexicon]) -> Lexicon | None:
+_loaded_cache: dict[bytes, Lexicon] = {}
+
+
+def _loaded(path: Path) -> Lexicon:
+    """``Lexicon.load``, once per content: every generation holds a copy of the shipped lexicon."""
+    data = path.read_bytes()
+    key = hashlib.sha1(data).digest()
+    if key not in _loaded_cache:
+        _loaded_cache[key] = Lexicon.load(path)
+    return _loaded_cache[key]
+
+
+def combine(lexicons: list[Lexicon]) -> Lexicon | StackedLexicons | None:
     """One lexicon from several sources; dictionary weights scaled by ``DICTIONARY_SCALE``."""
     if not lexicons:
         return None
-    weighed = [
-        lexicon.scaled(DICTIONARY_SCALE) if lexicon.meta.get("method") == "freedict" else lexicon
-        for lexicon in lexicons
-    ]
-    return weighed[0] if len(weighed) == 1 else Lexicon.merge(*weighed)
+    if len(lexicons) == 1:  # a query weighs a word's translations relative to its best: no scaling
+        return lexicons[0]
+    return StackedLexicons(
+        [
+            (lexicon, DICTIONARY_SCALE if lexicon.meta.get("method") in DICTIONARY_METHODS else 1.0)
+            for lexicon in lexicons
+        ]
+    )
 
 
 def save_configured_lexicons(corpus: Path, generation_path: Path) -> list[str]:
@@ -139,9 +164,10 @@ def save_configured_lexicons(corpus: Path, generation_path: Path) -> list[str]:
     from indexer.settings import load_settings
 
     settings = load_settings()
-    freedict = use_freedict(settings["freedict"])
+    freedict = switched_on("freedict", settings["freedict"])
+    dictionaries = switched_on("dictionaries", settings["dictionaries"])
     try:
         paths = lexicon_paths(corpus, settings["lexicons"])
     except LexiconFileError as error:
-        return [f"{error}; searching without lexicons"]
-    return save_lexicons(generation_path, paths, freedict)
+        return [f"{error}; searching without lexicons"] + save_lexicons(generation_path, [], freedict, dictionaries)
+    return save_lexicons(generation_path, paths, freedict, dictionaries)

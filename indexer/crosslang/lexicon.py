@@ -23,6 +23,7 @@ import gzip
 import io
 import re
 from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 
 from indexer.analysis import LANGUAGE_SPECS
@@ -43,10 +44,12 @@ _DIGIT = re.compile(r"\d")
 
 @dataclass(frozen=True, slots=True)
 class Translation:
-    """One translation of a term: an index term (stem) of the other language and its weight."""
+    """One translation of a term: an index term (stem) of the other language, its weight, and the
+    method of the lexicon it came from ("dictionaries", "ibm-model1"…: what "Also searched" names)."""
 
     term: str
     prob: float
+    source: str = field(default="", compare=False)
 
 
 Table = dict[str, dict[str, list[tuple[str, float]]]]
@@ -61,6 +64,7 @@ class Lexicon:
         """Build from ``{"en": {en_stem: [(fr_stem, p), ...]}, "fr": {...}}``.
 
         Lists are re-sorted by probability (highest first); a missing language is an empty table.
+        A pair may carry its source as a third item (merged lexicons), else it is ``meta["method"]``.
 
         :param meta: provenance (method, sizes...), written as comments by ``save``.
         :param surfaces: ``{lang: {stem: word}}``, how to show a stem to a reader (see ``surface``).
@@ -68,18 +72,47 @@ class Lexicon:
         self.meta = dict(meta or {})
         self.surfaces: dict[str, dict[str, str]] = {lang: dict(words) for lang, words in (surfaces or {}).items()}
         self._entries: dict[str, dict[str, tuple[Translation, ...]]] = {lang: {} for lang in LANGUAGES}
+        # Entries read from a file and not looked up yet, as their tab-separated cells: a lexicon
+        # of 50,000 terms loads in a tenth of the time, and a search looks up a few terms.
+        self._unread: dict[str, dict[str, str]] = {lang: {} for lang in LANGUAGES}
         for lang, entries in table.items():
             target = self._entries.setdefault(lang, {})
             for term, translations in entries.items():
-                ranked = sorted(translations, key=lambda pair: -pair[1])
-                if ranked:
-                    target[term] = tuple(Translation(other, float(prob)) for other, prob in ranked)
+                if translations:
+                    target[term] = self._ranked(translations)
+
+    def _ranked(self, translations) -> tuple[Translation, ...]:
+        method = self.meta.get("method", "")
+        ranked = sorted(translations, key=lambda pair: -pair[1])
+        return tuple(Translation(pair[0], float(pair[1]), pair[2] if len(pair) > 2 else method) for pair in ranked)
+
+    def _lookup(self, lang: str, term: str) -> tuple[Translation, ...]:
+        found = self._entries.get(lang, {}).get(term)
+        if found is None:
+            cells = self._unread.get(lang, {}).get(term)  # kept: another thread may be reading it too
+            if cells is None:
+                return ()
+            parts = cells.split("\t")
+            found = self._entries.setdefault(lang, {})[term] = self._ranked(
+                [(parts[i], float(parts[i + 1])) for i in range(0, len(parts), 2)]
+            )
+        return found
+
+    def _read_all(self) -> None:
+        for lang, unread in self._unread.items():
+            for term in unread:
+                self._lookup(lang, term)
 
     def __len__(self) -> int:
         """Number of source terms with at least one translation, both languages together."""
+        self._read_all()
         return sum(len(entries) for entries in self._entries.values())
 
+    def __bool__(self) -> bool:
+        return any(self._entries.values()) or any(self._unread.values())
+
     def __repr__(self) -> str:
+        self._read_all()
         sizes = ", ".join(f"{lang}={len(entries)}" for lang, entries in self._entries.items())
         return f"Lexicon({sizes})"
 
@@ -96,12 +129,7 @@ class Lexicon:
         """
         if limit <= 0 or not is_translatable(term, source_lang):
             return []
-        kept = []
-        for translation in self._entries.get(source_lang, {}).get(term, ()):
-            if translation.prob < floor or len(kept) == limit:
-                break
-            kept.append(translation)
-        return kept
+        return _best(self._lookup(source_lang, term), limit, floor)
 
     def surface(self, term: str, lang: str) -> str:
         """A word to show for an index term of ``lang``: its most frequent form when known, else the stem."""
@@ -109,10 +137,12 @@ class Lexicon:
 
     def entries(self, lang: str) -> dict[str, tuple[Translation, ...]]:
         """Every source term of ``lang`` and its translations (read-only view, for tools and tests)."""
+        self._read_all()
         return self._entries.get(lang, {})
 
     def table(self) -> Table:
         """The plain table the constructor takes, for merging and rewriting."""
+        self._read_all()
         return {
             lang: {term: [(t.term, t.prob) for t in translations] for term, translations in entries.items()}
             for lang, entries in self._entries.items()
@@ -120,8 +150,12 @@ class Lexicon:
 
     def scaled(self, factor: float) -> Lexicon:
         """The same translations with every probability multiplied by ``factor`` (to weigh a source)."""
+        self._read_all()
         table = {
-            lang: {term: [(t.term, t.prob * factor) for t in translations] for term, translations in entries.items()}
+            lang: {
+                term: [(t.term, t.prob * factor, t.source) for t in translations]
+                for term, translations in entries.items()
+            }
             for lang, entries in self._entries.items()
         }
         return Lexicon(table, {**self.meta, "scaled": str(factor)}, self.surfaces)
@@ -129,17 +163,19 @@ class Lexicon:
     @classmethod
     def merge(cls, *lexicons: Lexicon) -> Lexicon:
         """One lexicon holding every translation of every input; a pair found twice keeps its highest probability."""
-        best: dict[str, dict[str, dict[str, float]]] = {}
+        best: dict[str, dict[str, dict[str, Translation]]] = {}
         for lexicon in lexicons:
+            lexicon._read_all()
             for lang, entries in lexicon._entries.items():
                 by_term = best.setdefault(lang, {})
                 for term, translations in entries.items():
                     targets = by_term.setdefault(term, {})
                     for t in translations:
-                        if t.prob > targets.get(t.term, -1.0):
-                            targets[t.term] = t.prob
+                        if t.term not in targets or t.prob > targets[t.term].prob:
+                            targets[t.term] = t
         table = {
-            lang: {term: list(targets.items()) for term, targets in by_term.items()} for lang, by_term in best.items()
+            lang: {term: [(t.term, t.prob, t.source) for t in targets.values()] for term, targets in by_term.items()}
+            for lang, by_term in best.items()
         }
         surfaces: dict[str, dict[str, str]] = {}
         for lexicon in reversed(lexicons):  # the first lexicon's surface form of a stem wins
@@ -159,6 +195,7 @@ class Lexicon:
         write_atomically(path, raw.getvalue())
 
     def _text(self) -> str:
+        self._read_all()
         lines = [FORMAT_HEADER]
         lines.extend(f"# {key}: {value}" for key, value in sorted(self.meta.items()))
         for lang in sorted(self._entries):
@@ -191,7 +228,7 @@ class Lexicon:
         if not lines or lines[0] != FORMAT_HEADER:
             raise LexiconFileError(where, f"not a lexicon file (first line should be {FORMAT_HEADER!r})")
         meta: dict[str, str] = {}
-        table: Table = {lang: {} for lang in LANGUAGES}
+        unread: dict[str, dict[str, str]] = {lang: {} for lang in LANGUAGES}
         surfaces: dict[str, dict[str, str]] = {}
         for number, line in enumerate(lines[1:], start=2):
             if line.startswith("#"):
@@ -203,20 +240,63 @@ class Lexicon:
                     raise LexiconFileError(where, f"line {number}: expected @lang, term, then the word shown for it")
                 surfaces.setdefault(cells[0], {})[cells[1]] = cells[2]
             elif line:
-                lang, term, translations = _parse_line(line, where, number)
-                table.setdefault(lang, {})[term] = translations
-        return cls(table, meta, surfaces)
+                lang, term, translations = _checked_line(line, where, number)
+                unread.setdefault(lang, {})[term] = translations
+        lexicon = cls({}, meta, surfaces)
+        lexicon._unread = unread
+        return lexicon
 
 
-def _parse_line(line: str, where: str, number: int) -> tuple[str, str, list[tuple[str, float]]]:
-    cells = line.split("\t")
-    if len(cells) < 4 or len(cells) % 2:
+def _checked_line(line: str, where: str, number: int) -> tuple[str, str, str]:
+    """(language, term, its translation cells), after checking the line's shape and numbers."""
+    lang, term, translations = (line.split("\t", 2) + ["", ""])[:3]
+    cells = translations.split("\t")
+    if not translations or len(cells) % 2:
         raise LexiconFileError(where, f"line {number}: expected lang, term, then term/probability pairs")
     try:
-        translations = [(cells[i], float(cells[i + 1])) for i in range(2, len(cells), 2)]
+        for prob in cells[1::2]:
+            float(prob)
     except ValueError:
         raise LexiconFileError(where, f"line {number}: a probability is not a number") from None
-    return cells[0], cells[1], translations
+    return lang, term, translations
+
+
+class StackedLexicons:
+    """Several lexicons searched as one, each probability times its lexicon's scale; a pair found
+    in several keeps its highest. Merged per looked-up term: merging two whole lexicons of 50,000
+    terms took seconds, which every search process paid again whenever any setting changed."""
+
+    def __init__(self, layers: list[tuple[Lexicon, float]]):
+        self.layers = list(layers)
+
+    def translate(
+        self, term: str, source_lang: str, limit: int = DEFAULT_LIMIT, floor: float = DEFAULT_FLOOR
+    ) -> list[Translation]:
+        """As ``Lexicon.translate``, over every layer."""
+        if limit <= 0 or not is_translatable(term, source_lang):
+            return []
+        best: dict[str, Translation] = {}
+        for lexicon, scale in self.layers:
+            for t in lexicon._lookup(source_lang, term):
+                if t.term not in best or t.prob * scale > best[t.term].prob:
+                    best[t.term] = Translation(t.term, t.prob * scale, t.source)
+        return _best(sorted(best.values(), key=lambda t: -t.prob), limit, floor)
+
+    def surface(self, term: str, lang: str) -> str:
+        """The first layer's word for the term."""
+        for lexicon, _ in self.layers:
+            if term in lexicon.surfaces.get(lang, {}):
+                return lexicon.surfaces[lang][term]
+        return term
+
+
+def _best(ranked, limit: int, floor: float) -> list[Translation]:
+    kept = []
+    for translation in ranked:
+        if translation.prob < floor or len(kept) == limit:
+            break
+        kept.append(translation)
+    return kept
 
 
 def is_translatable(term: str, lang: str) -> bool:

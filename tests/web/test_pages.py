@@ -536,6 +536,16 @@ def test_equivalents_searched_in_the_other_language_are_named(client):
     assert "Also searched:" in html and 'lang="fr"' in html
 
 
+@pytest.mark.parametrize(
+    ("ui", "glossary", "dictionary"), [("en", "(glossary)", "(dictionary)"), ("fr", "(glossaire)", "(dictionnaire)")]
+)
+def test_also_searched_says_where_each_equivalent_comes_from(client, ui, glossary, dictionary):
+    # "money laundering" is a glossary term; "network" only the dictionary translates.
+    html = page(client, f"/search?q=money+laundering+network&ui={ui}")
+    line = html[html.index('class="expanded"') :].split("</p>", 1)[0]
+    assert glossary in line and dictionary in line and "réseau" in line
+
+
 def test_a_relaxed_search_says_that_not_every_word_was_found(client):
     assert "No passage has all your words" in page(client, "/search?q=corruption+zanzibar")
 

@@ -17,9 +17,11 @@ Only the Whoosh backend's modules import this one.
 
 from __future__ import annotations
 
+import copy
 from bisect import bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass
+from math import log
 
 import numpy as np
 from whoosh import query as wq
@@ -32,6 +34,10 @@ from indexer.engine.whoosh.segments import decode_term
 from indexer.engine.whoosh.segments import segment_key
 from indexer.engine.whoosh.writing import read_terms_column
 
+# A translation's probability is multiplied by its document frequency to this power before the
+# translations of a word are normalised: of a dictionary's senses, the one the collection uses most
+# is likelier the one meant (0, 0.25, 0.5, 0.75 on the training halves: 0.25 best, docs/relevance.md).
+DF_PRIOR = 0.25
 PHRASES_KEPT = 1024  # position-checked phrases remembered per searcher
 
 
@@ -74,6 +80,33 @@ class FieldsTerm(wq.Query):
 
     def __repr__(self):
         return f"FieldsTerm({self.text!r}, {self.fields!r}, boost={self.boost!r})"
+
+
+class WeightedTerms(wq.Query):
+    """A word's translations in one field, as one term: probabilistic structured queries (Darwish and Oard).
+
+    Each translation's frequency in a passage counts times its probability, and its document
+    frequency too, so the translations share the word's idf: a rare wrong translation cannot
+    score as a rare word, and a passage with several translations of the word counts them once,
+    saturated together. Translations the collection lacks are left out and the others'
+    probabilities normalised: the collection chooses among what the lexicon offers.
+    """
+
+    def __init__(self, fieldname: str, terms: tuple[tuple[str, float], ...], boost: float = 1.0):
+        self.fieldname, self.terms, self.boost = fieldname, tuple(terms), boost
+
+    def __eq__(self, other):
+        return type(other) is WeightedTerms and (self.fieldname, self.terms, self.boost) == (
+            other.fieldname,
+            other.terms,
+            other.boost,
+        )
+
+    def __hash__(self):
+        return hash((self.fieldname, self.terms, self.boost))
+
+    def __repr__(self):
+        return f"WeightedTerms({self.fieldname!r}, {self.terms!r}, boost={self.boost!r})"
 
 
 class Words(wq.CompoundQuery):
@@ -133,20 +166,37 @@ class QueryArrays:
             into.scores[ids + offset] += scores * boost
 
     def fields_term_scores(self, query: FieldsTerm, boost: float) -> tuple[np.ndarray, np.ndarray]:
-        """A ``FieldsTerm``'s matching docnums and their BM25F scores (times ``boost``).
+        """A ``FieldsTerm``'s matching docnums and their BM25F scores (times ``boost``)."""
+        idf = self._fields_idf(query)
+        parts = [(fieldname, query.text, weight) for fieldname, weight in query.fields] if idf else []
+        return self._saturated(parts, idf, boost)
 
-        A docnum found in several fields comes several times, with the same score: scattering
+    def weighted_terms_scores(self, query: WeightedTerms, boost: float) -> tuple[np.ndarray, np.ndarray]:
+        """A ``WeightedTerms``' matching docnums and their scores: BM25 of the probability-weighted frequencies."""
+        searcher = self.searcher
+        present = [(text, weight, searcher.doc_frequency(query.fieldname, text)) for text, weight in query.terms]
+        present = [(text, weight * df**DF_PRIOR, df) for text, weight, df in present if df and weight > 0]
+        if not present:
+            return EMPTY[0], EMPTY[1]
+        total = sum(weight for _, weight, _ in present)
+        frequency = sum(weight * df for _, weight, df in present) / total
+        idf = log(self.size / (frequency + 1)) + 1
+        return self._saturated([(query.fieldname, text, weight / total) for text, weight, _ in present], idf, boost)
+
+    def _saturated(self, parts, idf: float, boost: float) -> tuple[np.ndarray, np.ndarray]:
+        """BM25F over ``(field, term, weight)`` parts: length-normalised frequencies weighted, summed, saturated once.
+
+        A docnum found in several parts comes several times, with the same score: scattering
         (``a[docnums] = …``, ``a[docnums] += …``) writes it once. Uses one scratch array for the
         whole collection: callers hold the backend's read lock.
         """
-        idf = self._fields_idf(query)
         summed = self._scratch
         touched = []
-        for fieldname, weight in query.fields if idf else ():
+        for fieldname, text, weight in parts:
             avgfl = self._average_length(fieldname)
             B = self._field_B.get(fieldname, self.B)
             for reader, offset in self.leaves:
-                ids, weights = self.cache.postings(reader, fieldname, query.text)
+                ids, weights = self.cache.postings(reader, fieldname, text)
                 if len(ids):
                     lengths = self.cache.lengths(reader, fieldname)[ids]
                     docnums = ids + offset
@@ -270,6 +320,32 @@ class QueryArrays:
         return found
 
 
+def translation_terms(query) -> set[tuple[str, str]]:
+    """``(field, term)`` of every translation a compiled query searches."""
+    if isinstance(query, WeightedTerms):
+        return {(query.fieldname, text) for text, _ in query.terms}
+    if isinstance(query, (wq.CompoundQuery, wq.BinaryQuery)):
+        return set().union(*(translation_terms(sub) for sub in query.subqueries))
+    return set()
+
+
+def with_translation_weights(query, factor):
+    """The compiled query with each translation's weight multiplied by ``factor(field, term)``."""
+    if isinstance(query, WeightedTerms):
+        terms = tuple((text, weight * factor(query.fieldname, text)) for text, weight in query.terms)
+        return WeightedTerms(query.fieldname, terms, query.boost)
+    if isinstance(query, wq.BinaryQuery):
+        changed = copy.copy(query)
+        changed.a, changed.b = with_translation_weights(query.a, factor), with_translation_weights(query.b, factor)
+        changed.subqueries = (changed.a, changed.b)
+        return changed
+    if isinstance(query, wq.CompoundQuery):
+        changed = copy.copy(query)
+        changed.subqueries = [with_translation_weights(sub, factor) for sub in query.subqueries]
+        return changed
+    return query
+
+
 def normalized(query):
     """``query.normalize()`` (repeated sub-queries merged), without most of its deep copies.
 
@@ -311,6 +387,10 @@ def _evaluate(query, arrays: QueryArrays, boost: float) -> Match:
     if isinstance(query, FieldsTerm):
         found = arrays.empty()
         _scatter(arrays.fields_term_scores(query, boost), found)
+        return found
+    if isinstance(query, WeightedTerms):
+        found = arrays.empty()
+        _scatter(arrays.weighted_terms_scores(query, boost), found)
         return found
     if isinstance(query, wq.Or):
         return _union(query.subqueries, arrays, boost)

@@ -39,6 +39,7 @@ from indexer.engine.whoosh.queries import compile_query
 from indexer.engine.whoosh.queries import positive_marks
 from indexer.engine.whoosh.ranking import document_page
 from indexer.engine.whoosh.ranking import passage_page
+from indexer.engine.whoosh.ranking import with_translations_chosen
 from indexer.engine.whoosh.segments import WARM_FIELDS
 from indexer.engine.whoosh.segments import SegmentCache
 from indexer.engine.whoosh.segments import decode_term
@@ -259,7 +260,8 @@ class WhooshBackend:
     def _search(self, plan: SearchPlan, searcher, arrays: QueryArrays) -> BackendHits:
         compiled = compile_query(plan.query.tree, compile_filters(plan.filters))
         # Normalising merges repeated sub-queries ("cooperation OR coopération" share a stem).
-        found = evaluate(normalized(compiled), arrays)
+        query = normalized(compiled)
+        found = with_translations_chosen(query, evaluate(query, arrays), arrays)
         marks = positive_marks(plan.query.tree)
 
         def hit(docnum: int, score: float) -> BackendHit:

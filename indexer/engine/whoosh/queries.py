@@ -18,6 +18,7 @@ from indexer.analysis import is_stopword
 from indexer.analysis import phrase_spans
 from indexer.analysis import spans_of
 from indexer.engine.whoosh.arrays import FieldsTerm
+from indexer.engine.whoosh.arrays import WeightedTerms
 from indexer.engine.whoosh.arrays import Words
 from indexer.models import LANGUAGES
 from indexer.models import Passage
@@ -110,8 +111,10 @@ def _compile_expanded(node, lang, keep_stops, loose):
         if alt_lang == lang:
             parts.append(_field_query(analyze(" ".join(words), lang), lang, EXPANSION_WEIGHT))
     # Lexicon translations are stems already, searched in the body only: each costs a
-    # posting-list walk, and headings would add every passage of an instrument.
-    parts.extend(wq.Term(f"body_{lang}", term, boost=weight) for term, weight in translations)
+    # posting-list walk, and headings would add every passage of an instrument. They are one
+    # term weighted by their probabilities, at the weight of the best (``WeightedTerms``).
+    if translations:
+        parts.append(WeightedTerms(f"body_{lang}", tuple(translations), max(w for _, w in translations)))
     parts = [part for part in parts if part is not None]
     if len(parts) > 1:
         return wq.DisjunctionMax(parts)
