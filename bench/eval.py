@@ -46,6 +46,7 @@ from bench.eval_data import read_jsonl
 from bench.eval_data import records
 from bench.eval_data import select_sets
 from bench.eval_data import write_corpus
+from bench.eval_data import write_language
 from bench.eval_lexicons import learned_lexicon
 from bench.eval_lexicons import with_lexicon
 from bench.eval_report import Run
@@ -66,6 +67,11 @@ DEFAULT_MAX_QUERIES = 1000  # the reference script's own sample size
 REFERENCE_FILTER_DEPTH = 1000
 WHOLE = "whole collection"
 TARGET_ONLY = "target language, learned lexicon"
+# Cross-language files again, on an index of the target language's passages alone (issue 25):
+# nothing there to learn a translation from, as in a collection without translations.
+ALONE = {"fr": "French passages only", "en": "English passages only"}
+ALONE_DEFAULTS = "{}, Passerelle's defaults"
+ALONE_LEARNED = "{}, learned lexicon"
 
 Ranker = Callable[[str], list[str]]
 
@@ -220,6 +226,12 @@ def evaluate_data(folders: dict[str, Path], work: Path, run: Run) -> None:
                     with stage(run.timings, f"{label}: search {len(chosen)} of {len(judged)} in their target language"):
                         scored = target_language_run(label, chosen, langs, index, lexicon, reference, kept_rankings)
                     run.rows.extend(rows(name, path.stem, TARGET_ONLY, scored))
+                    kept_rankings.save()
+                    run.scored[label] = scored
+                    alone_runs(
+                        label, name, path.stem, chosen, langs, folder, work, lexicon, reference, kept_rankings, run
+                    )
+                    continue
                 else:
                     continue
                 run.scored[label] = scored
@@ -227,6 +239,48 @@ def evaluate_data(folders: dict[str, Path], work: Path, run: Run) -> None:
     finally:
         reference.close()
         index.close()
+
+
+def alone_runs(label, name, stem, queries, langs, folder, work, lexicon, reference, kept_rankings, run) -> None:
+    """A cross-language file on an index of its target language alone: Passerelle's defaults, then the learned lexicon."""
+    from indexer import open_index
+
+    by_target = {lang: [q for q in queries if target_language(q, langs) == lang] for lang in ALONE}
+    for lang, group in by_target.items():
+        if not group:
+            continue
+        with stage(run.timings, f"data: index the {lang} passages of {name} alone"):
+            root = alone_index(folder, lang, work / f"alone-{name}-{lang}")
+        index = open_index(root)
+        rank_reference = kept_rankings.ranker(f"{label} lang={lang}", reference.rank, REFERENCE_FILTER_DEPTH)
+
+        def reference_ranker(text: str, rank=rank_reference, lang=lang) -> list[str]:
+            return [key for key in rank(text) if langs.get(key) == lang][: metrics.K]
+
+        try:
+            for scope, searched in ((ALONE_DEFAULTS, index), (ALONE_LEARNED, with_lexicon(index, lexicon))):
+                rankers = {
+                    "passerelle": passerelle_ranker(searched, lambda hit: hit.doc_id),
+                    "reference": reference_ranker,
+                }
+                with stage(
+                    run.timings, f"{label}: search {len(group)} in {ALONE[lang]} ({scope.format('').strip(', ')})"
+                ):
+                    scored = score_queries(f"{label} {lang} alone", group, rankers)
+                run.rows.extend(rows(name, stem, scope.format(ALONE[lang]), scored))
+                run.scored[f"{label} {scope.format(ALONE[lang])}"] = scored
+        finally:
+            index.close()
+        kept_rankings.save()
+
+
+def alone_index(folder: Path, lang: str, work: Path) -> Path:
+    """An index of the data set's passages of one language, built by the pipeline with its default settings."""
+    corpus = work / "corpus"
+    corpus.mkdir(parents=True, exist_ok=True)
+    write_language(folder / "passages.jsonl", lang, corpus)
+    index_data(corpus, work / "index")
+    return work / "index"
 
 
 def _sampled(judged: list[Judged], max_queries: int) -> list[Judged]:

@@ -103,6 +103,30 @@ def write_corpus(folders: dict[str, Path], corpus: Path) -> dict[str, str]:
     return langs
 
 
+def write_language(passages: Path, lang: str, corpus: Path) -> None:
+    """Copy a set's passages of one language into ``corpus`` in chunks, with our taxonomy and glossary.
+
+    A file already holding the same lines is left alone, so a kept index is not re-read.
+    """
+    chunks: list[list[str]] = [[]]
+    with passages.open(encoding="utf-8") as lines:
+        for line in lines:
+            if line.strip() and json.loads(line).get("lang") == lang:
+                if len(chunks[-1]) == CHUNK_RECORDS:
+                    chunks.append([])
+                chunks[-1].append(line if line.endswith("\n") else line + "\n")
+    written = copy_corpus_settings(corpus)
+    for number, chunk in enumerate(chunks):
+        path = corpus / f"{lang}-{number:02d}.jsonl"
+        text = "".join(chunk)
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+        written.add(path.name)
+    for stale in corpus.iterdir():
+        if stale.name not in written:
+            stale.unlink()
+
+
 def copy_corpus_settings(corpus: Path) -> set[str]:
     """Our taxonomy and glossary into ``corpus``, so tagging and expansion work as on ours; the names copied."""
     copied = set()
