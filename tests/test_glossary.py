@@ -262,3 +262,31 @@ def test_merge_drops_an_entry_differing_only_in_case_accents_or_domain():
 
 def test_merge_of_nothing_is_empty():
     assert merge() == EMPTY_GLOSSARY
+
+
+def test_a_term_whose_stop_words_carry_its_sense_is_matched_only_whole(corpus_index):
+    # "Afrique de l'Est" analyses to "afriqu" alone ("est" is a French stop word): every such
+    # term of corpus/glossary.toml and taxonomy.toml, asked by its one remaining word, adds nothing.
+    from indexer.analysis import is_stopword
+    from indexer.models import LANGUAGES
+    from indexer.query import parse_query
+
+    expander = corpus_index.expander
+    shrinking = [
+        (entry, lang, text)
+        for entry in expander.glossary.entries
+        for lang in LANGUAGES
+        for text in entry.expressions(lang)
+        if len(text.split()) > 1 and len(analyze(text, lang)) == 1 and not is_stopword(analyze(text, lang)[0])
+    ]
+    assert ("fr", "Afrique de l'Est") in {(lang, text) for _, lang, text in shrinking}
+    for entry, lang, text in shrinking:
+        word = next(w for w in text.split() if analyze(w, lang))
+        singles = {tuple(analyze(t, lang)) for t in entry.expressions(lang) if len(t.split()) == 1}
+        if tuple(analyze(word, lang)) in singles:
+            continue  # the entry also names that one word: matching it is right
+        _, found = expander.expand(parse_query(word).tree)
+        equivalents = {t for other in LANGUAGES for t in entry.expressions(other)}
+        assert not any(set(e.to) & equivalents for e in found if e.via == "glossary"), (text, word)
+        _, found = expander.expand(parse_query(text).tree)
+        assert any(set(e.to) & equivalents for e in found if e.via == "glossary"), text

@@ -72,6 +72,9 @@ class _Expression:
     tokens: tuple[str, ...]
     entry: int
     text: str
+    # The words a query must spell in full when the term's stop words carried its sense: "Afrique
+    # de l'Est" analyses to "afriqu" alone ("est" is a French stop word); empty for other terms.
+    spelled: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -110,7 +113,8 @@ class Expander:
                 for text in entry.expressions(lang):
                     tokens = tuple(analyze(text, lang))
                     if tokens and not any(is_stopword(token) for token in tokens):
-                        self._by_first[lang][tokens[0]].append(_Expression(tokens, position, text))
+                        spelled = _spelled(text) if len(tokens) == 1 and len(text.split()) > 1 else ()
+                        self._by_first[lang][tokens[0]].append(_Expression(tokens, position, text, spelled))
         for table in self._by_first.values():
             for candidates in table.values():
                 candidates.sort(key=lambda expression: -len(expression.tokens))
@@ -266,8 +270,13 @@ class Expander:
             for start in range(len(tokens)):
                 for expression in self._by_first[lang].get(tokens[start][0], ()):
                     end = start + len(expression.tokens)
-                    if tuple(t for t, _ in tokens[start:end]) == expression.tokens:
-                        spans[(tokens[start][1], tokens[end - 1][1] + 1)].append(expression.entry)
+                    if tuple(t for t, _ in tokens[start:end]) != expression.tokens:
+                        continue
+                    span = (tokens[start][1], tokens[end - 1][1] + 1)
+                    if expression.spelled:
+                        span = _spelled_at(words, tokens[start][1], expression.spelled)
+                    if span is not None:
+                        spans[span].append(expression.entry)
         chosen, taken = [], set()
         for (start, end), entries in sorted(spans.items(), key=lambda item: (item[0][0] - item[0][1], item[0][0])):
             if taken.isdisjoint(range(start, end)):
@@ -348,6 +357,18 @@ def _as_read_in(node, target: str, weight: float):
     if isinstance(node, (And, Or)):
         return replace(node, children=tuple(_as_read_in(child, target, weight) for child in node.children))
     return node
+
+
+def _spelled(text: str) -> tuple[str, ...]:
+    return tuple(fold(text).replace("’", "'").lower().split())
+
+
+def _spelled_at(words, at: int, spelled: tuple[str, ...]) -> tuple[int, int] | None:
+    """The span of ``words`` around word ``at`` that spells the whole term, or None."""
+    for first in range(max(0, at - len(spelled) + 1), at + 1):
+        if _spelled(" ".join(words[first : first + len(spelled)])) == spelled:
+            return first, first + len(spelled)
+    return None
 
 
 def _terms(words):

@@ -54,7 +54,23 @@ class Match:
         return self.mask if self.complete is None else self.complete
 
 
-class FieldsTerm(wq.Query):
+class _ValueQuery(wq.Query):
+    """A leaf query that is its values: equal, hashed and shown by ``_values()``."""
+
+    def _values(self) -> tuple:
+        raise NotImplementedError
+
+    def __eq__(self, other):
+        return type(other) is type(self) and self._values() == other._values()
+
+    def __hash__(self):
+        return hash(self._values())
+
+    def __repr__(self):
+        return f"{type(self).__name__}{self._values()!r}"
+
+
+class FieldsTerm(_ValueQuery):
     """One analysed term searched in several fields, each with its weight, scored by BM25F.
 
     The term's frequency in each field, normalised by that field's length, is weighted and
@@ -68,21 +84,11 @@ class FieldsTerm(wq.Query):
     def __init__(self, text: str, fields: tuple[tuple[str, float], ...], boost: float = 1.0):
         self.text, self.fields, self.boost = text, tuple(fields), boost
 
-    def __eq__(self, other):
-        return type(other) is FieldsTerm and (self.text, self.fields, self.boost) == (
-            other.text,
-            other.fields,
-            other.boost,
-        )
-
-    def __hash__(self):
-        return hash((self.text, self.fields, self.boost))
-
-    def __repr__(self):
-        return f"FieldsTerm({self.text!r}, {self.fields!r}, boost={self.boost!r})"
+    def _values(self) -> tuple:
+        return self.text, self.fields, self.boost
 
 
-class WeightedTerms(wq.Query):
+class WeightedTerms(_ValueQuery):
     """A word's translations in one field, as one term: probabilistic structured queries (Darwish and Oard).
 
     Each translation's frequency in a passage counts times its probability, and its document
@@ -95,18 +101,8 @@ class WeightedTerms(wq.Query):
     def __init__(self, fieldname: str, terms: tuple[tuple[str, float], ...], boost: float = 1.0):
         self.fieldname, self.terms, self.boost = fieldname, tuple(terms), boost
 
-    def __eq__(self, other):
-        return type(other) is WeightedTerms and (self.fieldname, self.terms, self.boost) == (
-            other.fieldname,
-            other.terms,
-            other.boost,
-        )
-
-    def __hash__(self):
-        return hash((self.fieldname, self.terms, self.boost))
-
-    def __repr__(self):
-        return f"WeightedTerms({self.fieldname!r}, {self.terms!r}, boost={self.boost!r})"
+    def _values(self) -> tuple:
+        return self.fieldname, self.terms, self.boost
 
 
 class Words(wq.CompoundQuery):
