@@ -61,6 +61,7 @@ TRANSLATION_FLOOR = 0.0
 # 0.291 -> 0.230, fr 0.271 -> 0.161, when every word was required); 0.5 and 0.3 tied, and 0.5
 # ranks cross-language better.
 TRANSLATION_WEIGHT = 0.5
+SHOWN_TRANSLATIONS = 4  # "Also searched" names a word's likeliest; the others weigh little
 # A cognate ("criminality" -> "criminalité") weighs this times a word's best dictionary
 # translation, or as much as it when no dictionary has the word.
 COGNATE_WEIGHT = 0.5
@@ -198,7 +199,8 @@ class Expander:
             if term not in analyze(word, lang):
                 shown[lang, via].append(self.lexicon.surface(term, lang) if self.lexicon is not None else term)
         found.extend(
-            (True, Expansion(word, tuple(dict.fromkeys(words)), lang, via)) for (lang, via), words in shown.items()
+            (True, Expansion(word, tuple(dict.fromkeys(words))[:SHOWN_TRANSLATIONS], lang, via))
+            for (lang, via), words in shown.items()
         )
         return Expanded(Term(word), (), tuple((lang, term, weight) for (lang, term), (weight, _) in scored.items()))
 
