@@ -15,6 +15,7 @@ from bench.eval_data import HELD_OUT
 from bench.eval_data import TRAINING
 from bench.eval_data import Judged
 from bench.report import markdown_table
+from bench.report import repo_path
 
 SYSTEMS = {"passerelle": "Passerelle", "reference": "reference"}
 ALL = "all"
@@ -87,7 +88,7 @@ def _row(set_name: str, file: str, scope: str, half: str, group: list[Scored]) -
 def markdown(run: Run) -> str:
     """The table (one line per file, scope and half), notes and timings."""
     limit = f"at most {run.max_queries}" if run.max_queries else "all"
-    data = str(run.data) if run.data_found else f"not found at {run.data}"
+    data = repo_path(run.data) if run.data_found else f"not found at {repo_path(run.data)}"
     header = [
         "set",
         "queries",
@@ -120,7 +121,7 @@ def markdown(run: Run) -> str:
         "",
         f"{time.strftime('%Y-%m-%d %H:%M:%S %Z')} · binary relevance · queries per file: {limit}, sampled as the "
         f"reference script samples them · halves by a hash of the qid (ranking was tuned on the training half) · "
-        f"reference: {run.reference} · shared data: {data}",
+        f"reference: {repo_path(run.reference)} · shared data: {data}",
         "",
         *markdown_table(header, body),
     ]
@@ -150,8 +151,8 @@ def as_json(run: Run) -> dict:
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "k": metrics.K,
         "max_queries": run.max_queries,
-        "data": str(run.data) if run.data_found else None,
-        "reference": str(run.reference),
+        "data": repo_path(run.data) if run.data_found else None,
+        "reference": repo_path(run.reference),
         "systems": SYSTEMS,
         "rows": [asdict(row) for row in run.rows],
         "notes": run.notes,

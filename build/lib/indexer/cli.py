@@ -1,0 +1,241 @@
+"""The `passerelle` command line: index and search. Thin adapters over the library."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from indexer.cli_errors import PasserelleGroup
+from indexer.crosslang.command import lexicon
+from indexer.ingest.pipeline import index_corpus
+from indexer.models import SearchQuery
+from indexer.search import GROUPS
+from indexer.search import SORTS
+from indexer.search import search as run_search
+from indexer.settings import load_settings
+from indexer.snippets import ELLIPSIS
+from indexer.snippets import excerpt
+from indexer.store import open_index
+
+EXIT_SKIPPED = 3  # indexing finished, but some files were skipped
+
+
+@click.group(cls=PasserelleGroup)
+@click.version_option(package_name="passerelle")
+def main():
+    """Passerelle: bilingual (English/French) passage search."""
+
+
+@main.command()
+@click.option("--corpus", type=click.Path(path_type=Path), help="Corpus folder [default: corpus].")
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder [default: var/index].")
+@click.option("--rebuild", is_flag=True, help="Build a new index beside the live one, then swap it in.")
+@click.option("-v", "--verbose", is_flag=True, help="List every warning, not just their number.")
+def index(corpus, index_dir, rebuild, verbose):
+    """Index the corpus folder (incremental: only added, changed and removed files are applied).
+
+    Exit status: 0 when every file was indexed, 3 when some were skipped (each is listed
+    with its reason), 1 on an error.
+    """
+    settings = load_settings({"corpus": corpus, "index": index_dir})
+    progress = _Progress()
+    report = index_corpus(
+        Path(settings["corpus"]),
+        Path(settings["index"]),
+        rebuild=rebuild,
+        on_plan=progress.start,
+        on_file=progress.advance,
+    )
+    progress.finish()
+    _print_report(report, verbose)
+    if report.skipped:
+        sys.exit(EXIT_SKIPPED)
+
+
+@main.command()
+@click.option("--corpus", type=click.Path(path_type=Path), help="Corpus folder [default: corpus].")
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder [default: var/index].")
+@click.option("-v", "--verbose", is_flag=True, help="List every warning, not just their number.")
+def watch(corpus, index_dir, verbose):
+    """Index the corpus, then keep indexing files as they are added, changed, moved or deleted.
+
+    A burst of changes is applied in one run once the folder has been quiet for a second and
+    every changed file has stopped growing. Stop with Ctrl-C.
+    """
+    from indexer.ingest.watch import CorpusWatcher
+
+    settings = load_settings({"corpus": corpus, "index": index_dir})
+    watcher = CorpusWatcher(Path(settings["corpus"]), Path(settings["index"]), _report_printer(verbose))
+    click.echo(f"Watching {settings['corpus']} (Ctrl-C to stop)")
+    try:
+        watcher.run_forever()
+    except KeyboardInterrupt:
+        watcher.stop()
+
+
+@main.command()
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder [default: var/index].")
+@click.option(
+    "--to",
+    "destinations",
+    multiple=True,
+    required=True,
+    type=click.Path(path_type=Path),
+    help="A replica's index folder (repeat for each replica).",
+)
+def publish(index_dir, destinations):
+    """Copy the live index to replicas' folders; each switches to it whole, or keeps what it had.
+
+    Run it after `passerelle index` on the indexer's machine; `passerelle serve --replica
+    --index DEST` serves each copy and follows every publish without a restart.
+    """
+    from indexer.publish import publish as publish_to
+
+    source = Path(load_settings({"index": index_dir})["index"])
+    for dest in destinations:
+        done = publish_to(source, dest)
+        click.echo(f"published commit {done.generation} to {done.dest} in {done.seconds:.1f} s")
+
+
+def _report_printer(verbose: bool):
+    return lambda report: _print_report(report, verbose, stamp=time.strftime("%H:%M:%S "))
+
+
+def _print_report(report, verbose: bool, stamp: str = "") -> None:
+    """Skipped files with their reasons, warnings, then the summary line."""
+    for rel, reason in report.skipped:
+        click.secho(f"skipped {rel}: {reason}", fg="yellow", err=True)
+    _print_warnings(report.warnings, verbose)
+    click.echo(f"{stamp}{report.summary()}")
+
+
+@main.command()
+@click.argument("query", nargs=-1)
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder [default: var/index].")
+@click.option("--lang", multiple=True, type=click.Choice(["en", "fr"]), help="Only passages in this language.")
+@click.option("--project", multiple=True, help="Only passages tagged with this project id.")
+@click.option("--partner", multiple=True, help="Only passages tagged with this partner id.")
+@click.option("--topic", multiple=True, help="Only passages tagged with this topic id.")
+@click.option("--page", type=int, default=1, show_default=True, help="Result page.")
+@click.option("--per-page", type=int, default=10, show_default=True, help="Results per page.")
+@click.option(
+    "--sort",
+    type=click.Choice(SORTS),
+    default="relevance",
+    show_default=True,
+    help="newest: newest documents first; with no words, every passage.",
+)
+@click.option("--no-expand", is_flag=True, help="Search only the words typed, not their glossary equivalents.")
+@click.option(
+    "--group",
+    type=click.Choice(GROUPS),
+    default="none",
+    show_default=True,
+    help="document: a page of documents, each with its best passages.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the result object as JSON.")
+def search(query, index_dir, lang, project, partner, topic, page, per_page, sort, no_expand, group, as_json):
+    """Search the index: words, "phrases", OR, NOT/-word, lang: project: partner: topic: filters."""
+    settings = load_settings({"index": index_dir})
+    request = SearchQuery(
+        " ".join(query), lang, project, partner, topic, page, per_page, sort, expand=not no_expand, group=group
+    )
+    opened = open_index(Path(settings["index"]))
+    try:
+        result = run_search(request, opened)
+    finally:
+        opened.close()
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{_count(result)} ({result.took_ms:.1f} ms)")
+    if result.suggestion:
+        click.echo(f"Did you mean: {result.suggestion}")
+    if result.relaxed:
+        click.echo("No passage has every word; showing passages with some of them.")
+    for expansion in result.expanded:
+        click.echo(f"Also searched ({expansion.lang}, {expansion.via}): {', '.join(expansion.to)}")
+    first = (result.page - 1) * result.per_page
+    if result.group == "document":
+        for rank, group in enumerate(result.groups, start=first + 1):
+            click.echo(f"\n{rank}. {group.doc_title}  ({_plural(group.matched, 'matching passage')})")
+            for hit in group.hits:
+                section = _own_section_title(hit)
+                # Without a title of its own, the passage's language leads its excerpt.
+                click.echo(
+                    f"   [{hit.lang}] {section}\n      {_terminal(hit)}"
+                    if section
+                    else f"   [{hit.lang}] {_terminal(hit)}"
+                )
+                click.echo(f"      {hit.url}")
+        return
+    for rank, hit in enumerate(result.results, start=first + 1):
+        heading = " › ".join(part for part in (hit.doc_title, _own_section_title(hit)) if part)
+        click.echo(f"\n{rank}. [{hit.lang}] {heading}")
+        click.echo(f"   {_terminal(hit)}")
+        click.echo(f"   {hit.url}")
+
+
+def _own_section_title(hit) -> str:
+    """The hit's section title, or "" when it has none or it repeats the document's title."""
+    return hit.section_title if hit.section_title != hit.doc_title else ""
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _count(result) -> str:
+    """``12 passages``, or ``12 passages in 3 documents`` when grouped."""
+    passages = _plural(result.total, "passage")
+    return f"{passages} in {_plural(result.documents, 'document')}" if result.group == "document" else passages
+
+
+def _terminal(hit) -> str:
+    """A hit's excerpt for a terminal: matches in bold (or **…** when not a terminal)."""
+    part = excerpt(hit.text, hit.spans)
+    bold = sys.stdout.isatty()
+    out, cursor = [ELLIPSIS if part.cut_before else ""], 0
+    for start, end in part.spans:
+        word = part.text[start:end]
+        out += [part.text[cursor:start], click.style(word, bold=True, underline=True) if bold else f"**{word}**"]
+        cursor = end
+    out += [part.text[cursor:], ELLIPSIS if part.cut_after else ""]
+    return "".join(out)
+
+
+def _print_warnings(warnings: list[str], verbose: bool) -> None:
+    if not warnings:
+        return
+    shown = warnings if verbose else warnings[:5]
+    for warning in shown:
+        click.secho(f"warning: {warning}", fg="yellow", err=True)
+    if len(warnings) > len(shown):
+        click.secho(f"... and {len(warnings) - len(shown)} more warnings (--verbose lists them)", err=True)
+
+
+class _Progress:
+    """A progress bar over the files to read, shown only on a terminal."""
+
+    def __init__(self):
+        self._bar = None
+
+    def start(self, plan) -> None:
+        if sys.stderr.isatty() and plan.to_read:
+            self._bar = click.progressbar(length=len(plan.to_read), label="Indexing", file=sys.stderr)
+            self._bar.__enter__()
+
+    def advance(self, rel: str) -> None:
+        if self._bar:
+            self._bar.update(1)
+
+    def finish(self) -> None:
+        if self._bar:
+            self._bar.__exit__(None, None, None)
+
+
+main.add_command(lexicon)

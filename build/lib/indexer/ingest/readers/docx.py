@@ -1,0 +1,106 @@
+"""DOCX: paragraph styles give the structure ("Title", "Heading N"), through python-docx.
+
+The ZIP container is inspected before python-docx opens it: a DOCX is small XML, so a huge or
+extremely compressible member is a decompression bomb, refused before anything is inflated.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+import docx
+from docx.document import Document as DocxDocument
+from docx.opc.exceptions import PackageNotFoundError
+from docx.table import Table
+from docx.table import _Row
+from docx.text.paragraph import Paragraph
+from lxml import etree
+
+from indexer.errors import UnreadableDocument
+from indexer.ingest.readers.metadata import Metadata
+from indexer.ingest.readers.metadata import Parsed
+from indexer.ingest.readers.metadata import Warn
+from indexer.ingest.readers.text import SectionBuilder
+from indexer.ingest.readers.text import clean
+
+MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 100
+# Small parts of real documents (styles, numbering) can compress very well; only big members are judged by ratio.
+RATIO_MIN_BYTES = 1024 * 1024
+DOCX_ERRORS = (
+    PackageNotFoundError,
+    zipfile.BadZipFile,
+    etree.LxmlError,
+    KeyError,
+    ValueError,
+    TypeError,
+    AttributeError,
+    NotImplementedError,
+    OSError,
+)
+_HEADING_STYLE = re.compile(r"^heading\s*([1-9])$", re.IGNORECASE)
+
+
+def read_docx(data: bytes, relpath: str, warn: Warn) -> Parsed:
+    """Read a .docx file; core properties title, else the first Title or Heading 1 paragraph, is the title."""
+    check_archive(data, relpath)
+    try:
+        document = docx.Document(io.BytesIO(data))
+        return _parse(document)
+    except DOCX_ERRORS as exc:
+        raise UnreadableDocument(relpath, f"corrupt DOCX: {str(exc) or type(exc).__name__}") from exc
+
+
+def check_archive(data: bytes, relpath: str) -> None:
+    """Refuse bytes that are not a ZIP with a main document part, or that would inflate suspiciously."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise UnreadableDocument(relpath, "corrupt DOCX: not a ZIP archive") from exc
+    if not any(member.filename.endswith("document.xml") for member in members):
+        raise UnreadableDocument(relpath, "corrupt DOCX: no word/document.xml")
+    total = sum(member.file_size for member in members)
+    if total > MAX_UNCOMPRESSED_BYTES or any(_inflates_too_much(member) for member in members):
+        raise UnreadableDocument(relpath, "suspicious archive (zip bomb?)")
+
+
+def _inflates_too_much(member: zipfile.ZipInfo) -> bool:
+    ratio = member.file_size / max(member.compress_size, 1)
+    return member.file_size >= RATIO_MIN_BYTES and ratio > MAX_COMPRESSION_RATIO
+
+
+def _parse(document: DocxDocument) -> Parsed:
+    builder = SectionBuilder()
+    titles: dict[str, str] = {}  # first "Title" and first "Heading 1" paragraph
+    for block in document.iter_inner_content():
+        if isinstance(block, Table):
+            for row in block.rows:
+                builder.paragraph(_row_text(row))
+        else:
+            _add_paragraph(builder, block, titles)
+    title = clean(document.core_properties.title or "") or titles.get("title") or titles.get("h1", "")
+    return Parsed(builder.sections(), Metadata(title=title))
+
+
+def _add_paragraph(builder: SectionBuilder, paragraph: Paragraph, titles: dict[str, str]) -> None:
+    text = clean(paragraph.text)
+    style = (paragraph.style.name or "") if paragraph.style is not None else ""
+    heading = _HEADING_STYLE.match(style)
+    if style.lower() == "title" and text and "title" not in titles:
+        titles["title"] = text  # the document title, not a section
+    elif style.lower() == "title" or heading:
+        level = int(heading.group(1)) if heading else 1
+        if level == 1 and text:
+            titles.setdefault("h1", text)
+        builder.heading(text, level)
+    else:
+        builder.paragraph(text)
+
+
+def _row_text(row: _Row) -> str:
+    # A merged cell is returned once per grid column it spans; keep each underlying cell once.
+    cells = {cell._tc: clean(cell.text) for cell in row.cells}
+    return " | ".join(text for text in cells.values() if text)

@@ -1,0 +1,214 @@
+"""The one search function: the CLI, the JSON API and the pages all call ``search``."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import quote
+
+from indexer.engine.contract import BackendGroup
+from indexer.engine.contract import BackendHit
+from indexer.engine.contract import SearchPlan
+from indexer.engine.contract import Span
+from indexer.errors import BadParameter
+from indexer.errors import NothingToSearch
+from indexer.errors import UnknownFilterValue
+from indexer.folding import fold
+from indexer.models import FACETS
+from indexer.models import LANGUAGES
+from indexer.models import Hit
+from indexer.models import HitGroup
+from indexer.models import Passage
+from indexer.models import SearchQuery
+from indexer.models import SearchResult
+from indexer.query import MAX_QUERY_CHARS
+from indexer.query import ParsedQuery
+from indexer.query import parse_query
+from indexer.store import OpenIndex
+
+SORTS = ("relevance", "newest")
+GROUPS = ("none", "document")
+GROUP_SIZE = 4  # a document's best passage and up to three more
+MAX_PER_PAGE = 100
+MAX_PAGE = 1000
+MAX_SUGGESTED_WORDS = 8
+MAX_SUGGESTED_WORD_CHARS = 25  # "anticonstitutionnellement"
+LANGUAGE_NAMES = {
+    "en": "en", "english": "en", "anglais": "en", "eng": "en",
+    "fr": "fr", "french": "fr", "francais": "fr", "fra": "fr", "fre": "fr",
+}  # fmt: skip
+
+
+def search(query: SearchQuery, index: OpenIndex) -> SearchResult:
+    """Ranked, highlighted passages for ``query``, with facet counts and a spelling suggestion.
+
+    Filters given as parameters and filters typed in the query text (``lang:fr``) combine;
+    taxonomy filter values may be ids, labels or aliases (``partner:ONUDC``). A value typed in the
+    text that names nothing known matches nothing, and the result's ``unknown_filters`` says so.
+
+    A query with nothing to search (no word, phrase or filter: empty, or an operator alone) is
+    refused, unless it is sorted by ``newest``: that browses every passage, newest first (the feed).
+
+    :raises BadParameter: for a page or page size out of range.
+    :raises NothingToSearch: for nothing to search, sorted by relevance.
+    :raises UnknownFilterValue: for a filter parameter naming no known language, project, partner or topic.
+    """
+    started = time.perf_counter()
+    _check_query(query)
+    for facet, values in query.filters().items():
+        for value in values:
+            if not is_known(facet, value, index):
+                raise UnknownFilterValue(facet, value, known_values(facet, index))
+    parsed = parse_query(query.text)
+    if parsed.tree is None and not parsed.filters and not query.filters() and query.sort != "newest":
+        raise NothingToSearch(query.text)
+    unknown = tuple(
+        (facet, v) for facet, values in parsed.filters.items() for v in values if not is_known(facet, v, index)
+    )
+    filters = resolve_filters(_merge(query.filters(), parsed.filters), index)
+    tree, expanded = index.expander.expand(parsed.tree) if query.expand else (parsed.tree, ())
+    offset = (query.page - 1) * query.per_page
+    plan = SearchPlan(
+        ParsedQuery(tree, parsed.filters), filters, offset, query.per_page, sort=query.sort, group=query.group,
+        group_size=GROUP_SIZE,
+    )  # fmt: skip
+    found = index.backend.search(plan)
+    suggestion = _suggestion(query.text, parsed.words(), index)
+    return SearchResult(
+        query=query.text,
+        total=found.total,
+        page=query.page,
+        per_page=query.per_page,
+        took_ms=round((time.perf_counter() - started) * 1000, 2),
+        results=tuple(to_hit(hit) for hit in found.hits),
+        facets={facet: found.facets.get(facet, {}) for facet in FACETS},
+        suggestion=suggestion,
+        expanded=expanded,
+        relaxed=found.relaxed,
+        group=query.group,
+        groups=tuple(_to_group(group) for group in found.groups),
+        documents=found.total_groups,
+        unknown_filters=tuple(dict.fromkeys(unknown)),
+    )
+
+
+def is_known(facet: str, value: str, index: OpenIndex) -> bool:
+    """True when ``value`` names a language (``lang``) or an entry of the taxonomy (id, label or alias)."""
+    if facet == "lang":
+        return LANGUAGE_NAMES.get(fold(value)) in LANGUAGES
+    return index.taxonomy.resolve(facet, value) is not None
+
+
+def known_values(facet: str, index: OpenIndex) -> tuple[str, ...]:
+    """The ids a filter takes: the languages, or the taxonomy's entries of that kind in file order."""
+    if facet == "lang":
+        return tuple(LANGUAGES)
+    return tuple(entry.id for entry in index.taxonomy.of_kind(facet))
+
+
+def match_spans(index: OpenIndex, text: str, passages: list[Passage], expand: bool = True) -> list[tuple[Span, ...]]:
+    """Where the query ``text`` matches in each passage's text, as (start, end) character offsets.
+
+    The query is read as ``search`` reads it, expansion included, so a document page marks
+    the same words as the result snippet that led to it.
+    """
+    parsed = parse_query(text)
+    tree = index.expander.expand(parsed.tree)[0] if expand else parsed.tree
+    return index.backend.match_spans(SearchPlan(ParsedQuery(tree, parsed.filters)), list(passages))
+
+
+def passage_url(doc_id: str, passage_id: str) -> str:
+    """The permalink of a passage: its document page, scrolled to the passage's anchor."""
+    return f"{document_url(doc_id)}#{quote(passage_id, safe='')}"
+
+
+def document_url(doc_id: str) -> str:
+    """The document page."""
+    return f"/doc/{quote(doc_id, safe='/')}"
+
+
+def _to_group(group: BackendGroup) -> HitGroup:
+    hits = tuple(to_hit(hit) for hit in group.hits)
+    first = hits[0]
+    more_url = passage_url(first.doc_id, group.first_unshown) if group.first_unshown else ""
+    return HitGroup(first.doc_id, first.doc_title, document_url(first.doc_id), hits, group.matched, more_url)
+
+
+def to_hit(found: BackendHit) -> Hit:
+    """A result record from a backend hit: its text and match spans, permalink built."""
+    passage = found.passage
+    return Hit(
+        doc_id=passage.doc_id,
+        doc_title=found.info.title,
+        doc_lang=found.info.lang,
+        section_id=passage.section_id,
+        section_title=passage.section_title,
+        passage_id=passage.passage_id,
+        lang=passage.lang,
+        url=passage_url(passage.doc_id, passage.passage_id),
+        score=round(found.score, 4),
+        text=passage.text,
+        projects=passage.tags.projects,
+        partners=passage.tags.partners,
+        topics=passage.tags.topics,
+        spans=tuple(found.spans),
+    )
+
+
+def resolve_filters(filters: dict[str, tuple[str, ...]], index: OpenIndex) -> dict[str, tuple[str, ...]]:
+    """Filter values as stored ids: language names to codes, taxonomy labels and aliases to ids.
+
+    An unknown value is kept (folded), so it matches nothing rather than being ignored.
+    """
+    resolved = {}
+    for facet, values in filters.items():
+        if facet == "lang":
+            ids = [LANGUAGE_NAMES.get(fold(v), fold(v)) for v in values]
+        else:
+            ids = [index.taxonomy.resolve(facet, v) or fold(v) for v in values]
+        resolved[facet] = tuple(dict.fromkeys(ids))
+    return resolved
+
+
+def _merge(first: dict, second: dict) -> dict[str, tuple[str, ...]]:
+    merged = dict(first)
+    for facet, values in second.items():
+        merged[facet] = merged.get(facet, ()) + tuple(values)
+    return merged
+
+
+def _check_query(query: SearchQuery) -> None:
+    if len(query.text) > MAX_QUERY_CHARS:
+        raise BadParameter("q", query.text[:40] + "…", f"longer than {MAX_QUERY_CHARS} characters")
+    if not 1 <= query.page <= MAX_PAGE:
+        raise BadParameter("page", query.page, f"must be between 1 and {MAX_PAGE}")
+    if not 1 <= query.per_page <= MAX_PER_PAGE:
+        raise BadParameter("per_page", query.per_page, f"must be between 1 and {MAX_PER_PAGE}")
+    if query.sort not in SORTS:
+        raise BadParameter("sort", query.sort, f"must be one of {', '.join(SORTS)}")
+    if query.group not in GROUPS:
+        raise BadParameter("group", query.group, f"must be one of {', '.join(GROUPS)}")
+    for lang in query.lang:
+        if LANGUAGE_NAMES.get(fold(lang)) not in LANGUAGES:
+            raise BadParameter("lang", lang, "must be en or fr")
+
+
+def _could_be_misspelt(word: str) -> bool:
+    """A word of letters (apostrophes and hyphens allowed), 3 to 25 of them: not a code, number or symbol."""
+    letters = word.replace("'", "").replace("’", "").replace("-", "")
+    return 3 <= len(word) <= MAX_SUGGESTED_WORD_CHARS and letters.isalpha()
+
+
+def _suggestion(text: str, words: list[str], index: OpenIndex) -> str | None:
+    """The query with each word unknown to the index and to the glossary and taxonomy replaced by the
+    closest word of either; None when every word is known, or when one unknown word has no close word
+    (a suggestion keeping it would find no more than the query)."""
+    # Each distinct word once, the first few, none longer than a real word: suggesting costs about
+    # 50 ms a word, and its automaton grows with the word (0.7 s for 500 letters, found by fuzzing).
+    candidates = [word for word in dict.fromkeys(words) if _could_be_misspelt(word)]
+    replacements = index.backend.suggest(candidates[:MAX_SUGGESTED_WORDS], also=index.spelling_words)
+    if not replacements or None in replacements.values():
+        return None
+    suggested = text
+    for word, replacement in replacements.items():
+        suggested = suggested.replace(word, replacement, 1)
+    return suggested

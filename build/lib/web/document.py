@@ -1,0 +1,131 @@
+"""What the document page shows: the stored passages in reading order, grouped into sections, marked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import groupby
+from urllib.parse import quote
+
+from flask import request
+
+from indexer import TAG_FIELDS
+from indexer import IndexedDocument
+from indexer import OpenIndex
+from indexer import Passage
+from indexer import document_url
+from indexer import passage_url
+from web.links import is_web_url
+from web.links import text_fragment_url
+from web.marks import mark_headings
+from web.marks import mark_passages
+
+
+@dataclass(frozen=True)
+class PassageView:
+    """One passage: anchor, language, marked HTML, permalink and, when the source is online, a text-fragment link."""
+
+    passage_id: str
+    anchor: str  # the href of the in-page link: "#" + the percent-encoded id
+    lang: str
+    html: str  # escaped, query words in <mark>
+    permalink: str  # absolute, without ?q=, for copying
+    source_link: str
+    current: bool
+
+
+@dataclass(frozen=True)
+class SectionView:
+    """Consecutive passages under one heading."""
+
+    section_id: str
+    title: str  # plain text, "" before the first heading
+    title_html: str  # escaped, query words in <mark>
+    lang: str
+    passages: list[PassageView]
+
+
+def section_views(index: OpenIndex, document: IndexedDocument, q: str, current: str = "") -> list[SectionView]:
+    """The document's sections in reading order, query words of ``q`` marked in text and headings."""
+    passages = list(document.passages)
+    texts = mark_passages(index, q, passages)
+    groups = [list(group) for _, group in groupby(zip(passages, texts), key=lambda pair: pair[0].section_id)]
+    headings = mark_headings(index, q, [group[0][0] for group in groups])
+    source = document.info.source_url if is_web_url(document.info.source_url) else ""
+    sections, seen = [], set()
+    for group, heading in zip(groups, headings):
+        first = group[0][0]
+        views = [_passage_view(passage, html, source, current) for passage, html in group]
+        title_html = heading if first.section_title else ""
+        anchor = _unique(first.section_id, seen)
+        sections.append(SectionView(anchor, first.section_title, title_html, first.lang, views))
+    return sections
+
+
+def document_tags(document: IndexedDocument) -> list[tuple[str, str]]:
+    """(kind, id) of every tag of any passage, in first-seen order per kind."""
+    found = {}
+    for kind, attribute in TAG_FIELDS.items():
+        for passage in document.passages:
+            for value in getattr(passage.tags, attribute):
+                found.setdefault((kind, value), None)
+    return list(found)
+
+
+def _passage_view(passage: Passage, html: str, source: str, current: str) -> PassageView:
+    return PassageView(
+        passage_id=passage.passage_id,
+        anchor="#" + quote(passage.passage_id, safe=""),
+        lang=passage.lang,
+        html=html,
+        permalink=request.url_root.rstrip("/") + passage_url(passage.doc_id, passage.passage_id),
+        source_link=text_fragment_url(source, passage.text) if source else "",
+        current=passage.passage_id == current,
+    )
+
+
+def _unique(section_id: str, seen: set[str]) -> str:
+    """An HTML id for the section: its own the first time, suffixed if a heading repeats later."""
+    anchor, n = section_id, 1
+    while anchor in seen:
+        n += 1
+        anchor = f"{section_id}-{n}"
+    seen.add(anchor)
+    return anchor
+
+
+def document_dict(document: IndexedDocument) -> dict:
+    """The JSON shape of /api/documents: metadata, tags, and sections holding their passages."""
+    info = document.info
+    tags = {}
+    for kind, value in document_tags(document):
+        tags.setdefault(kind, []).append(value)
+    sections = []
+    for section_id, group in groupby(document.passages, key=lambda p: p.section_id):
+        group = list(group)
+        passages = [_passage_dict(passage) for passage in group]
+        sections.append({"section_id": section_id, "title": group[0].section_title, "passages": passages})
+    return {
+        "doc_id": info.doc_id,
+        "title": info.title,
+        "lang": info.lang,
+        "path": info.path,
+        "publisher": info.publisher,
+        "source_url": info.source_url,
+        "updated": info.updated,
+        "url": document_url(info.doc_id),
+        "tags": {kind: tags.get(kind, []) for kind in TAG_FIELDS},
+        "sections": sections,
+    }
+
+
+def _passage_dict(passage: Passage) -> dict:
+    return {
+        "passage_id": passage.passage_id,
+        "position": passage.position,
+        "lang": passage.lang,
+        "text": passage.text,
+        "url": passage_url(passage.doc_id, passage.passage_id),
+        "projects": list(passage.tags.projects),
+        "partners": list(passage.tags.partners),
+        "topics": list(passage.tags.topics),
+    }
