@@ -23,6 +23,7 @@ from indexer.ingest.intake import replace_file
 from indexer.ingest.intake import store_file
 from indexer.ingest.pipeline import IndexReport
 from indexer.ingest.pipeline import index_corpus
+from indexer.ingest.readers.metadata import is_web_url
 from indexer.ingest.tasks import Task
 from indexer.ingest.tasks import TaskQueue
 from indexer.ingest.tasks import TaskRunner
@@ -103,6 +104,7 @@ __all__ = [
     "has_index",
     "highlight",
     "index_corpus",
+    "is_web_url",
     "index_stats",
     "known_values",
     "indexed_files",

@@ -13,8 +13,8 @@ from indexer import IndexedDocument
 from indexer import OpenIndex
 from indexer import Passage
 from indexer import document_url
+from indexer import is_web_url
 from indexer import passage_url
-from web.links import is_web_url
 from web.links import text_fragment_url
 from web.marks import mark_headings
 from web.marks import mark_passages

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from dataclasses import replace
 from urllib.parse import quote
 from urllib.parse import urlencode
-from urllib.parse import urlsplit
 
 from flask import request
 from flask import url_for
@@ -89,12 +88,6 @@ def document_link(document_url: str, q: str, ui: str | None = None) -> str:
     params = {name: value for name, value in (("q", q), ("ui", ui)) if value}
     query = f"?{urlencode(params)}" if params else ""
     return f"{request.script_root}{document_url}{query}"
-
-
-def is_web_url(url: str) -> bool:
-    """True for an absolute http(s) URL: anything else (javascript:, data:, relative) is never linked."""
-    parts = urlsplit(url.strip())
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def text_fragment_url(source_url: str, text: str) -> str:

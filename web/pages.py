@@ -20,6 +20,7 @@ from indexer import BadParameter
 from indexer import NothingToSearch
 from indexer import SearchQuery
 from indexer import UnknownFilterValue
+from indexer import is_web_url
 from indexer import known_values
 from indexer import search as run_search
 from web.document import document_tags
@@ -33,7 +34,6 @@ from web.i18n import current_locale
 from web.i18n import explicit_locale
 from web.i18n import translate
 from web.links import SearchLinks
-from web.links import is_web_url
 from web.params import DEFAULT_PER_PAGE
 from web.params import PAGE_GROUP
 from web.params import search_query_from

@@ -63,8 +63,10 @@ class PassageScorer:
         self.slots = list(slots)
         self.terms = frozenset(terms)
         self.phrases = tuple(phrases)
-        # per slot: (" term ", weight x idf) of each of its terms, looked for with str.find
-        self._needles = [[(f" {term} ", weight * idf(term)) for term, weight in slot.items()] for slot in self.slots]
+        # per slot: (" term ", weight x the slot's idf) of each of its terms, looked for with str.find
+        self._needles = [
+            [(f" {term} ", weight * _shared_idf(slot, idf)) for term, weight in slot.items()] for slot in self.slots
+        ]
         self.pairs = [
             (a, a + 1) for a in range(len(self.slots) - 1) if self.slots[a].keys() != self.slots[a + 1].keys()
         ]
@@ -118,6 +120,13 @@ class PassageScorer:
                     saturated = near * (PAIR_SATURATION + 1) / (near + PAIR_SATURATION)
                     score += PROXIMITY_WEIGHT * min(strength[a], strength[b]) * saturated
         return score
+
+
+def _shared_idf(slot: Slot, idf: Callable[[str], float]) -> float:
+    """A word's idf: its terms' (its own, its translations') averaged by their weights, as the first
+    stage scores translations as one term: a rare, unlikely translation is not a rare word."""
+    total = sum(slot.values())
+    return sum(weight * idf(term) for term, weight in slot.items()) / total if total else 0.0
 
 
 def _positions(padded: str, needle: str) -> list[int]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 from bisect import bisect_right
+from collections import Counter
 from collections import OrderedDict
 from dataclasses import dataclass
 from math import log
@@ -132,6 +133,7 @@ class QueryArrays:
         self._column_values: dict = {}
         self._column_readers: dict = {}
         self._idfs: dict = {}
+        self._frequencies: dict = {}
         self._value_ids: dict = {}
         self._values: dict = {}
         self._average_lengths: dict = {}
@@ -169,8 +171,7 @@ class QueryArrays:
 
     def weighted_terms_scores(self, query: WeightedTerms, boost: float) -> tuple[np.ndarray, np.ndarray]:
         """A ``WeightedTerms``' matching docnums and their scores: BM25 of the probability-weighted frequencies."""
-        searcher = self.searcher
-        present = [(text, weight, searcher.doc_frequency(query.fieldname, text)) for text, weight in query.terms]
+        present = [(text, weight, self.doc_frequency(query.fieldname, text)) for text, weight in query.terms]
         present = [(text, weight * df**DF_PRIOR, df) for text, weight, df in present if df and weight > 0]
         if not present:
             return EMPTY[0], EMPTY[1]
@@ -204,6 +205,14 @@ class QueryArrays:
         frequency = summed[docnums]
         summed[docnums] = 0.0
         return docnums, boost * idf * frequency * (self.K1 + 1) / (frequency + self.K1)
+
+    def doc_frequency(self, fieldname: str, text: str) -> int:
+        """How many documents hold the term (Whoosh's reader, remembered: a query's translations ask twice)."""
+        key = (fieldname, text)
+        found = self._frequencies.get(key)
+        if found is None:
+            found = self._frequencies[key] = self.searcher.doc_frequency(fieldname, text)
+        return found
 
     def _fields_idf(self, query: FieldsTerm) -> float:
         """The idf of the first of the term's fields that has it (0 when none has)."""
@@ -316,13 +325,14 @@ class QueryArrays:
         return found
 
 
-def translation_terms(query) -> set[tuple[str, str]]:
-    """``(field, term)`` of every translation a compiled query searches."""
+def translated_words(query) -> Counter:
+    """How many of a compiled query's words are searched through translations, per field."""
     if isinstance(query, WeightedTerms):
-        return {(query.fieldname, text) for text, _ in query.terms}
-    if isinstance(query, (wq.CompoundQuery, wq.BinaryQuery)):
-        return set().union(*(translation_terms(sub) for sub in query.subqueries))
-    return set()
+        return Counter((query.fieldname,))
+    found: Counter = Counter()
+    for sub in query.subqueries if isinstance(query, (wq.CompoundQuery, wq.BinaryQuery)) else ():
+        found.update(translated_words(sub))
+    return found
 
 
 def with_translation_weights(query, factor):

@@ -15,7 +15,7 @@ from indexer.engine.whoosh.arrays import Match
 from indexer.engine.whoosh.arrays import QueryArrays
 from indexer.engine.whoosh.arrays import evaluate
 from indexer.engine.whoosh.arrays import top
-from indexer.engine.whoosh.arrays import translation_terms
+from indexer.engine.whoosh.arrays import translated_words
 from indexer.engine.whoosh.arrays import with_translation_weights
 from indexer.engine.whoosh.queries import Marks
 from indexer.engine.whoosh.queries import word_slots
@@ -33,10 +33,12 @@ def with_translations_chosen(query, found: Match, arrays: QueryArrays) -> Match:
     Pseudo-relevance feedback after translation that adds no word: the passages the translated
     query ranks first tell which of a word's translations the collection uses with the others
     (*montant* beside *prêt*, not *monter*), and the query is evaluated again with those weights.
-    A translation none of them holds keeps ``FEEDBACK_FLOOR`` of its weight.
+    A translation none of them holds keeps ``FEEDBACK_FLOOR`` of its weight. Only for a query
+    with two translated words or more.
     """
-    candidates = translation_terms(query)
-    best = top(found, FEEDBACK_PASSAGES) if candidates and FEEDBACK_PASSAGES else []
+    if not FEEDBACK_PASSAGES or max(translated_words(query).values(), default=0) < 2:
+        return found  # one word: the best passages would only confirm its likeliest translation
+    best = top(found, FEEDBACK_PASSAGES)
     if not best:
         return found
     held: dict[tuple[str, str], int] = {}
