@@ -168,3 +168,17 @@ def test_a_pivot_word_with_many_senses_spreads_its_probability_thin():
         {"traffic": {"verkehr": 1.0}}, {"verkehr": {"trafic": 0.25, "circul": 0.25, "rapport": 0.25, "commerc": 0.25}}
     )
     assert composed == {"traffic": {"trafic": 0.25, "circul": 0.25, "rapport": 0.25, "commerc": 0.25}}
+
+
+def test_a_lexicon_is_read_once_per_content_and_few_are_kept(tmp_path):
+    from indexer.crosslang import kept
+
+    first, copy = tmp_path / "a.tsv.gz", tmp_path / "b.tsv.gz"
+    Lexicon({"en": {"wardrob": [("armoir", 1.0)]}}).save(first)
+    copy.write_bytes(first.read_bytes())
+    assert kept._loaded(first) is kept._loaded(copy)  # every generation's copy is one object
+    for number in range(kept.LOADED_KEPT + 2):
+        other = tmp_path / f"other-{number}.tsv.gz"
+        Lexicon({"en": {f"word{number}": [("mot", 1.0)]}}).save(other)
+        kept._loaded(other)
+    assert len(kept._loaded_cache) == kept.LOADED_KEPT

@@ -13,6 +13,7 @@ All are optional: without any, queries are translated only by cognates.
 from __future__ import annotations
 
 import hashlib
+import threading
 from pathlib import Path
 
 from indexer.atomic import write_atomically
@@ -131,15 +132,22 @@ def load_lexicon(generation_path: Path) -> Lexicon | None:
 
 
 _loaded_cache: dict[bytes, Lexicon] = {}
+_loaded_lock = threading.Lock()
+LOADED_KEPT = 8  # lexicon contents a process keeps loaded (a server sees a learned lexicon replaced)
 
 
 def _loaded(path: Path) -> Lexicon:
     """``Lexicon.load``, once per content: every generation holds a copy of the shipped lexicon."""
-    data = path.read_bytes()
-    key = hashlib.sha1(data).digest()
-    if key not in _loaded_cache:
-        _loaded_cache[key] = Lexicon.load(path)
-    return _loaded_cache[key]
+    key = hashlib.sha1(path.read_bytes()).digest()
+    with _loaded_lock:
+        found = _loaded_cache.pop(key, None)
+    if found is None:
+        found = Lexicon.load(path)
+    with _loaded_lock:
+        _loaded_cache[key] = found  # the most recently used last
+        while len(_loaded_cache) > LOADED_KEPT:
+            del _loaded_cache[next(iter(_loaded_cache))]
+    return found
 
 
 def combine(lexicons: list[Lexicon]) -> Lexicon | StackedLexicons | None:
