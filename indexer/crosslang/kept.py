@@ -93,8 +93,11 @@ def save_lexicons(
         if stale.name not in wanted:
             stale.unlink()
     for name, path in keep:
-        if path.resolve() != (folder / name).resolve():
-            write_atomically(folder / name, path.read_bytes())
+        copy = folder / name
+        if path.resolve() != copy.resolve():
+            data = path.read_bytes()
+            if not (copy.is_file() and copy.read_bytes() == data):  # every run keeps the 2 MB shipped copy
+                write_atomically(copy, data)
     for name, lexicon in staged:
         lexicon.save(folder / name)
     return warnings

@@ -102,8 +102,7 @@ def test_the_admin_page_speaks_the_interface_language_and_looks_like_the_search_
     browser.get(f"{url}/admin?ui={ui}")
     assert limit in browser.find_element(By.CSS_SELECTOR, "label[for=upload-file]").text
     browser.find_element(By.ID, "admin-token").send_keys(TOKEN)
-    browser.find_element(By.ID, "upload-file").send_keys(str(fake))
-    browser.find_element(By.CSS_SELECTOR, "#upload-form button[type=submit]").click()
+    upload_from_page(browser, fake)
     wait.until(EC.text_to_be_present_in_element((By.ID, "admin-status"), refusal))
     assert "corrupt" not in browser.find_element(By.ID, "admin-status").text
     show_index(browser, wait, TOKEN)
