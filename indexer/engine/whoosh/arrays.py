@@ -40,6 +40,9 @@ from indexer.engine.whoosh.writing import read_terms_column
 # is likelier the one meant (0, 0.25, 0.5, 0.75 on the training halves: 0.25 best, docs/relevance.md).
 DF_PRIOR = 0.25
 PHRASES_KEPT = 1024  # position-checked phrases remembered per searcher
+# Terms whose document frequency and idf are remembered per searcher; a searcher lives until the
+# next commit, and the words of a long run of queries would otherwise pile up with it.
+TERMS_KEPT = 50_000
 
 
 @dataclass
@@ -211,6 +214,8 @@ class QueryArrays:
         key = (fieldname, text)
         found = self._frequencies.get(key)
         if found is None:
+            if len(self._frequencies) >= TERMS_KEPT:
+                self._frequencies.clear()
             found = self._frequencies[key] = self.searcher.doc_frequency(fieldname, text)
         return found
 
@@ -219,6 +224,8 @@ class QueryArrays:
         key = (query.text, query.fields)
         found = self._idfs.get(key)
         if found is None:
+            if len(self._idfs) >= TERMS_KEPT:
+                self._idfs.clear()
             searcher = self.searcher
             field = next((f for f, _ in query.fields if searcher.doc_frequency(f, query.text)), None)
             found = self._idfs[key] = searcher.idf(field, query.text) if field else 0.0

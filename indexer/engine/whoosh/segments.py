@@ -22,6 +22,9 @@ from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
 CACHE_BYTES = 96 * 1024 * 1024  # decoded postings kept per process (8 bytes a posting)
+# What an entry costs beyond its arrays (key, two array headers, the dict's slot): counted so that
+# the terms a segment lacks, cached as empty arrays, cannot grow the cache without bound.
+ENTRY_BYTES = 400
 WARM_FIELDS = ("body_en", "body_fr", "heading_en", "heading_fr")
 # Fields with a small vocabulary (headings, taxonomy names) that every word is also looked up in:
 # a set of their terms per segment answers "not there" without Whoosh's on-disk term lookup.
@@ -53,13 +56,13 @@ class SegmentCache:
         if fieldname in LISTED_FIELDS and text not in self.vocabulary(reader, fieldname):
             return EMPTY
         found = _decode_postings(reader, fieldname, text)
-        size = found[0].nbytes + found[1].nbytes
+        size = found[0].nbytes + found[1].nbytes + ENTRY_BYTES
         with self._lock:
             self._postings[key] = found
             self._bytes += size
             while self._bytes > self.limit_bytes and len(self._postings) > 1:
                 _, (ids, weights) = self._postings.popitem(last=False)
-                self._bytes -= ids.nbytes + weights.nbytes
+                self._bytes -= ids.nbytes + weights.nbytes + ENTRY_BYTES
         return found
 
     def lengths(self, reader, fieldname: str) -> np.ndarray:
