@@ -233,7 +233,10 @@ class WhooshBackend:
             else:
                 searcher = None
             if searcher is not None:
-                arrays = QueryArrays(searcher, self._segment_cache, _average_length)
+                # An index holding no passage has no segment to view: searches answer nothing.
+                arrays = (
+                    QueryArrays(searcher, self._segment_cache, _average_length) if searcher.doc_count_all() else None
+                )
                 self._searcher, self._arrays = searcher, arrays
                 self._results = _ResultCache()
                 self._warmed.clear()
@@ -268,7 +271,7 @@ class WhooshBackend:
         for reader, _ in searcher.reader().leaf_readers():
             self._segment_cache.warm(reader, WARM_FIELDS, min_frequency, self._read_lock, still_open)
         with self._read_lock:
-            if still_open():
+            if still_open() and self._arrays is not None:
                 self._arrays.document_numbers()  # what grouped results need
         if still_open():
             self._warmed.set()
@@ -322,6 +325,8 @@ class WhooshBackend:
         return found
 
     def _search(self, plan: SearchPlan, searcher, arrays: QueryArrays) -> BackendHits:
+        if arrays is None:  # no passage
+            return BackendHits(0, (), {facet: {} for facet in FACET_FIELDS} if plan.with_facets else {})
         compiled = compile_query(plan.query.tree, compile_filters(plan.filters))
         # Normalising merges repeated sub-queries ("cooperation OR coopération" share a stem).
         query = normalized(compiled)
