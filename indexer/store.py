@@ -177,6 +177,8 @@ class Generation:
         each small file decoded instead. Problems name the file by its full path."""
         found = verify(self.path, depth)
         problems = [f"{self.path}/{problem}" for problem in found.problems]
+        if self.is_outdated():  # another version's number, not damage: rebuilt by the next run
+            problems = [problem for problem in problems if not problem.startswith(f"{self.format_path}:")]
         if found.state != "sealed" or depth == ALL:
             problems += self._undecodable()
         return replace(found, problems=tuple(dict.fromkeys(problems)))
@@ -195,6 +197,14 @@ class Generation:
         if holds_documents and not any(self.backend_dir.glob(TOC_PATTERN)):
             problems.append(f"{self.backend_dir}/{TOC_PATTERN}: missing (the table of contents of the passages)")
         return problems
+
+    def is_outdated(self) -> bool:
+        """True when the format file names another format than this Passerelle's."""
+        try:
+            number = self.format_number()
+        except IndexDamaged:
+            return False
+        return number is not None and number != INDEX_FORMAT
 
     def format_number(self) -> int | None:
         """The format the generation was written in (None when the file is missing)."""
@@ -407,6 +417,8 @@ def open_index(root: Path) -> OpenIndex:
     generation = current_generation(root)
     if generation is None:
         raise IndexNotFound(str(root))
+    if generation.is_outdated():
+        raise IndexOutdated(str(root))
     problems = generation.verify(SMALL).problems
     if problems:
         raise IndexDamaged(str(root), problems)
