@@ -174,12 +174,12 @@ class Generation:
 
     def verify(self, depth: str = SMALL) -> Verification:
         """The files compared with their checksums; when none vouch (an older index, a run cut short),
-        each small file decoded instead. Problems name the file by its full path."""
+        each small file decoded instead (but at ``CHANGED`` depth). Problems name files by full path."""
         found = verify(self.path, depth)
         problems = [f"{self.path}/{problem}" for problem in found.problems]
         if self.is_outdated():  # another version's number, not damage: rebuilt by the next run
             problems = [problem for problem in problems if not problem.startswith(f"{self.format_path}:")]
-        if found.state != "sealed" or depth == ALL:
+        if depth != CHANGED and (found.state != "sealed" or depth == ALL):  # CHANGED: stat calls only
             problems += self._undecodable()
         return replace(found, problems=tuple(dict.fromkeys(problems)))
 
