@@ -9,6 +9,7 @@ from indexer.cli import main
 from indexer.errors import BadParameter
 from indexer.errors import DocumentNotFound
 from indexer.errors import FileNotIndexed
+from indexer.errors import IndexDamaged
 from indexer.errors import IndexNotFound
 from indexer.errors import IndexOutdated
 from indexer.errors import NothingToSearch
@@ -78,6 +79,7 @@ __all__ = [
     "Hit",
     "HitGroup",
     "FileNotIndexed",
+    "IndexDamaged",
     "IndexNotFound",
     "IndexOutdated",
     "IndexReport",

@@ -19,9 +19,11 @@ from indexer.search import search as run_search
 from indexer.settings import load_settings
 from indexer.snippets import ELLIPSIS
 from indexer.snippets import excerpt
+from indexer.store import check_index
 from indexer.store import open_index
 
 EXIT_SKIPPED = 3  # indexing finished, but some files were skipped
+EXIT_DAMAGED = 2  # `passerelle check` found damage (1 is any other error)
 
 
 @click.group(cls=PasserelleGroup)
@@ -54,6 +56,37 @@ def index(corpus, index_dir, rebuild, verbose):
     _print_report(report, verbose)
     if report.skipped:
         sys.exit(EXIT_SKIPPED)
+
+
+@main.command()
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder [default: var/index].")
+@click.option("--deep", is_flag=True, help="Also decode every posting list, stored record and column (slower).")
+@click.option("--repair", is_flag=True, help="When damaged, rebuild the index from the corpus.")
+@click.option("--corpus", type=click.Path(path_type=Path), help="Corpus folder --repair reads [default: corpus].")
+def check(index_dir, deep, repair, corpus):
+    """Verify every file of the index against the checksums written with it.
+
+    Each damaged file is listed (missing, size, checksum, undecodable). Exit status: 0 when the
+    index is sound (or was repaired), 2 when it is damaged, 1 on another error.
+    """
+    settings = load_settings({"corpus": corpus, "index": index_dir})
+    found = check_index(Path(settings["index"]), deep)
+    for problem in found.problems:
+        click.secho(f"damaged: {problem}", fg="red", err=True)
+    if found.note:
+        click.secho(f"note: {found.note}", fg="yellow", err=True)
+    click.echo(found.summary())
+    if not found.problems:
+        return
+    if not repair:
+        click.echo("repair: `passerelle check --repair` (or `passerelle index --rebuild`) rebuilds it from the corpus")
+        sys.exit(EXIT_DAMAGED)
+    report = index_corpus(Path(settings["corpus"]), Path(settings["index"]), rebuild=True)
+    _print_report(report, verbose=False)
+    repaired = check_index(Path(settings["index"]), deep)
+    click.echo(f"repaired: {repaired.summary()}")
+    if repaired.problems:
+        sys.exit(EXIT_DAMAGED)
 
 
 @main.command()

@@ -122,3 +122,28 @@ class FileNotIndexed(PasserelleError):
     def __init__(self, path: str):
         super().__init__(f"no indexed file {path!r}")
         self.path = path
+
+
+REPAIR_ADVICE = "run `passerelle check --repair` or `passerelle index --rebuild`"
+
+
+class IndexDamaged(PasserelleError):
+    """Files of the index were changed, cut or removed since they were written: searching it
+    could answer wrongly, so it answers nothing until rebuilt.
+
+    ``problems`` name each damaged file and what is wrong with it (the first leads the message);
+    without any (a read failed, but every file matches its checksum or none was recorded), the
+    message names the index folder and ``cause``, and the damage is not ``confirmed``.
+    """
+
+    def __init__(self, index_dir: str, problems: tuple[str, ...] = (), cause: str = ""):
+        problems = tuple(problems)
+        if problems:
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            what = f"{problems[0]}{more}"
+        else:
+            what = f"the index at {index_dir}" + (f" ({cause})" if cause else "")
+        super().__init__(f"index damaged: {what}: {REPAIR_ADVICE}")
+        self.index_dir = index_dir
+        self.problems = problems or (what,)
+        self.confirmed = bool(problems)

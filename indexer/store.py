@@ -11,16 +11,23 @@ answering from the old generation until the new one is complete.
     <index>/generations/<name>/glossary.json    the glossary queries are expanded with
     <index>/generations/<name>/lexicons/        the translation lexicons
     <index>/generations/<name>/commit.json      the number of the last indexing run that changed anything
+    <index>/generations/<name>/checksums.json   size, time and hash of each file above (indexer.integrity)
 
 A running server reads only ``current`` and ``commit.json`` on each request (two ``stat`` calls):
 when the commit number moves, it sees the new passages and, if they changed, the new taxonomy,
 glossary and lexicons, without a restart.
+
+Damage at rest (a file cut, overwritten or removed) is named, never searched: opening an index
+verifies its files against their checksums (stat calls, and hashes of the small files); a
+long-lived process repeats the stat calls every ``DAMAGE_CHECK_SECONDS``; any error decoding the
+index makes it answer ``IndexDamaged`` until a rebuild replaces it.
 """
 
 from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import os
 import shutil
 import threading
@@ -35,7 +42,6 @@ from pathlib import Path
 
 from indexer.analysis import WORDS
 from indexer.analysis import analyze
-from indexer.atomic import read_json
 from indexer.atomic import write_json
 from indexer.crosslang.expansion import Expander
 from indexer.crosslang.glossary import Glossary
@@ -45,9 +51,17 @@ from indexer.engine.contract import Backend
 from indexer.engine.spelling import Vocabulary
 from indexer.engine.whoosh.backend import open_whoosh
 from indexer.errors import IndexBusy
+from indexer.errors import IndexDamaged
 from indexer.errors import IndexNotFound
 from indexer.errors import IndexOutdated
 from indexer.ingest.manifest import Manifest
+from indexer.integrity import ALL
+from indexer.integrity import CHANGED
+from indexer.integrity import SMALL
+from indexer.integrity import Verification
+from indexer.integrity import seal
+from indexer.integrity import unseal
+from indexer.integrity import verify
 from indexer.models import FACETS
 from indexer.models import LANGUAGES
 from indexer.models import IndexedDocument
@@ -61,6 +75,8 @@ GENERATIONS = "generations"
 WRITE_LOCK = "write.lock"
 WRITE_LOCK_WAIT_SECONDS = 120.0  # documented in the README: a second writer waits this long
 RETIRED_INDEX_SECONDS = 30.0  # a search still running on a replaced index ends long before this
+DAMAGE_CHECK_SECONDS = 1.0  # how often a long-lived process stats the live files for damage
+TOC_PATTERN = "_MAIN_*.toc"  # Whoosh's table of contents: without it the index reads as empty
 
 
 @contextmanager
@@ -144,13 +160,80 @@ class Generation:
             return False
 
     @property
+    def root(self) -> Path:
+        """The index folder this generation belongs to."""
+        return self.path.parent.parent
+
+    def seal(self) -> None:
+        """Record the checksums of every file, as a run that wrote them leaves them."""
+        seal(self.path, self.load_commit().number)
+
+    def unseal(self) -> None:
+        """A run is about to write here: the checksums stop vouching until ``seal``."""
+        unseal(self.path)
+
+    def verify(self, depth: str = SMALL) -> Verification:
+        """The files compared with their checksums; when none vouch (an older index, a run cut short),
+        each small file decoded instead (but at ``CHANGED`` depth). Problems name files by full path."""
+        found = verify(self.path, depth)
+        problems = [f"{self.path}/{problem}" for problem in found.problems]
+        if self.is_outdated():  # another version's number, not damage: rebuilt by the next run
+            problems = [problem for problem in problems if not problem.startswith(f"{self.format_path}:")]
+        if depth != CHANGED and (found.state != "sealed" or depth == ALL):  # CHANGED: stat calls only
+            problems += self._undecodable()
+        return replace(found, problems=tuple(dict.fromkeys(problems)))
+
+    def _undecodable(self) -> list[str]:
+        problems = []
+        for load in (self.format_number, self.load_commit, self.load_manifest, self.load_taxonomy, self.load_glossary):
+            try:
+                load()
+            except IndexDamaged as error:
+                problems.extend(error.problems)
+        try:
+            holds_documents = any(record.doc_ids for record in self.load_manifest().files.values())
+        except IndexDamaged:
+            holds_documents = True
+        if holds_documents and not any(self.backend_dir.glob(TOC_PATTERN)):
+            problems.append(f"{self.backend_dir}/{TOC_PATTERN}: missing (the table of contents of the passages)")
+        return problems
+
+    def is_outdated(self) -> bool:
+        """True when the format file names another format than this Passerelle's."""
+        try:
+            number = self.format_number()
+        except IndexDamaged:
+            return False
+        return number is not None and number != INDEX_FORMAT
+
+    def format_number(self) -> int | None:
+        """The format the generation was written in (None when the file is missing)."""
+        return self._decoded(self.format_path, lambda text: int(text.strip()), None)
+
+    def load_manifest(self) -> Manifest:
+        """The manifest (empty when there is none yet)."""
+        return self._decoded(self.manifest_path, lambda _: Manifest.load(self.manifest_path), Manifest())
+
+    def _decoded(self, path: Path, decode, missing):
+        """``decode(text of path)``, ``missing`` when there is no such file.
+
+        :raises IndexDamaged: naming the file, when it cannot be read or decoded.
+        """
+        try:
+            return decode(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return missing
+        except Exception as error:  # whatever a garbled file makes a decoder raise
+            reason = f"{type(error).__name__}: {error}"[:120]
+            raise IndexDamaged(str(self.root), (f"{path}: undecodable ({reason})",)) from error
+
+    @property
     def glossary_path(self) -> Path:
         return self.path / "glossary.json"
 
     def load_glossary(self) -> Glossary:
         """The glossary (with taxonomy equivalents) stored with this generation, empty if none."""
-        data = read_json(self.glossary_path)
-        return Glossary(()) if data is None else Glossary.from_dict(data)
+        return self._decoded(self.glossary_path, lambda text: Glossary.from_dict(json.loads(text)), Glossary(()))
 
     def save_glossary(self, glossary: Glossary) -> None:
         """Store the glossary beside the index: query expansion needs no corpus folder."""
@@ -158,8 +241,7 @@ class Generation:
 
     def load_taxonomy(self) -> Taxonomy:
         """The taxonomy stored with this generation (empty if none yet)."""
-        data = read_json(self.taxonomy_path)
-        return Taxonomy(()) if data is None else Taxonomy.from_dict(data)
+        return self._decoded(self.taxonomy_path, lambda text: Taxonomy.from_dict(json.loads(text)), Taxonomy(()))
 
     def save_taxonomy(self, taxonomy: Taxonomy) -> None:
         """Store the taxonomy beside the index, so search needs no corpus folder."""
@@ -171,8 +253,7 @@ class Generation:
 
     def load_commit(self) -> Commit:
         """The last commit recorded in this generation (number 0 before the first)."""
-        data = read_json(self.commit_path)
-        return Commit() if data is None else Commit(**data)
+        return self._decoded(self.commit_path, lambda text: Commit(**json.loads(text)), Commit())
 
     def save_commit(self, commit: Commit) -> None:
         """Record a finished run: servers watching this file pick up everything it wrote."""
@@ -193,7 +274,13 @@ class Generation:
 
     def open_backend(self, taxonomy: Taxonomy | None = None, create: bool = False) -> Backend:
         """The backend over this generation's files."""
-        return open_whoosh(self.backend_dir, taxonomy or self.load_taxonomy(), create=create)
+        return open_whoosh(self.backend_dir, taxonomy or self.load_taxonomy(), create=create, diagnose=self.diagnose)
+
+    def diagnose(self, error: Exception) -> IndexDamaged:
+        """The damage to report when reading the backend failed: the files that differ from their
+        checksums, or, when none is found, the index folder with the error."""
+        cause = f"{type(error).__name__}: {str(error)[:120]}"
+        return IndexDamaged(str(self.root), self.verify(CHANGED).problems, cause)
 
 
 def has_index(root: Path) -> bool:
@@ -219,11 +306,37 @@ def indexed_files(root: Path) -> list[IndexedFile]:
 
 
 def current_generation(root: Path) -> Generation | None:
-    """The live generation of the index at ``root``, or None if there is none."""
+    """The live generation of the index at ``root``, or None if there is none (or ``current``
+    points at no folder: see ``link_problems``)."""
     link = Path(root) / CURRENT
-    if not link.exists():
+    if not link.is_dir():
         return None
     return Generation(link.resolve())
+
+
+def link_problems(root: Path) -> tuple[str, ...]:
+    """What is wrong with ``current`` (nothing when it links to a folder, or does not exist at all)."""
+    link = Path(root) / CURRENT
+    if link.is_symlink() and not link.exists():
+        return (f"{link}: points at {os.readlink(link)}, which does not exist",)
+    if link.exists() and not link.is_symlink():
+        return (f"{link}: a {'folder' if link.is_dir() else 'file'}, not the link to the live generation",)
+    return ()
+
+
+def live_for_update(root: Path, rebuild: bool) -> Generation | None:
+    """The live generation an indexing run builds on, checked first: damage is never built upon.
+
+    :returns: None when there is none, or when it is damaged and ``rebuild`` replaces it anyway.
+    :raises IndexDamaged: when it is damaged and the run is incremental.
+    """
+    problems = link_problems(root)
+    live = current_generation(root)
+    if live is not None and not problems:
+        problems = live.verify(SMALL).problems
+    if problems and not rebuild:
+        raise IndexDamaged(str(root), problems)
+    return None if problems else live
 
 
 def new_generation(root: Path) -> Generation:
@@ -243,6 +356,8 @@ def make_current(root: Path, generation: Generation) -> Generation | None:
     if tmp_link.is_symlink() or tmp_link.exists():
         tmp_link.unlink()
     os.symlink(generation.path.relative_to(root), tmp_link)
+    if (root / CURRENT).is_dir() and not (root / CURRENT).is_symlink():
+        shutil.rmtree(root / CURRENT)  # a folder put in place of the link: a rename cannot replace it
     os.replace(tmp_link, root / CURRENT)
     return previous if previous and previous.path != generation.path else None
 
@@ -296,10 +411,20 @@ def open_index(root: Path) -> OpenIndex:
 
     :raises IndexNotFound: when nothing has been indexed there yet.
     """
+    problems = link_problems(root)
+    if problems:
+        raise IndexDamaged(str(root), problems)
     generation = current_generation(root)
-    if generation is None or not generation.backend_dir.exists():
+    if generation is None:
         raise IndexNotFound(str(root))
-    if not generation.is_current_format():
+    if generation.is_outdated():
+        raise IndexOutdated(str(root))
+    problems = generation.verify(SMALL).problems
+    if problems:
+        raise IndexDamaged(str(root), problems)
+    if not generation.backend_dir.exists():
+        raise IndexNotFound(str(root))
+    if generation.format_number() != INDEX_FORMAT:
         raise IndexOutdated(str(root))
     commit = generation.load_commit()
     taxonomy = generation.load_taxonomy()
@@ -348,29 +473,70 @@ class LiveIndex:
         self._open: OpenIndex | None = None
         self._seen: tuple | None = None  # (generation path, commit.json's inode and time) of _open
         self._retired: list[tuple[float, OpenIndex]] = []  # (when replaced, index) not closed yet
+        self._damage: tuple[tuple | None, IndexDamaged] | None = None  # (stamp it was seen at, damage)
+        self._next_check = 0.0  # monotonic time of the next stat of the live files
+
+    @property
+    def damage(self) -> IndexDamaged | None:
+        """The damage found in the live generation (cleared once a run replaces or commits to it)."""
+        return self._damage[1] if self._damage else None
 
     def get(self) -> OpenIndex:
         """The open index of the live generation, as of its latest commit.
 
         :raises IndexNotFound: when nothing has been indexed at ``root`` yet.
+        :raises IndexDamaged: when files of the live generation are damaged, until a run replaces it.
         """
         seen = _commit_stamp(self.root)
         opened = self._open
-        if self._retired and time.monotonic() - self._retired[0][0] > RETIRED_INDEX_SECONDS:
+        now = time.monotonic()
+        if self._retired and now - self._retired[0][0] > RETIRED_INDEX_SECONDS:
             self._close_retired()
-        if opened is not None and seen == self._seen:
+        if opened is not None and seen == self._seen and now < self._next_check and opened.backend.damage is None:
             return opened
         with self._lock:
-            if self._open is None or seen is None or self._open.generation.path != seen[0]:
-                previous, self._open = self._open, open_index(self.root)
-                self._open.backend.keep_warm()
-                if previous is not None:
-                    # Other threads may be searching it right now: closed later, not under them.
-                    self._retired.append((time.monotonic(), previous))
-            elif seen != self._seen:
-                self._open = self._follow_commit(self._open)
-            self._seen = seen
-            return self._open
+            self._find_damage(seen, now)
+            if self._damage is not None and self._damage[0] == seen:
+                raise self._damage[1]
+            self._damage = None
+            try:
+                return self._current(seen)
+            except IndexDamaged as error:
+                self._set_damage(seen, error)
+                raise
+
+    def _find_damage(self, seen: tuple | None, now: float) -> None:
+        """Look for new damage in the open index: a failed read, or (when it is time) a changed file."""
+        opened = self._open
+        if opened is None or seen is None or opened.generation.path != seen[0]:
+            return
+        if opened.backend.damage is not None:  # a read failed: nothing it decoded is used again
+            self._set_damage(self._seen, opened.backend.damage)
+        elif now >= self._next_check:
+            self._next_check = now + DAMAGE_CHECK_SECONDS
+            problems = opened.generation.verify(CHANGED).problems
+            if problems and _commit_stamp(self.root) == seen:
+                self._set_damage(seen, IndexDamaged(str(self.root), problems))
+
+    def _set_damage(self, seen: tuple | None, error: IndexDamaged) -> None:
+        self._damage = (seen, error)
+        if self._open is not None:
+            # Other threads may be searching it right now: closed later, not under them.
+            self._retired.append((time.monotonic(), self._open))
+            self._open, self._seen = None, None
+
+    def _current(self, seen: tuple | None) -> OpenIndex:
+        if self._open is None or seen is None or self._open.generation.path != seen[0]:
+            previous, self._open = self._open, open_index(self.root)
+            self._next_check = time.monotonic() + DAMAGE_CHECK_SECONDS
+            self._open.backend.keep_warm()
+            if previous is not None:
+                # Other threads may be searching it right now: closed later, not under them.
+                self._retired.append((time.monotonic(), previous))
+        elif seen != self._seen:
+            self._open = self._follow_commit(self._open)
+        self._seen = seen
+        return self._open
 
     @staticmethod
     def _follow_commit(opened: OpenIndex) -> OpenIndex:
@@ -412,8 +578,55 @@ def _commit_stamp(root: Path) -> tuple | None:
             return None
         try:
             stat = os.stat(generation.commit_path)
-        except FileNotFoundError:
+        except OSError:
             if link.resolve() != generation.path:
                 continue  # a rebuild swapped ``current`` and is removing this generation: look again
-            return (generation.path,)  # written before commits were numbered
+            return (generation.path,)  # written before commits were numbered, or not a folder
         return (generation.path, stat.st_ino, stat.st_mtime_ns)
+
+
+@dataclass(frozen=True)
+class IndexCheck:
+    """What ``passerelle check`` found: the damaged files, how many were verified, and a note when
+    the checksums could not vouch for them."""
+
+    root: Path
+    problems: tuple[str, ...]
+    files: int = 0
+    note: str = ""
+
+    def summary(self) -> str:
+        verdict = f"damaged ({len(self.problems)} problems)" if self.problems else "sound"
+        return f"index at {self.root}: {self.files} files verified against their checksums: {verdict}"
+
+
+def check_index(root: Path, deep: bool = False) -> IndexCheck:
+    """Verify every file of the live generation against its checksum (each file read whole), and
+    with ``deep`` decode every posting list, stored record and column of the backend."""
+    root = Path(root)
+    problems = link_problems(root)
+    generation = current_generation(root)
+    if problems or generation is None:
+        return IndexCheck(root, problems or (f"{root}: nothing indexed there (no {CURRENT} link)",))
+    found = generation.verify(ALL)
+    problems = list(found.problems)
+    number = None if problems else generation.format_number()
+    if not problems and number != INDEX_FORMAT:
+        problems.append(f"{generation.format_path}: format {number}, this Passerelle reads {INDEX_FORMAT}")
+    if deep and not problems:
+        try:
+            backend = generation.open_backend()
+        except (IndexDamaged, IndexNotFound) as error:
+            problems.append(str(error))
+        else:
+            try:
+                problems += backend.verify()
+            finally:
+                backend.close()
+    notes = {
+        "unsealed": "the last indexing run on this generation did not finish: its checksums vouch for nothing "
+        "(the next `passerelle index` records them)",
+        "unrecorded": "no checksums recorded (an index written before they were): the next `passerelle index` "
+        "records them",
+    }
+    return IndexCheck(root, tuple(problems), found.files, notes.get(found.state, ""))

@@ -59,7 +59,8 @@ def taxonomy():
 
 @bp.get("/health")
 def health():
-    """Index size and freshness, the running version and the process answering; 503 when no index exists yet.
+    """Index size and freshness, the running version and the process answering; 503 when no index exists
+    yet, and when the index is damaged (with ``damaged``: each damaged file and what is wrong with it).
 
     ``generation`` is the number of the last indexing run that changed the index (passages,
     taxonomy, glossary or lexicons): every worker answers with the same number within moments of

@@ -1,7 +1,7 @@
 """Errors converted once, at the edge: one JSON shape under /api, an escaped error.html elsewhere.
 
-JSON errors are always ``{"ok": false, "error": message, "errors": [messages], "status": code}``;
-no response ever carries a stack trace.
+JSON errors are always ``{"ok": false, "error": message, "errors": [messages], "status": code}``
+(a damaged index adds ``"damaged": [files and what is wrong]``); no response ever carries a stack trace.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from indexer import MAX_PAGE
 from indexer import MAX_PER_PAGE
 from indexer import MAX_QUERY_CHARS
 from indexer import BadParameter
+from indexer import IndexDamaged
 from indexer import IndexNotFound
 from indexer import IndexOutdated
 from indexer import NothingToSearch
@@ -34,10 +35,11 @@ LIMITS = {"q": MAX_QUERY_CHARS, "page": MAX_PAGE, "per_page": MAX_PER_PAGE}
 
 
 def register_error_handlers(app: Flask) -> None:
-    """Install the handlers: bad parameters 400, missing index 503, HTTP errors as such, anything else 500."""
+    """Install the handlers: bad parameters 400, missing or damaged index 503, HTTP errors as such, anything else 500."""
     app.register_error_handler(BadParameter, handle_bad_parameter)
     app.register_error_handler(IndexNotFound, handle_index_not_found)
     app.register_error_handler(IndexOutdated, handle_index_not_found)
+    app.register_error_handler(IndexDamaged, handle_index_damaged)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(Exception, handle_unexpected)
 
@@ -83,6 +85,21 @@ def handle_index_not_found(error: IndexNotFound | IndexOutdated):
     if is_api_request():
         return api_error(503, NO_INDEX_MESSAGE)
     return error_page(503, translate("error_503"))
+
+
+def handle_index_damaged(error: IndexDamaged):
+    """503 naming the damaged files and the command that repairs them (``damaged`` lists them all)."""
+    current_app.logger.error("%s", error, exc_info=error.__cause__ is not None)
+    if is_api_request():
+        body = {
+            "ok": False,
+            "error": str(error),
+            "errors": [str(error)],
+            "status": 503,
+            "damaged": list(error.problems),
+        }
+        return jsonify(body), 503
+    return error_page(503, str(error))
 
 
 def handle_http_error(error: HTTPException):

@@ -21,6 +21,9 @@ implementation; an OpenSearch one would implement the same methods:
 - ``keep_warm()``: a long-lived process will search a lot: load ahead what first searches need;
   ``is_warm()``: whether that is done for the current view of the index.
 - ``refresh()``: see the latest commit; ``close()``.
+- Damage: any error reading the files raises ``IndexDamaged`` (after dropping everything decoded
+  so far); ``damage`` holds it once confirmed, and every later read raises it. ``verify()``
+  decodes every posting list, stored record and column, naming the files it could not decode.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from dataclasses import field
 from typing import Protocol
 
 from indexer.engine.spelling import Vocabulary
+from indexer.errors import IndexDamaged
 from indexer.models import DocumentInfo
 from indexer.models import IndexedDocument
 from indexer.models import Passage
@@ -103,6 +107,8 @@ class Transaction(Protocol):
 class Backend(Protocol):
     """What the pipeline and the search function need from a search engine."""
 
+    damage: IndexDamaged | None
+
     def preparer(self) -> Callable[[IndexedDocument], object]: ...
 
     def side_writer(self) -> object: ...
@@ -128,5 +134,7 @@ class Backend(Protocol):
     def is_warm(self) -> bool: ...
 
     def refresh(self) -> None: ...
+
+    def verify(self) -> list[str]: ...
 
     def close(self) -> None: ...

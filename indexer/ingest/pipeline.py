@@ -35,9 +35,9 @@ from indexer.ingest.reading import Warned
 from indexer.ingest.reading import read_files
 from indexer.store import Commit
 from indexer.store import Generation
-from indexer.store import current_generation
 from indexer.store import discard
 from indexer.store import discard_stale_generations
+from indexer.store import live_for_update
 from indexer.store import make_current
 from indexer.store import new_generation
 from indexer.store import write_lock
@@ -126,8 +126,8 @@ def index_corpus(
 
 def _index_locked(corpus, index_root, rebuild, on_plan, on_file) -> IndexReport:
     report = IndexReport()
+    live = live_for_update(index_root, rebuild)  # damage is refused, or replaced by a rebuild
     discard_stale_generations(index_root)
-    live = current_generation(index_root)
     if live is not None and not live.is_current_format():
         report.warnings.append("the index was written by an older Passerelle; rebuilding it")
         rebuild = True
@@ -138,6 +138,7 @@ def _index_locked(corpus, index_root, rebuild, on_plan, on_file) -> IndexReport:
     plan = plan_changes(corpus, manifest, retag, report)
     if on_plan:
         on_plan(plan)
+    generation.unseal()
     backend = generation.open_backend(taxonomy, create=True)
     try:
         writer = BatchWriter(backend, manifest, generation, report)
@@ -154,6 +155,7 @@ def _index_locked(corpus, index_root, rebuild, on_plan, on_file) -> IndexReport:
     generation.save_glossary(merge(_load_glossary(corpus, live, report), from_taxonomy(taxonomy)))
     report.warnings.extend(save_configured_lexicons(corpus, generation.path))
     _record_commit(live, generation, changed_passages=bool(plan.to_read or plan.removed))
+    generation.seal()
     if generation is not live:
         previous = make_current(index_root, generation)
         if previous:

@@ -10,9 +10,11 @@ entries in both languages, which is how a tag named in either language finds the
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -43,13 +45,16 @@ from indexer.engine.whoosh.ranking import with_translations_chosen
 from indexer.engine.whoosh.segments import WARM_FIELDS
 from indexer.engine.whoosh.segments import SegmentCache
 from indexer.engine.whoosh.segments import decode_term
+from indexer.engine.whoosh.segments import segment_key
 from indexer.engine.whoosh.writing import SideSegment
 from indexer.engine.whoosh.writing import StoredRecord
 from indexer.engine.whoosh.writing import WhooshPreparer
 from indexer.engine.whoosh.writing import WhooshTransaction
 from indexer.engine.whoosh.writing import make_schema
 from indexer.engine.whoosh.writing import open_writer
+from indexer.errors import IndexDamaged
 from indexer.errors import IndexNotFound
+from indexer.errors import PasserelleError
 from indexer.models import LANGUAGES
 from indexer.models import DocumentInfo
 from indexer.models import IndexedDocument
@@ -108,18 +113,52 @@ def _average_length(searcher, fieldname: str) -> float:
     return searcher.avg_field_length(fieldname) or 1
 
 
-class WhooshBackend:
-    """Passages in a Whoosh index folder, with one long-lived searcher refreshed on new commits."""
+def _reading(method):
+    """Any error while reading the index's files is damage: drop everything decoded so far, answer
+    ``IndexDamaged``. Whoosh's readers keep state across calls (open blocks, seek positions), and
+    answers built on a half-decoded block were found to be silently wrong."""
 
-    def __init__(self, path: Path, taxonomy: Taxonomy | None = None, create: bool = False):
+    @functools.wraps(method)
+    def reading(self, *args, **kwargs):
+        if self.damage is not None:
+            raise self.damage
+        try:
+            return method(self, *args, **kwargs)
+        except (PasserelleError, MemoryError):
+            raise
+        except Exception as error:
+            raise self._damaged(error) from error
+
+    return reading
+
+
+class WhooshBackend:
+    """Passages in a Whoosh index folder, with one long-lived searcher refreshed on new commits.
+
+    ``diagnose(error)`` turns an error met while reading into the ``IndexDamaged`` to raise (it
+    names the damaged files); once one is ``confirmed``, every later read raises it (``damage``).
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        taxonomy: Taxonomy | None = None,
+        create: bool = False,
+        diagnose: Callable[[Exception], IndexDamaged] | None = None,
+    ):
         self.path = Path(path)
         self.taxonomy = taxonomy or Taxonomy(())
+        self.damage: IndexDamaged | None = None
+        self._diagnose = diagnose or (lambda error: IndexDamaged(str(self.path), (), f"{type(error).__name__}"))
         if create and not whoosh_index.exists_in(self.path):
             self.path.mkdir(parents=True, exist_ok=True)
             whoosh_index.create_in(self.path, make_schema())
         if not whoosh_index.exists_in(self.path):
             raise IndexNotFound(str(self.path))
-        self._index = whoosh_index.open_dir(self.path)
+        try:
+            self._index = whoosh_index.open_dir(self.path)
+        except Exception as error:  # a garbled table of contents
+            raise self._diagnose(error) from error
         self._searcher = None
         self._arrays: QueryArrays | None = None  # the searcher's array view, swapped with it
         self._segment_cache = SegmentCache()
@@ -150,6 +189,22 @@ class WhooshBackend:
 
     # -- reading ---------------------------------------------------------------
 
+    def _damaged(self, error: Exception) -> IndexDamaged:
+        """Forget the searcher and everything decoded from it; the damage to raise."""
+        with self._refresh_lock:
+            if self._searcher is not None:
+                self._retire(self._searcher, time.monotonic())  # other threads may still hold it
+            self._searcher, self._arrays = None, None
+            self._results = _ResultCache()
+            self._segment_cache = SegmentCache()
+            self._document_count = None
+            self._warmed.clear()
+        damage = self._diagnose(error)
+        if damage.confirmed:
+            self.damage = damage
+        return damage
+
+    @_reading
     def searcher(self):
         """The long-lived searcher, replaced when a newer commit exists (checked at most every 0.5 s)."""
         return self._view()[0]
@@ -178,7 +233,10 @@ class WhooshBackend:
             else:
                 searcher = None
             if searcher is not None:
-                arrays = QueryArrays(searcher, self._segment_cache, _average_length)
+                # An index holding no passage has no segment to view: searches answer nothing.
+                arrays = (
+                    QueryArrays(searcher, self._segment_cache, _average_length) if searcher.doc_count_all() else None
+                )
                 self._searcher, self._arrays = searcher, arrays
                 self._results = _ResultCache()
                 self._warmed.clear()
@@ -201,12 +259,19 @@ class WhooshBackend:
 
     def _warm(self, searcher) -> None:
         """Decode the frequent terms' postings in the background (cached segments cost nothing)."""
+        try:
+            self._warm_postings(searcher)
+        except Exception as error:  # noqa: BLE001 - a garbled file raises anything; kept for the next search
+            if self._searcher is searcher:  # not merely closed under it: damage, for the next search to report
+                self._damaged(error)
+
+    def _warm_postings(self, searcher) -> None:
         min_frequency = max(WARM_MIN_DOCS, searcher.doc_count_all() // 200)
         still_open = lambda: self._searcher is searcher  # noqa: E731 - replaced or closed: stop
         for reader, _ in searcher.reader().leaf_readers():
             self._segment_cache.warm(reader, WARM_FIELDS, min_frequency, self._read_lock, still_open)
         with self._read_lock:
-            if still_open():
+            if still_open() and self._arrays is not None:
                 self._arrays.document_numbers()  # what grouped results need
         if still_open():
             self._warmed.set()
@@ -230,6 +295,7 @@ class WhooshBackend:
                 old.close()
         self._retired = [*kept, (now, searcher)]
 
+    @_reading
     def refresh(self) -> None:
         """See the latest commit now."""
         self._checked_at = float("-inf")
@@ -246,6 +312,7 @@ class WhooshBackend:
                 self._searcher, self._arrays = None, None
         self._index.close()
 
+    @_reading
     def search(self, plan: SearchPlan) -> BackendHits:
         """Ranked passages for ``plan``, with match spans, total and facet counts."""
         searcher, arrays = self._view()
@@ -258,6 +325,8 @@ class WhooshBackend:
         return found
 
     def _search(self, plan: SearchPlan, searcher, arrays: QueryArrays) -> BackendHits:
+        if arrays is None:  # no passage
+            return BackendHits(0, (), {facet: {} for facet in FACET_FIELDS} if plan.with_facets else {})
         compiled = compile_query(plan.query.tree, compile_filters(plan.filters))
         # Normalising merges repeated sub-queries ("cooperation OR coopération" share a stem).
         query = normalized(compiled)
@@ -305,6 +374,7 @@ class WhooshBackend:
         marks = positive_marks(plan.query.tree)
         return [marks.spans(passage) for passage in passages]
 
+    @_reading
     def get_document(self, doc_id: str) -> IndexedDocument | None:
         """The stored document with its passages in reading order, or None."""
         with self._read_lock:
@@ -314,6 +384,7 @@ class WhooshBackend:
         records = sorted((_records(fields) for fields in stored), key=lambda pair: pair[0].position)
         return IndexedDocument(records[0][1], tuple(passage for passage, _ in records))
 
+    @_reading
     def suggest(self, words: list[str], also: Vocabulary | None = None) -> dict[str, str | None]:
         """For each word that no analysed field and no word of ``also`` knows, the closest indexed or
         ``also`` word (edit distance ≤ 2), or None when none is that close."""
@@ -374,11 +445,13 @@ class WhooshBackend:
                 return True
         return False
 
+    @_reading
     def doc_ids(self) -> set[str]:
         """Ids of every indexed document (not of deleted ones, whose terms stay in the lexicon until a merge)."""
         with self._read_lock:
             return _live_doc_ids(self.searcher().reader())
 
+    @_reading
     def document_count(self) -> int:
         """Number of indexed documents, counted once per view of the index (health checks ask often)."""
         searcher = self.searcher()
@@ -388,10 +461,85 @@ class WhooshBackend:
                 counted = self._document_count = (searcher, len(_live_doc_ids(searcher.reader())))
         return counted[1]
 
+    def verify(self) -> list[str]:
+        """Decode every posting list, stored record and column (slow: ``passerelle check --deep``);
+        the files that would not decode."""
+        return verify_files(self.path)
+
+    @_reading
     def passage_count(self) -> int:
         """Number of passages in the index."""
         with self._read_lock:
             return self.searcher().doc_count()
+
+
+def verify_files(path: Path) -> list[str]:
+    """Decode everything the Whoosh index at ``path`` holds, through a reader of its own: every term
+    and posting list (with weights and positions), stored record, column and field length. Each
+    problem names the file that would not decode (at most one a kind per segment)."""
+    try:
+        index = whoosh_index.open_dir(path)
+        reader = index.reader()
+    except Exception as error:  # noqa: BLE001 - a garbled file raises anything: that is what is reported
+        return [f"{path}/{TOC}: undecodable ({_summary(error)})"]
+    problems = []
+    try:
+        for leaf, _ in reader.leaf_readers():
+            if leaf.doc_count_all():
+                problems += _verify_segment(Path(path), leaf)
+    finally:
+        reader.close()
+        index.close()
+    return problems
+
+
+TOC = "_MAIN_*.toc"
+
+
+def _verify_segment(path: Path, leaf) -> list[str]:
+    prefix = f"{path}/MAIN_{segment_key(leaf)}"
+    schema = leaf.schema
+    checks = [
+        (f"{prefix}.trm", lambda: [list(leaf.iter_field(name)) for name in schema.names() if schema[name].indexed])
+    ]
+    checks.append((f"{prefix}.pst", lambda: _decode_every_posting(leaf)))
+    checks.append(
+        (f"{prefix}._stored.col", lambda: [_records(leaf.stored_fields(n)) for n in range(leaf.doc_count_all())])
+    )
+    for name in schema.names():
+        if schema[name].column_type is not None and leaf.has_column(name):
+            checks.append(
+                (f"{prefix}.{name}.col", functools.partial(lambda name: list(leaf.column_reader(name)), name))
+            )
+        if schema[name].scorable:
+            lengths = functools.partial(
+                lambda name: [leaf.doc_field_length(n, name) for n in range(leaf.doc_count_all())], name
+            )
+            checks.append((f"{prefix}._{name}_len.col", lengths))
+    problems = []
+    for file, check in checks:
+        try:
+            check()
+        except Exception as error:  # noqa: BLE001 - a garbled file raises anything: that is what is reported
+            problems.append(f"{file}: undecodable ({_summary(error)})")
+    return problems
+
+
+def _decode_every_posting(leaf) -> None:
+    schema = leaf.schema
+    for name in schema.names():
+        if not schema[name].indexed:
+            continue
+        kinds = [kind for kind in ("weight", "positions") if schema[name].format.supports(kind)]
+        for text, _ in leaf.iter_field(name):
+            for kind in kinds:
+                matcher = leaf.postings(name, text)
+                for _ in matcher.items_as(kind):
+                    pass
+
+
+def _summary(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"[:120]
 
 
 class _ResultCache:
@@ -422,9 +570,14 @@ class _ResultCache:
         return answer
 
 
-def open_whoosh(path: Path, taxonomy: Taxonomy | None = None, create: bool = False) -> WhooshBackend:
-    """Open (or create) the Whoosh index at ``path``."""
-    return WhooshBackend(path, taxonomy, create)
+def open_whoosh(
+    path: Path,
+    taxonomy: Taxonomy | None = None,
+    create: bool = False,
+    diagnose: Callable[[Exception], IndexDamaged] | None = None,
+) -> WhooshBackend:
+    """Open (or create) the Whoosh index at ``path``; ``diagnose`` names the damage a failed read meets."""
+    return WhooshBackend(path, taxonomy, create, diagnose)
 
 
 def _records(fields: dict) -> tuple[Passage, DocumentInfo]:
