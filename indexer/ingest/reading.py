@@ -33,6 +33,7 @@ from indexer.ingest.manifest import sidecar_sha256
 from indexer.ingest.prepare import prepare_document
 from indexer.ingest.readers import check_corpus_file
 from indexer.ingest.readers import read_documents
+from indexer.ingest.sandbox import read_limited
 from indexer.taxonomy import Tagger
 
 # Below this much to read, starting a worker (about a second to import) is not worth it.
@@ -116,9 +117,11 @@ def _read_file(item, corpus, digest, tagger, prepare):
         digest = digest or file_sha256(item.path)
         sidecar = sidecar_sha256(item.path)
         updated = datetime.fromtimestamp(stat.st_mtime, UTC).isoformat(timespec="seconds")
-        for doc in read_documents(item.path, corpus, warn=warnings.append):
+        for doc in read_limited(read_documents, item.path, corpus, warnings.append):
             yield from _drain(warnings)
             document = prepare_document(doc, tagger, updated)
+            if not document.passages:
+                warnings.append(f"{item.rel}: {doc.doc_id!r} gives no passage, although it was read: nothing indexed")
             yield DocumentRead(item.rel, doc.doc_id, len(document.passages), prepare(document))
     except UnreadableDocument as error:
         yield from _drain(warnings)

@@ -23,6 +23,7 @@ from indexer.ingest.readers.metadata import load_sidecar
 from indexer.ingest.readers.metadata import sidecar_path
 from indexer.ingest.readers.metadata import title_from_stem
 from indexer.models import Document
+from indexer.models import Section
 
 Reader = Callable[[bytes, str, Callable[[str], None]], Parsed]
 
@@ -48,7 +49,7 @@ MAX_FILE_BYTES: dict[str, int] = {
     ".pdf": 128 * MB, ".docx": 128 * MB,
 }  # fmt: skip
 
-__all__ = ["MAX_FILE_BYTES", "READERS", "SUPPORTED_SUFFIXES", "check_corpus_file", "read_documents"]
+__all__ = ["MAX_FILE_BYTES", "READERS", "SUPPORTED_SUFFIXES", "check_corpus_file", "precheck", "read_documents"]
 
 
 def read_documents(path: Path, root: Path, warn: Callable[[str], None] | None = None) -> Iterator[Document]:
@@ -76,6 +77,21 @@ def check_corpus_file(path: Path, root: Path) -> str:
     if not path.is_file():  # follows symlinks: False for devices, pipes, sockets and broken links
         raise UnreadableDocument(relpath, "not a regular file (a device, a pipe or a broken link)")
     return relpath
+
+
+def precheck(path: Path, relpath: str) -> None:
+    """Refuse a file whose container is wrong, by the checks that read a few bytes of it only
+    (a DOCX's ZIP directory, a PDF's header); ``read_documents`` makes them again.
+
+    :raises UnreadableDocument: as ``read_documents`` would for that reason.
+    """
+    suffix = path.suffix.lower()
+    if suffix == ".docx":
+        importlib.import_module("indexer.ingest.readers.docx").check_archive(path, relpath)
+    elif suffix == ".pdf":
+        pdf = importlib.import_module("indexer.ingest.readers.pdf")
+        with path.open("rb") as handle:
+            pdf.check_header(handle.read(pdf.PDF_HEADER_WITHIN), relpath)
 
 
 def reader_for(suffix: str) -> Reader:
@@ -136,11 +152,16 @@ def _document(path: Path, relpath: str, parsed: Parsed, sidecar: Metadata) -> Do
         raise UnreadableDocument(relpath, "no text content (only capture noise)")
     metadata = sidecar.over(parsed.metadata)
     first_heading = next((section.title for section in parsed.sections if section.title), "")
+    sections = parsed.sections
+    if not any(section.paragraphs for section in sections):
+        # Only title-like lines (a PDF of one short sentence per page): they are its text, not
+        # headings of nothing, which would leave a document without a passage.
+        sections = (Section("", tuple(section.title for section in sections), 1),)
     return Document(
         doc_id=str(PurePosixPath(relpath).with_suffix("")),
         path=relpath,
         title=metadata.title or first_heading or title_from_stem(path),
-        sections=parsed.sections,
+        sections=sections,
         lang=metadata.lang,
         publisher=metadata.publisher,
         source_url=metadata.source_url,

@@ -2,6 +2,9 @@
 
 The ZIP container is inspected before python-docx opens it: a DOCX is small XML, so a huge or
 extremely compressible member is a decompression bomb, refused before anything is inflated.
+Each style is looked up once per document (python-docx's ``paragraph.style`` searches the styles
+part every time, which made a million empty paragraphs a quarter of an hour's work), and paragraphs
+and table cells count towards ``MAX_ELEMENTS``.
 """
 
 from __future__ import annotations
@@ -9,12 +12,14 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from pathlib import Path
 
 import docx
 from docx.document import Document as DocxDocument
+from docx.enum.style import WD_STYLE_TYPE
 from docx.opc.exceptions import PackageNotFoundError
 from docx.table import Table
-from docx.table import _Row
+from docx.table import _Cell
 from docx.text.paragraph import Paragraph
 from lxml import etree
 
@@ -22,6 +27,7 @@ from indexer.errors import UnreadableDocument
 from indexer.ingest.readers.metadata import Metadata
 from indexer.ingest.readers.metadata import Parsed
 from indexer.ingest.readers.metadata import Warn
+from indexer.ingest.readers.text import ElementCount
 from indexer.ingest.readers.text import SectionBuilder
 from indexer.ingest.readers.text import clean
 
@@ -48,15 +54,15 @@ def read_docx(data: bytes, relpath: str, warn: Warn) -> Parsed:
     check_archive(data, relpath)
     try:
         document = docx.Document(io.BytesIO(data))
-        return _parse(document)
+        return _parse(document, ElementCount(relpath))
     except DOCX_ERRORS as exc:
         raise UnreadableDocument(relpath, f"corrupt DOCX: {str(exc) or type(exc).__name__}") from exc
 
 
-def check_archive(data: bytes, relpath: str) -> None:
-    """Refuse bytes that are not a ZIP with a main document part, or that would inflate suspiciously."""
+def check_archive(data: bytes | Path, relpath: str) -> None:
+    """Refuse a file (bytes or path) that is not a ZIP with a main document part, or that would inflate suspiciously."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        with zipfile.ZipFile(io.BytesIO(data) if isinstance(data, bytes) else data) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
         raise UnreadableDocument(relpath, "corrupt DOCX: not a ZIP archive") from exc
@@ -72,22 +78,40 @@ def _inflates_too_much(member: zipfile.ZipInfo) -> bool:
     return member.file_size >= RATIO_MIN_BYTES and ratio > MAX_COMPRESSION_RATIO
 
 
-def _parse(document: DocxDocument) -> Parsed:
+def _parse(document: DocxDocument, elements: ElementCount) -> Parsed:
     builder = SectionBuilder()
     titles: dict[str, str] = {}  # first "Title" and first "Heading 1" paragraph
+    styles = _StyleNames(document)
     for block in document.iter_inner_content():
         if isinstance(block, Table):
             for row in block.rows:
-                builder.paragraph(_row_text(row))
+                cells = row.cells
+                elements.add(len(cells))
+                builder.paragraph(_row_text(cells))
         else:
-            _add_paragraph(builder, block, titles)
+            elements.add()
+            _add_paragraph(builder, block, styles.of(block), titles)
     title = clean(document.core_properties.title or "") or titles.get("title") or titles.get("h1", "")
     return Parsed(builder.sections(), Metadata(title=title))
 
 
-def _add_paragraph(builder: SectionBuilder, paragraph: Paragraph, titles: dict[str, str]) -> None:
+class _StyleNames:
+    """Paragraph style names by style id, each looked up in the styles part once."""
+
+    def __init__(self, document: DocxDocument) -> None:
+        self.part = document.part
+        self.names: dict[str | None, str] = {}
+
+    def of(self, paragraph: Paragraph) -> str:
+        style_id = paragraph._p.style  # the id written in the paragraph, None for the default style
+        if style_id not in self.names:
+            style = self.part.get_style(style_id, WD_STYLE_TYPE.PARAGRAPH)
+            self.names[style_id] = (style.name or "") if style is not None else ""
+        return self.names[style_id]
+
+
+def _add_paragraph(builder: SectionBuilder, paragraph: Paragraph, style: str, titles: dict[str, str]) -> None:
     text = clean(paragraph.text)
-    style = (paragraph.style.name or "") if paragraph.style is not None else ""
     heading = _HEADING_STYLE.match(style)
     if style.lower() == "title" and text and "title" not in titles:
         titles["title"] = text  # the document title, not a section
@@ -100,7 +124,7 @@ def _add_paragraph(builder: SectionBuilder, paragraph: Paragraph, titles: dict[s
         builder.paragraph(text)
 
 
-def _row_text(row: _Row) -> str:
+def _row_text(row_cells: list[_Cell]) -> str:
     # A merged cell is returned once per grid column it spans; keep each underlying cell once.
-    cells = {cell._tc: clean(cell.text) for cell in row.cells}
+    cells = {cell._tc: clean(cell.text) for cell in row_cells}
     return " | ".join(text for text in cells.values() if text)

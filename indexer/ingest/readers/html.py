@@ -8,6 +8,8 @@ paragraph with its cells joined by " | ".
 
 from __future__ import annotations
 
+import re
+
 from bs4 import BeautifulSoup
 from bs4.element import NavigableString
 from bs4.element import PreformattedString
@@ -17,6 +19,7 @@ from indexer.errors import UnreadableDocument
 from indexer.ingest.readers.metadata import Metadata
 from indexer.ingest.readers.metadata import Parsed
 from indexer.ingest.readers.metadata import Warn
+from indexer.ingest.readers.text import ElementCount
 from indexer.ingest.readers.text import SectionBuilder
 from indexer.ingest.readers.text import clean
 from indexer.ingest.readers.text import decode_text
@@ -26,6 +29,9 @@ from indexer.models import Section
 REMOVED_TAGS = ("script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form", "svg")
 HEADING_TAGS = {f"h{level}": level for level in range(1, 7)}
 # Elements that end the paragraph before them and start a new one; all others are inline.
+# An opening tag; counted on the bytes before BeautifulSoup builds its tree (which takes about a
+# kilobyte per tag), so a file of too many tags is refused at the cost of a scan.
+_START_TAG = re.compile(r"<[A-Za-z]")
 BLOCK_TAGS = frozenset(
     "address article blockquote body caption dd details dialog div dl dt fieldset figcaption figure hgroup hr "
     "html li main ol p pre section summary table tbody td tfoot th thead tr ul".split()
@@ -35,6 +41,7 @@ BLOCK_TAGS = frozenset(
 def read_html(data: bytes, relpath: str, warn: Warn) -> Parsed:
     """Read a .html/.htm file; ``<title>`` (else the first h1) gives the title, ``<html lang>`` the language."""
     text = decode_text(data, relpath)
+    ElementCount(relpath).add(_START_TAG.subn("", text)[1])  # subn counts in C, without a list of matches
     try:
         soup = BeautifulSoup(text, "html.parser")
         for tag in soup.find_all(REMOVED_TAGS):

@@ -34,10 +34,7 @@ PDF_ERRORS = (PyPdfError, ValueError, TypeError, KeyError, IndexError, Attribute
 
 def read_pdf(data: bytes, relpath: str, warn: Warn) -> Parsed:
     """Read a .pdf file; the document information title, when present, is the title."""
-    if not data:
-        raise UnreadableDocument(relpath, "empty file")
-    if b"%PDF-" not in data[:PDF_HEADER_WITHIN]:
-        raise UnreadableDocument(relpath, "not a PDF (no %PDF header): a file of another kind named .pdf")
+    check_header(data[:PDF_HEADER_WITHIN], relpath)
     try:
         with warnings.catch_warnings(), _pypdf_log() as notes:
             # pypdf warns about damage it works around; the outcome is judged below, not by warnings.
@@ -57,6 +54,14 @@ def read_pdf(data: bytes, relpath: str, warn: Warn) -> Parsed:
     for page in pages:
         add_text(builder, page, wrapped=True)
     return Parsed(builder.sections(), Metadata(title=title))
+
+
+def check_header(start: bytes, relpath: str) -> None:
+    """Refuse a file whose first ``PDF_HEADER_WITHIN`` bytes are not those of a PDF."""
+    if not start:
+        raise UnreadableDocument(relpath, "empty file")
+    if b"%PDF-" not in start[:PDF_HEADER_WITHIN]:
+        raise UnreadableDocument(relpath, "not a PDF (no %PDF header): a file of another kind named .pdf")
 
 
 class _Notes(logging.Handler):

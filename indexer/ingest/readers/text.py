@@ -41,6 +41,9 @@ BINARY_CONTROL_RATIO = 0.05
 # that detecting, highlighting and snippets work on bounded text. Above every paragraph of the shared
 # data sets (the longest, in service-public, has 82,296 characters).
 MAX_PARAGRAPH_CHARS = 100_000
+# Paragraphs and table cells of a DOCX, tags of an HTML file: a document with more is refused, since
+# reading costs time and memory per element, empty or not (a DOCX of a million empty paragraphs).
+MAX_ELEMENTS = 200_000
 
 # Zero-width space, stray BOM and soft hyphen vanish; no-break spaces (U+00A0, U+202F) need no entry,
 # as str.split() and str.strip() already treat them as whitespace.
@@ -104,6 +107,24 @@ def looks_hard_wrapped(lines: Iterable[str]) -> bool:
     middling = sum(WRAP_MIN_CHARS <= len(line) <= WRAP_MAX_CHARS for line in lines)
     open_ended = sum(not _ends_sentence(line) for line in lines)
     return middling * 2 > len(lines) and open_ended * 2 > len(lines)
+
+
+class ElementCount:
+    """Counts a document's elements as they are read; refuses the document past ``MAX_ELEMENTS``."""
+
+    def __init__(self, relpath: str) -> None:
+        self.relpath = relpath
+        self.count = 0
+
+    def add(self, count: int = 1) -> None:
+        self.count += count
+        if self.count > MAX_ELEMENTS:
+            raise UnreadableDocument(self.relpath, too_many_elements())
+
+
+def too_many_elements() -> str:
+    """The reason given for a document over ``MAX_ELEMENTS``."""
+    return f"more than {MAX_ELEMENTS:,} elements (paragraphs, table cells or HTML tags), the limit per document"
 
 
 class SectionBuilder:
