@@ -22,6 +22,7 @@ import resource
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -179,29 +180,30 @@ class _IdleChildren:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.children: list[_Child] = []
+        self.children: list[tuple[_Child, float]] = []  # with the time each became idle
 
     def take(self) -> _Child | None:
         while True:
             with self.lock:
                 if not self.children:
                     return None
-                child = self.children.pop()
-            if child.alive():
+                child, since = self.children.pop()
+            # Half the child's idle time: one about to leave by itself could take a request with it.
+            if time.monotonic() - since < IDLE_SECONDS / 2 and child.alive():
                 return child
-            child.end()  # it left after IDLE_SECONDS
+            child.end()
 
     def give(self, child: _Child) -> None:
         with self.lock:
             if len(self.children) < KEPT_IDLE:
-                self.children.append(child)
+                self.children.append((child, time.monotonic()))
                 return
         child.end()
 
     def end_all(self) -> None:
         with self.lock:
             children, self.children = self.children, []
-        for child in children:
+        for child, _ in children:
             child.end()
 
 

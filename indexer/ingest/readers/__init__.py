@@ -80,14 +80,14 @@ def check_corpus_file(path: Path, root: Path) -> str:
 
 
 def precheck(path: Path, relpath: str) -> None:
-    """Refuse a file whose container is wrong, by the checks that read a few bytes of it only
-    (a DOCX's ZIP directory, a PDF's header); ``read_documents`` makes them again.
+    """Refuse a file whose container is wrong, by checks that read a few bytes of it only (the end
+    of a DOCX's ZIP, a PDF's header); ``read_documents`` makes them, and more, again.
 
     :raises UnreadableDocument: as ``read_documents`` would for that reason.
     """
     suffix = path.suffix.lower()
     if suffix == ".docx":
-        importlib.import_module("indexer.ingest.readers.docx").check_archive(path, relpath)
+        importlib.import_module("indexer.ingest.readers.docx").check_zip_end(path, relpath)
     elif suffix == ".pdf":
         pdf = importlib.import_module("indexer.ingest.readers.pdf")
         with path.open("rb") as handle:
@@ -154,9 +154,9 @@ def _document(path: Path, relpath: str, parsed: Parsed, sidecar: Metadata) -> Do
     first_heading = next((section.title for section in parsed.sections if section.title), "")
     sections = parsed.sections
     if not any(section.paragraphs for section in sections):
-        # Only title-like lines (a PDF of one short sentence per page): they are its text, not
-        # headings of nothing, which would leave a document without a passage.
-        sections = (Section("", tuple(section.title for section in sections), 1),)
+        # Only title-like lines (a PDF of one short sentence per page): each is also its section's
+        # text, or the document would have no passage.
+        sections = tuple(Section(section.title, (section.title,), section.level) for section in sections)
     return Document(
         doc_id=str(PurePosixPath(relpath).with_suffix("")),
         path=relpath,

@@ -46,6 +46,7 @@ DOCX_ERRORS = (
     NotImplementedError,
     OSError,
 )
+NOT_A_ZIP = "corrupt DOCX: not a ZIP archive"
 _HEADING_STYLE = re.compile(r"^heading\s*([1-9])$", re.IGNORECASE)
 
 
@@ -59,13 +60,20 @@ def read_docx(data: bytes, relpath: str, warn: Warn) -> Parsed:
         raise UnreadableDocument(relpath, f"corrupt DOCX: {str(exc) or type(exc).__name__}") from exc
 
 
-def check_archive(data: bytes | Path, relpath: str) -> None:
-    """Refuse a file (bytes or path) that is not a ZIP with a main document part, or that would inflate suspiciously."""
+def check_zip_end(path: Path, relpath: str) -> None:
+    """Refuse a file without a ZIP directory, looking at its last 64 KB only (``check_archive``
+    reads the whole directory, which a hostile file can make huge)."""
+    if not zipfile.is_zipfile(path):
+        raise UnreadableDocument(relpath, NOT_A_ZIP)
+
+
+def check_archive(data: bytes, relpath: str) -> None:
+    """Refuse bytes that are not a ZIP with a main document part, or that would inflate suspiciously."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data) if isinstance(data, bytes) else data) as archive:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise UnreadableDocument(relpath, "corrupt DOCX: not a ZIP archive") from exc
+        raise UnreadableDocument(relpath, NOT_A_ZIP) from exc
     if not any(member.filename.endswith("document.xml") for member in members):
         raise UnreadableDocument(relpath, "corrupt DOCX: no word/document.xml")
     total = sum(member.file_size for member in members)
