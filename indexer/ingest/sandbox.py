@@ -127,6 +127,9 @@ def _ask(request: _Request, relpath: str, seconds: float) -> _Answer:
         raise UnreadableDocument(
             relpath, f"its reader stopped (exit code {code}); it may need more than {megabytes} MB to read"
         ) from None
+    except BaseException:  # an interrupt, a request that does not pickle: no child is left behind
+        child.end()
+        raise
     if answer.keep:
         _idle.give(child)
     else:
@@ -245,7 +248,6 @@ def _read(request: _Request) -> _Answer:
             return _Answer([], warnings, _needs_more(relpath, request.memory), keep=False)
         return _Answer([], warnings, (error.path, error.reason), keep=True)
     except MemoryError:
-        documents = []  # what was read is dropped before anything else is allocated
         return _Answer([], warnings, _needs_more(relpath, request.memory), keep=False)
     except Exception as error:  # noqa: BLE001 - a parser's bug on a hostile file skips that file, not the run
         return _Answer([], warnings, (relpath, f"its reader failed: {type(error).__name__}: {error}"), keep=False)
