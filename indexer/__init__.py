@@ -19,6 +19,7 @@ from indexer.errors import UnsupportedFileType
 from indexer.ingest.intake import check_metadata
 from indexer.ingest.intake import find_file
 from indexer.ingest.intake import find_source
+from indexer.ingest.intake import forget_replacement
 from indexer.ingest.intake import is_inside
 from indexer.ingest.intake import replace_file
 from indexer.ingest.intake import store_file
@@ -51,6 +52,7 @@ from indexer.search import passage_url
 from indexer.search import resolve_filters
 from indexer.search import search
 from indexer.settings import load_settings
+from indexer.settings import number_setting
 from indexer.snippets import SNIPPET_CHARS
 from indexer.snippets import highlight
 from indexer.snippets import make_snippet
@@ -103,6 +105,7 @@ __all__ = [
     "document_url",
     "find_file",
     "find_source",
+    "forget_replacement",
     "has_index",
     "highlight",
     "index_corpus",
@@ -120,5 +123,6 @@ __all__ = [
     "resolve_filters",
     "search",
     "load_settings",
+    "number_setting",
     "store_file",
 ]

@@ -38,6 +38,30 @@ SETTINGS = (
         "off: do not translate with the dictionary lexicon that ships with Passerelle "
         "(built from FreeDict and Apertium; indexer/crosslang/data/README.md).",
     ),
+    Setting(
+        "task_timeout_seconds",
+        "600",
+        "An upload or deletion still being applied after this many seconds is stopped and fails.",
+    ),
+    Setting(
+        "task_retries",
+        "5",
+        "Tries of a task whose indexing hits a file-system error (a full disk) before it fails.",
+    ),
+    Setting(
+        "task_retry_seconds", "1", "Wait before the second try of such a task, doubled at each try (at most 60 s)."
+    ),
+    Setting(
+        "public_url",
+        "",
+        "The site's address as users reach it (https://search.example.org), for absolute links "
+        "[default: the address the server listens on].",
+    ),
+    Setting(
+        "trusted_proxies",
+        "",
+        "Addresses of reverse proxies, comma-separated, whose X-Forwarded-* headers name the site's address.",
+    ),
 )
 
 
@@ -54,6 +78,20 @@ def load_settings(flags: dict | None = None, cwd: Path | None = None) -> dict[st
             values[setting.name] = env
     values.update({key: value for key, value in (flags or {}).items() if value is not None})
     return values
+
+
+def number_setting(settings: dict[str, str], name: str, low: float = 0) -> float:
+    """Setting ``name`` as a number of at least ``low``.
+
+    :raises BadParameter: naming the setting when it is not such a number.
+    """
+    try:
+        value = float(settings[name])
+    except ValueError:
+        value = None
+    if value is None or not value >= low or value == float("inf"):
+        raise BadParameter(name, str(settings[name]), f"must be a number of at least {low:g}")
+    return value
 
 
 def _from_file(path: Path) -> dict[str, str]:

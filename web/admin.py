@@ -6,6 +6,8 @@ the server (``passerelle serve`` starts it) applies tasks in order with the same
 ``index_corpus`` as ``passerelle index``; ``GET /api/tasks/<id>`` follows one. ``?wait=N``
 (seconds, at most ``MAX_WAIT_SECONDS``) answers as a synchronous call would once the task ends
 (201 or 200, 422 for a file the indexer refused), or 202 if it has not ended by then.
+``DELETE /api/tasks/<id>`` cancels a task that has not ended. An upload the server has no room
+for (any error of the file system storing it or recording its task) is a 507 and leaves nothing behind.
 Everything here needs ``Authorization: Bearer <token>`` with the token of config ``ADMIN_TOKEN``
 or env ``PASSERELLE_ADMIN_TOKEN``; with no token configured it answers 404 "admin endpoints are
 disabled", as does the /admin page.
@@ -26,6 +28,8 @@ from flask import request
 from flask import url_for
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import Conflict
+from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import InternalServerError
 from werkzeug.exceptions import NotFound
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -43,6 +47,7 @@ from indexer import UnsupportedFileType
 from indexer import check_metadata
 from indexer import find_file
 from indexer import find_source
+from indexer import forget_replacement
 from indexer import indexed_files
 from indexer import is_inside
 from indexer import load_settings
@@ -56,9 +61,18 @@ DEFAULT_UPLOAD_MAX_BYTES = 20 * 1024 * 1024
 MAX_WAIT_SECONDS = 60
 DISABLED_MESSAGE = f"admin endpoints are disabled: set {TOKEN_ENV} (or ADMIN_TOKEN) on the server to enable them"
 REPLICA_MESSAGE = "this server is a read-only replica: upload to the indexer, then `passerelle publish`"
-TASK_WORDS = ("upload", "replace", "delete", "enqueued", "processing", "succeeded", "failed")
+TASK_WORDS = ("upload", "replace", "delete", "enqueued", "processing", "succeeded", "failed", "cancelled")
+CANCEL_WAIT_SECONDS = 10  # a task being applied is stopped within the runner's poll: this is ample
 # The status a synchronous answer gives for each reason a task fails.
 FAILURE_ERRORS = {"corpus_missing": ServiceUnavailable, "internal": InternalServerError}
+
+
+class InsufficientStorage(HTTPException):
+    """507: the server could not store an upload or record its task (a full disk, most often)."""
+
+    code = 507
+    description = "the server could not store the upload"
+    error_code = "disk_full"  # the JSON error's "code"
 
 bp = Blueprint("admin", __name__)
 
@@ -104,7 +118,14 @@ def upload():
         stored = store_file(corpus, folder, upload_file.filename, upload_file.stream, metadata)
     except UnsupportedFileType as error:
         raise UnsupportedMediaType(str(error)) from None
-    return _answer(_queue().enqueue_upload(stored), wait, _uploaded)
+    except OSError as error:
+        raise _no_room(upload_file.filename, error) from None
+    try:
+        task = _queue().enqueue_upload(stored)
+    except OSError as error:
+        stored.discard()
+        raise _no_room(upload_file.filename, error) from None
+    return _answer(task, wait, _uploaded)
 
 
 @bp.put("/api/documents/<path:doc_id>")
@@ -132,7 +153,20 @@ def _replace(doc_id: str, upload_file, fields, wait: float):
         raise NotFound(str(error)) from None
     except UnsupportedFileType as error:
         raise UnsupportedMediaType(str(error)) from None
-    return _answer(_queue().enqueue_replace(replacement), wait, lambda task: _uploaded(task, status=200))
+    except OSError as error:
+        raise _no_room(upload_file.filename, error) from None
+    try:
+        task = _queue().enqueue_replace(replacement)
+    except OSError as error:
+        forget_replacement(corpus, replacement)
+        raise _no_room(upload_file.filename, error) from None
+    return _answer(task, wait, lambda task: _uploaded(task, status=200))
+
+
+def _no_room(filename: str, error: OSError) -> InsufficientStorage:
+    current_app.logger.error("upload of %r refused: %s", filename, error)
+    reason = error.strerror or type(error).__name__
+    return InsufficientStorage(f"{filename}: the server could not store the upload ({reason}); nothing was kept")
 
 
 def _upload_fields():
@@ -198,6 +232,28 @@ def task(task_id: int):
     if found is None:
         raise NotFound(f"no task {task_id}")
     return jsonify(found.to_dict())
+
+
+@bp.delete("/api/tasks/<int:task_id>")
+def cancel_task(task_id: int):
+    """Cancel a task that has not ended: 200 with the task once ``cancelled`` (what it stored is
+    removed), 202 if the runner has not stopped it yet, 409 when it has ended or is a deletion being
+    applied, 404 for an unknown task."""
+    require_token()
+    queue = _queue()
+    task = queue.cancel(task_id, Path(current_app.config["CORPUS_DIR"]))
+    if task is None:
+        raise NotFound(f"no task {task_id}")
+    if task.status == "processing" and task.type == "delete":
+        raise Conflict(f"task {task_id} is a deletion being applied: it can no longer be cancelled")
+    if not task.finished:
+        task = queue.wait(task_id, CANCEL_WAIT_SECONDS) or task
+    if task.status == "cancelled":
+        return jsonify({"ok": True, **task.to_dict()})
+    if task.finished:
+        raise Conflict(f"task {task_id} has already ended ({task.status}): there is nothing to cancel")
+    url = url_for("admin.task", task_id=task.id)
+    return jsonify({"ok": True, **task.to_dict(), "url": url}), 202, {"Location": url}
 
 
 @bp.get("/api/documents")

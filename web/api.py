@@ -18,6 +18,7 @@ from flask import request
 from werkzeug.exceptions import NotFound
 from werkzeug.exceptions import ServiceUnavailable
 
+from indexer import TaskQueue
 from indexer import index_stats
 from indexer import search as run_search
 from web.document import document_dict
@@ -67,10 +68,16 @@ def health():
     a commit, which is how a person or a load balancer sees that all have it. While a file
     named ``drain`` exists in the index folder, the answer is 503, so a load balancer sends the
     server no new requests (planned maintenance) while it goes on answering the others.
+    ``tasks`` gives the task runner's state (running, restarting, dead, or none when this server
+    started none), the tasks waiting and the age of the oldest; a dead runner is a 503 too.
     """
     drain = Path(current_app.config["INDEX_DIR"]) / DRAIN_FILE
     if drain.exists():
         raise ServiceUnavailable(f"draining: remove {drain} to take requests again")
+    # The runner that applies uploads: a dead one would let uploads be accepted and never applied.
+    tasks = None if current_app.config.get("REPLICA") else TaskQueue(Path(current_app.config["INDEX_DIR"])).health()
+    if tasks and tasks["runner"] == "dead":
+        raise ServiceUnavailable("the task runner stopped and could not be restarted: uploads are not applied")
     stats = index_stats(get_index())
     return jsonify(
         {
@@ -82,6 +89,7 @@ def health():
             "updated": stats.updated,
             "warm": stats.warm,
             "pid": os.getpid(),
+            **({"tasks": tasks} if tasks else {}),
         }
     )
 

@@ -49,9 +49,12 @@ def is_api_request() -> bool:
     return request.path == API_PREFIX or request.path.startswith(API_PREFIX + "/")
 
 
-def api_error(status: int, *messages: str):
-    """The one JSON error shape, with ``status`` as both the HTTP status and a field."""
+def api_error(status: int, *messages: str, code: str | None = None):
+    """The one JSON error shape, with ``status`` as both the HTTP status and a field (and ``code``
+    when a client must tell one reason for that status from others)."""
     body = {"ok": False, "error": messages[0], "errors": list(messages), "status": status}
+    if code:
+        body["code"] = code
     return jsonify(body), status
 
 
@@ -107,7 +110,8 @@ def handle_http_error(error: HTTPException):
     status = error.code or 500
     custom = error.description != type(error).description
     if is_api_request():
-        response, status = api_error(status, error.description if custom else f"{status} {error.name}")
+        message = error.description if custom else f"{status} {error.name}"
+        response, status = api_error(status, message, code=getattr(error, "error_code", None))
     else:
         known = f"error_{status}" in STRINGS["en"]
         message = error.description if custom or not known else translate(f"error_{status}")

@@ -273,9 +273,17 @@ def replace_file(
             os.replace(tmp, new)
             if new != old:
                 old.unlink(missing_ok=True)
+    except BaseException:  # a full disk half-way: the replaced files come back as they were
+        restore_backups(corpus, new.relative_to(corpus).as_posix(), backups)
+        raise
     finally:
         tmp.unlink(missing_ok=True)
     return Replacement(StoredFile(new, _rel(corpus, new), None, created=new != old), tuple(backups))
+
+
+def forget_replacement(corpus: Path, replacement: Replacement) -> None:
+    """Undo ``replace_file`` when its task could not be recorded: the replaced files come back."""
+    restore_backups(corpus, replacement.stored.rel, replacement.backups)
 
 
 def _hidden_copy(path: Path) -> Path:
@@ -331,10 +339,14 @@ def _receive(folder: Path, stream: BinaryIO) -> tuple[Path, str]:
     """Copy ``stream`` to a hidden file in ``folder`` (the corpus walk ignores it); returns it and its hash."""
     digest = hashlib.sha256()
     fd, name = _exclusive(folder, lambda n: f".upload-{os.getpid()}-{threading.get_ident()}-{n}.part")
-    with os.fdopen(fd, "wb") as handle:
-        while chunk := stream.read(_CHUNK):
-            digest.update(chunk)
-            handle.write(chunk)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            while chunk := stream.read(_CHUNK):
+                digest.update(chunk)
+                handle.write(chunk)
+    except BaseException:  # a full disk (or a dropped connection) leaves no part behind
+        (folder / name).unlink(missing_ok=True)
+        raise
     return folder / name, digest.hexdigest()
 
 
@@ -364,6 +376,10 @@ def _place(corpus, folder, stem, suffix, tmp, digest, metadata) -> StoredFile:
             if metadata:
                 sidecar.unlink(missing_ok=True)
             continue
+        except OSError:
+            if metadata:
+                sidecar.unlink(missing_ok=True)
+            raise
         return StoredFile(path, _rel(corpus, path), sidecar if metadata else None, created=True)
     raise FileExistsError(str(folder / f"{stem}{suffix}"))
 
@@ -387,8 +403,12 @@ def _create(path: Path, data: bytes) -> bool:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     except FileExistsError:
         return False
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+    except OSError:
+        path.unlink(missing_ok=True)
+        raise
     return True
 
 
