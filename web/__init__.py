@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Flask
 
+from indexer import BadParameter
+from indexer import is_web_url
 from indexer import load_settings
 from web import admin
 from web import engine
@@ -11,6 +13,8 @@ from web import i18n
 from web import security
 from web.api import bp as api_bp
 from web.errors import register_error_handlers
+from web.links import TrustedProxies
+from web.links import proxy_list
 from web.pages import bp as pages_bp
 
 
@@ -19,14 +23,25 @@ def create_app(config: dict | None = None) -> Flask:
 
     :param config: overrides, e.g. ``{"INDEX_DIR": "var/index", "UI_DEFAULT_LOCALE": "fr"}``;
         ``INDEX_DIR`` defaults to the ``index`` setting (passerelle.toml, PASSERELLE_INDEX), ``CORPUS_DIR``
-        to the ``corpus`` setting; ``ADMIN_TOKEN``, ``UPLOAD_DIR`` and ``UPLOAD_MAX_BYTES`` are read by
-        ``web.admin.init_app``.
+        to the ``corpus`` setting; ``PUBLIC_URL`` and ``TRUSTED_PROXIES`` (comma-separated) to the
+        ``public_url`` and ``trusted_proxies`` settings; ``ADMIN_TOKEN``, ``UPLOAD_DIR`` and
+        ``UPLOAD_MAX_BYTES`` are read by ``web.admin.init_app``.
+
+    :raises BadParameter: for a ``public_url`` that is not an http(s) address, or a malformed ``trusted_proxies``.
     """
     app = Flask(__name__)
     app.config.from_mapping(UI_DEFAULT_LOCALE=i18n.LOCALES[0])
     app.config.update(config or {})
-    if "INDEX_DIR" not in app.config:
-        app.config["INDEX_DIR"] = load_settings()["index"]
+    if not {"INDEX_DIR", "PUBLIC_URL", "TRUSTED_PROXIES"} <= set(app.config):
+        settings = load_settings()
+        app.config.setdefault("INDEX_DIR", settings["index"])
+        app.config.setdefault("PUBLIC_URL", settings["public_url"])
+        app.config.setdefault("TRUSTED_PROXIES", settings["trusted_proxies"])
+    if app.config["PUBLIC_URL"] and not is_web_url(app.config["PUBLIC_URL"]):
+        raise BadParameter("public_url", app.config["PUBLIC_URL"], "must be an http or https address")
+    proxies = proxy_list(app.config["TRUSTED_PROXIES"])
+    if proxies:
+        app.wsgi_app = TrustedProxies(app.wsgi_app, proxies)
     app.json.sort_keys = False  # keep the documented field order of SearchResult.to_dict()
     app.json.ensure_ascii = False
     app.jinja_env.trim_blocks = True

@@ -74,6 +74,7 @@ class InsufficientStorage(HTTPException):
     description = "the server could not store the upload"
     error_code = "disk_full"  # the JSON error's "code"
 
+
 bp = Blueprint("admin", __name__)
 
 

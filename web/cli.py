@@ -5,23 +5,32 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import click
 
 from indexer import CorpusWatcher
+from indexer import TaskQueue
 from indexer import TaskRunner
 from indexer import has_index
 from indexer import load_settings
 from indexer import main
+from indexer import number_setting
 from web import create_app
 
 DEFAULT_THREADS = 8
 WRITERS_STOP_SECONDS = 30
+# A writers' process that dies is started again after these waits (seconds), one per death in a
+# row; one that dies again each time is "dead" (health answers 503) and is tried once a minute.
+RESTART_DELAYS = (0, 1, 2, 4, 8)
+DEAD_RETRY_SECONDS = 60
+STABLE_SECONDS = 60  # a process that ran this long before it died starts the count again
 # Search is CPU-bound Python: one process uses one core whatever its threads, so one worker per
 # core of the 2-core machine this runs on; more workers only add an open index (memory) each.
 DEFAULT_WORKERS = 2
@@ -70,6 +79,8 @@ def serve(host, port, index_dir, workers, threads, debug, watch, corpus_dir, rep
         raise click.UsageError("--watch writes to the index; a --replica never does")
     if watch and not corpus.is_dir():
         raise click.ClickException(f"corpus folder not found: {corpus}")
+    if not replica:
+        task_settings()  # a bad one is named now, not in the writers' process
     if not watch and not has_index(index_root):
         warning = f"warning: no index at {settings['index']} yet; searches answer 503 until `passerelle index` runs"
         click.secho(warning, fg="yellow", err=True)
@@ -79,6 +90,7 @@ def serve(host, port, index_dir, workers, threads, debug, watch, corpus_dir, rep
         if replica:
             return
         start_task_runner(corpus, index_root)
+        TaskQueue(index_root).record_runner("running", os.getpid())
         if watch:
             start_watcher(corpus, index_root)  # its first run builds the index
 
@@ -94,8 +106,8 @@ def serve(host, port, index_dir, workers, threads, debug, watch, corpus_dir, rep
         # gunicorn forks workers from the master, and a fork while another thread holds a lock
         # (an import's, for one) leaves that lock held forever in the worker.
         writers = WritersProcess(corpus, index_root, watch)
-        when_ready, on_exit = (None, None) if replica else (writers.start, writers.stop)
-        serve_prefork(app, host, port, workers=workers, threads=threads, when_ready=when_ready, on_exit=on_exit)
+        hooks = {} if replica else {"when_ready": writers.start, "on_exit": writers.stop, "on_tick": writers.check}
+        serve_prefork(app, host, port, workers=workers, threads=threads, **hooks)
     else:
         import waitress  # imported here: only the single-process production path needs it
 
@@ -104,20 +116,62 @@ def serve(host, port, index_dir, workers, threads, debug, watch, corpus_dir, rep
 
 
 class WritersProcess:
-    """``run_writers`` in a child interpreter, started when the master listens and stopped when it exits."""
+    """``run_writers`` in a child interpreter, started when the master listens, started again when it
+    dies (its tasks resume: those left processing are taken again), stopped when the master exits.
 
-    def __init__(self, corpus: Path, index_root: Path, watch: bool):
+    ``check`` is the supervision: the master calls it often. Each change of state is recorded in
+    the index's task folder, where ``/api/health`` of every worker reads it.
+    """
+
+    def __init__(self, corpus: Path, index_root: Path, watch: bool, command: list[str] | None = None):
         code = f"from web.cli import run_writers; run_writers({str(corpus)!r}, {str(index_root)!r}, {watch!r})"
-        self.command = [sys.executable, "-c", code]
+        self.command = command or [sys.executable, "-c", code]
+        self.queue = TaskQueue(Path(index_root))
         self.process: subprocess.Popen | None = None
+        self.started = 0.0
+        self.deaths = 0  # in a row, each soon after its start
+        self.restart_at: float | None = None
+        self.stopping = False
 
     def start(self) -> None:
-        self.process = subprocess.Popen(self.command)
+        self.restart_at = None
+        self.started = time.monotonic()
+        try:
+            self.process = subprocess.Popen(self.command)
+        except OSError as error:
+            self.process = None
+            self._died(f"could not be started: {error}")
+            return
+        self.queue.record_runner("running", self.process.pid)
+
+    def check(self) -> None:
+        """Start the writers again if they died and their wait is over."""
+        if self.stopping:
+            return
+        if self.process is not None and self.process.poll() is not None:
+            # The master may have reaped it already (gunicorn waits for any child): then no status.
+            pid, self.process = self.process.pid, None
+            self._died(f"(pid {pid}) stopped")
+        if self.process is None and self.restart_at is not None and time.monotonic() >= self.restart_at:
+            self.start()
+
+    def _died(self, how: str) -> None:
+        soon = time.monotonic() - self.started < STABLE_SECONDS
+        self.deaths = self.deaths + 1 if soon else 1
+        if self.deaths > len(RESTART_DELAYS):
+            delay, state = DEAD_RETRY_SECONDS, "dead"
+        else:
+            delay, state = RESTART_DELAYS[self.deaths - 1], "restarting"
+        self.restart_at = time.monotonic() + delay
+        self.queue.record_runner(state)
+        click.secho(f"the task runner {how}; starting it again in {delay} s ({state})", fg="red", err=True)
 
     def stop(self) -> None:
+        self.stopping = True
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=WRITERS_STOP_SECONDS)
+        self.queue.record_runner("stopped")
 
 
 def run_writers(corpus: Path | str, index_root: Path | str, watch: bool) -> None:
@@ -135,10 +189,23 @@ def start_task_runner(corpus: Path, index_root: Path):
 
     :returns: the runner and its thread (``runner.stop()`` ends it).
     """
-    runner = TaskRunner(corpus, index_root, on_batch=_echo_tasks)
+    runner = TaskRunner(corpus, index_root, on_batch=_echo_tasks, **task_settings())
     thread = threading.Thread(target=runner.run_forever, name="task-runner", daemon=True)
     thread.start()
     return runner, thread
+
+
+def task_settings() -> dict:
+    """The runner's time limit and retries, from the settings.
+
+    :raises BadParameter: naming a setting that is not a number in range.
+    """
+    settings = load_settings()
+    return {
+        "timeout": number_setting(settings, "task_timeout_seconds", low=1),
+        "retries": int(number_setting(settings, "task_retries", low=1)),
+        "retry_seconds": number_setting(settings, "task_retry_seconds"),
+    }
 
 
 def start_watcher(corpus: Path, index_root: Path):

@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from itertools import groupby
 from urllib.parse import quote
 
-from flask import request
-
 from indexer import TAG_FIELDS
 from indexer import IndexedDocument
 from indexer import OpenIndex
@@ -15,6 +13,7 @@ from indexer import Passage
 from indexer import document_url
 from indexer import is_web_url
 from indexer import passage_url
+from web.links import site_root
 from web.links import text_fragment_url
 from web.marks import mark_headings
 from web.marks import mark_passages
@@ -77,7 +76,7 @@ def _passage_view(passage: Passage, html: str, source: str, current: str) -> Pas
         anchor="#" + quote(passage.passage_id, safe=""),
         lang=passage.lang,
         html=html,
-        permalink=request.url_root.rstrip("/") + passage_url(passage.doc_id, passage.passage_id),
+        permalink=site_root() + passage_url(passage.doc_id, passage.passage_id),
         source_link=text_fragment_url(source, passage.text) if source else "",
         current=passage.passage_id == current,
     )

@@ -1,14 +1,24 @@
-"""URLs the pages link to: the search page with filters added or removed, passages, original sources."""
+"""URLs the pages link to: the search page with filters added or removed, passages, original sources,
+and the site's own address for the links that must be absolute (feeds, OpenSearch, permalinks).
+
+The site's address never comes from a ``Host`` header a client chose: it is the ``public_url``
+setting; else, for a request through one of the ``trusted_proxies``, the address that proxy
+forwarded (``X-Forwarded-Host``, ``-Proto``, ``-Port``, ``-Prefix``); else the address the server
+listens on.
+"""
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from dataclasses import replace
 from urllib.parse import quote
 from urllib.parse import urlencode
 
+from flask import current_app
 from flask import request
 from flask import url_for
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from indexer import FACETS
 from indexer import SearchQuery
@@ -18,6 +28,8 @@ from web.params import PAGE_GROUP
 
 FRAGMENT_START_WORDS = 8  # text fragments: first words of the passage ...
 FRAGMENT_END_WORDS = 4  # ... and its last words, so the whole passage is selected
+TRUSTED_PROXY = "passerelle.trusted_proxy"  # set in the WSGI environ of a request a trusted proxy forwarded
+DEFAULT_PORTS = {"http": "80", "https": "443"}
 
 
 @dataclass(frozen=True)
@@ -108,3 +120,67 @@ def text_fragment_url(source_url: str, text: str) -> str:
 def _fragment_term(words: list[str]) -> str:
     # quote() leaves "-" alone (it is unreserved in URLs), but the directive syntax gives it a meaning.
     return quote(" ".join(words), safe="").replace("-", "%2D")
+
+
+def site_root() -> str:
+    """The site's address for absolute links, without the trailing "/" (see the module's doc)."""
+    public = current_app.config.get("PUBLIC_URL") or ""
+    if public:
+        return public.rstrip("/")
+    if request.environ.get(TRUSTED_PROXY):
+        return request.url_root.rstrip("/")
+    scheme = request.scheme
+    name, port = request.environ.get("SERVER_NAME", "localhost"), str(request.environ.get("SERVER_PORT", ""))
+    host = f"[{name}]" if ":" in name else name
+    if port and port != DEFAULT_PORTS.get(scheme):
+        host = f"{host}:{port}"
+    return f"{scheme}://{host}{request.script_root}"
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    """``url_for(endpoint, **values)`` under ``site_root()``."""
+    return site_root() + url_for(endpoint, **values)[len(request.script_root) :]
+
+
+def this_url() -> str:
+    """The URL of the current request under ``site_root()``."""
+    return site_root() + request.full_path.rstrip("?")
+
+
+class TrustedProxies:
+    """WSGI middleware: werkzeug's ``ProxyFix`` for requests from the configured proxies only
+    (anyone else could send X-Forwarded-Host too)."""
+
+    def __init__(self, app, proxies: list[str]):
+        self.app = app
+        self.fixed = ProxyFix(app, x_for=1, x_proto=1, x_host=1, x_port=1, x_prefix=1)
+        self.networks = [ipaddress.ip_network(proxy, strict=False) for proxy in proxies]
+
+    def __call__(self, environ, start_response):
+        if self._trusted(environ.get("REMOTE_ADDR", "")):
+            environ[TRUSTED_PROXY] = True
+            return self.fixed(environ, start_response)
+        return self.app(environ, start_response)
+
+    def _trusted(self, address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in network for network in self.networks)
+
+
+def proxy_list(value: str) -> list[str]:
+    """The ``trusted_proxies`` setting as a list of addresses or networks.
+
+    :raises BadParameter: naming an entry that is neither.
+    """
+    from indexer import BadParameter
+
+    proxies = [entry.strip() for entry in str(value or "").split(",") if entry.strip()]
+    for proxy in proxies:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise BadParameter("trusted_proxies", proxy, "must be IP addresses or networks, comma-separated") from None
+    return proxies

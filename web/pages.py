@@ -34,6 +34,9 @@ from web.i18n import current_locale
 from web.i18n import explicit_locale
 from web.i18n import translate
 from web.links import SearchLinks
+from web.links import absolute_url
+from web.links import site_root
+from web.links import this_url
 from web.params import DEFAULT_PER_PAGE
 from web.params import PAGE_GROUP
 from web.params import search_query_from
@@ -142,9 +145,9 @@ def opensearch():
     """The OpenSearch description that lets browsers add Passerelle as a search engine."""
     body = opensearch_description(
         translate("opensearch_description"),
-        search_url=url_for("pages.search", _external=True),
-        feed_url=url_for("pages.feed", _external=True),
-        self_url=url_for("pages.opensearch", _external=True),
+        search_url=absolute_url("pages.search"),
+        feed_url=absolute_url("pages.feed"),
+        self_url=absolute_url("pages.opensearch"),
     )
     return Response(body, mimetype="application/opensearchdescription+xml")
 
@@ -158,9 +161,9 @@ def feed():
     links = SearchLinks(query, explicit_locale())
     info = FeedInfo(
         title=translate("feed_title", q=query.text) if query.text else translate("feed_title_all"),
-        feed_url=request.url,
-        page_url=url_for("pages.search", _external=True, **links.params(sort="relevance", per_page=DEFAULT_PER_PAGE)),
-        root_url=request.url_root.rstrip("/"),
+        feed_url=this_url(),
+        page_url=absolute_url("pages.search", **links.params(sort="relevance", per_page=DEFAULT_PER_PAGE)),
+        root_url=site_root(),
         lang=current_locale(),
     )
     return Response(atom_feed(result, index, info), mimetype="application/atom+xml")

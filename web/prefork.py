@@ -20,6 +20,7 @@ def serve_prefork(
     threads: int,
     when_ready: Callable[[], None] | None = None,
     on_exit: Callable[[], None] | None = None,
+    on_tick: Callable[[], None] | None = None,
 ) -> None:
     """Serve ``app`` with gunicorn until the master gets SIGTERM or SIGINT.
 
@@ -28,8 +29,12 @@ def serve_prefork(
 
     :param when_ready: called once in the master when it listens (it starts the writers' process).
     :param on_exit: called once in the master just before it exits (it stops the writers' process).
+    :param on_tick: called by the master's main loop about once a second and whenever a child ends
+        (it restarts a writers' process that died); on the main thread, as a thread in the master
+        could hold a lock while a worker is forked.
     """
     from gunicorn.app.base import BaseApplication  # imported here: only multi-worker serving needs it
+    from gunicorn.arbiter import Arbiter
 
     options = {
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
@@ -47,6 +52,12 @@ def serve_prefork(
     if on_exit is not None:
         options["on_exit"] = lambda arbiter: on_exit()
 
+    class TickingArbiter(Arbiter):
+        def manage_workers(self):
+            super().manage_workers()
+            if on_tick is not None:
+                on_tick()
+
     class EmbeddedGunicorn(BaseApplication):
         def load_config(self):
             for name, value in options.items():
@@ -54,5 +65,8 @@ def serve_prefork(
 
         def load(self):
             return app
+
+        def run(self):
+            TickingArbiter(self).run()
 
     EmbeddedGunicorn().run()
