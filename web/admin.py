@@ -242,9 +242,12 @@ def cancel_task(task_id: int):
     applied, 404 for an unknown task."""
     require_token()
     queue = _queue()
-    task = queue.cancel(task_id, Path(current_app.config["CORPUS_DIR"]))
+    task = queue.get(task_id)
     if task is None:
         raise NotFound(f"no task {task_id}")
+    if task.finished:
+        raise Conflict(f"task {task_id} has already ended ({task.status}): there is nothing to cancel")
+    task = queue.cancel(task_id, Path(current_app.config["CORPUS_DIR"])) or task
     if task.status == "processing" and task.type == "delete":
         raise Conflict(f"task {task_id} is a deletion being applied: it can no longer be cancelled")
     if not task.finished:
@@ -252,7 +255,7 @@ def cancel_task(task_id: int):
     if task.status == "cancelled":
         return jsonify({"ok": True, **task.to_dict()})
     if task.finished:
-        raise Conflict(f"task {task_id} has already ended ({task.status}): there is nothing to cancel")
+        raise Conflict(f"task {task_id} ended ({task.status}) before it could be cancelled")
     url = url_for("admin.task", task_id=task.id)
     return jsonify({"ok": True, **task.to_dict(), "url": url}), 202, {"Location": url}
 
@@ -278,7 +281,7 @@ def page():
 
 def _page_strings() -> dict:
     """What admin.js shows, in the interface language."""
-    keys = ("working", "delete", "delete_file", "replace", "wrong_token")
+    keys = ("working", "delete", "delete_file", "replace", "wrong_token", "cancel")
     strings = {key: translate(f"admin_{key}") for key in keys}
     strings |= {key: translate(f"task_{key}") for key in TASK_WORDS}
     doc, path = {"doc_id": "{doc_id}"}, {"path": "{path}"}

@@ -198,6 +198,8 @@ STRINGS = {
         "task_processing": "being indexed",
         "task_succeeded": "done",
         "task_failed": "failed",
+        "task_cancelled": "cancelled",
+        "admin_cancel": "Cancel",
     },
     "fr": {
         "tagline": "Recherche bilingue de passages",
@@ -375,6 +377,8 @@ STRINGS = {
         "task_processing": "en cours d’indexation",
         "task_succeeded": "terminée",
         "task_failed": "échouée",
+        "task_cancelled": "annulée",
+        "admin_cancel": "Annuler",
     },
 }
 

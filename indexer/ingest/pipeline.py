@@ -154,7 +154,8 @@ def _index_locked(corpus, index_root, rebuild, on_plan, on_file) -> IndexReport:
     generation.save_taxonomy(taxonomy)
     generation.save_glossary(merge(_load_glossary(corpus, live, report), from_taxonomy(taxonomy)))
     report.warnings.extend(save_configured_lexicons(corpus, generation.path))
-    _record_commit(live, generation, changed_passages=bool(plan.to_read or plan.removed))
+    # A file read again but refused (unreadable) changed no passage: servers need not reload for it.
+    _record_commit(live, generation, changed_passages=bool(plan.removed or report.added or report.changed))
     generation.seal()
     if generation is not live:
         previous = make_current(index_root, generation)

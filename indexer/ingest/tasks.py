@@ -482,9 +482,10 @@ class _Batch:
                 batch, CORPUS_MISSING, f"the corpus folder {self.corpus.name!r} does not exist on the server"
             )
             return DONE, None
-        except OSError as error:
-            return OS_ERROR, str(error)
-        except Exception:  # noqa: BLE001 - recorded on the tasks, details in the log only
+        except Exception as error:  # noqa: BLE001 - recorded on the tasks, details in the log only
+            cause = _os_error_in(error)
+            if cause is not None:
+                return OS_ERROR, str(cause)
             log.exception("task runner: indexing tasks %s failed", [task.id for task in batch])
             self._fail_all(batch, INTERNAL, INTERNAL_MESSAGE)
             return DONE, None
@@ -626,6 +627,17 @@ def _child_context():
         _context = multiprocessing.get_context("forkserver")
         _context.set_forkserver_preload(["indexer.ingest.tasks"])
     return _context
+
+
+def _os_error_in(error: BaseException) -> OSError | None:
+    """The file-system error behind ``error``, if any: cleaning up after one can raise another."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, OSError):
+            return error
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return None
 
 
 def _commit_mark(index_root: Path) -> tuple | None:

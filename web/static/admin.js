@@ -72,9 +72,13 @@
       do {
         await sleep(300);
         ({ response, data } = await request("GET", taskUrl));
-      } while (response.ok && data.status !== "succeeded" && data.status !== "failed");
+      } while (response.ok && !["succeeded", "failed", "cancelled"].includes(data.status));
       if (response.ok && data.status === "failed") {
         say(translated(data.error.message), true);
+        return null;
+      }
+      if (response.ok && data.status === "cancelled") {
+        say(strings.task_cancelled, true);
         return null;
       }
       if (response.ok) {
@@ -168,10 +172,20 @@
       const outcome = task.error
         ? translated(task.error.message)
         : task.documents.map((d) => d.doc_id + (d.passages === undefined ? "" : " (" + d.passages + ")")).join(", ");
-      cell(row, outcome);
+      const last = cell(row, outcome);
+      // A task not yet ended can be cancelled (but a deletion already being applied).
+      if (task.status === "enqueued" || (task.status === "processing" && task.type !== "delete")) {
+        last.append(" ", button("cancel-task", strings.cancel, () => cancelTask(task.task)));
+      }
     }
     document.getElementById("tasks-table").hidden = !tasks.length;
     document.getElementById("no-tasks").hidden = Boolean(tasks.length);
+  }
+
+  async function cancelTask(id) {
+    const { response, data } = await request("DELETE", root.dataset.tasks + "/" + id);
+    say(response.ok ? strings.task_cancelled : failure(response, data), !response.ok);
+    await showIndex();
   }
 
   // The index's files and tasks, fetched with the token: shown only when it is accepted.
