@@ -21,6 +21,7 @@ import pytest
 from test_serve import children_of
 from test_serve import serving
 from test_serve import wait_until
+from web_helpers import ADMIN_TOKEN
 from web_helpers import AUTH
 from web_helpers import EN_DOC
 from web_helpers import NEW_TEXT
@@ -63,7 +64,7 @@ def runner_thread(corpus: Path, index_dir: Path, **options) -> Iterator[TaskRunn
 def site(admin_corpus, admin_index_dir, monkeypatch):
     """An app with the admin token over a copy of the corpus, and no task runner yet."""
     monkeypatch.delenv("PASSERELLE_ADMIN_TOKEN", raising=False)
-    with app_over(admin_index_dir, CORPUS_DIR=str(admin_corpus), ADMIN_TOKEN=AUTH["Authorization"][7:]) as app:
+    with app_over(admin_index_dir, CORPUS_DIR=str(admin_corpus), ADMIN_TOKEN=ADMIN_TOKEN) as app:
         yield app
 
 
