@@ -8,7 +8,7 @@ PORT ?= 8000
 INDEX ?= var/index
 CORPUS ?= corpus
 
-.PHONY: run index test lint bench bench-against eval cluster-test lexicon clean
+.PHONY: run index test lint bench bench-against eval soak cluster-test lexicon clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,11 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.perf
 	$(BIN)/python -m bench.fuzz
 	$(BIN)/python -m bench.load
+
+# An hour of searches at two clients, the server's memory sampled (issue 27): make soak SOAK_MINUTES=60
+SOAK_MINUTES ?= 60
+soak: $(STAMP)
+	$(BIN)/python -m bench.soak --minutes $(SOAK_MINUTES) --clients 2
 
 # HAProxy and three replicas fed by one indexer, under load (issue 19; deploy/README.md), ~5 min.
 cluster-test: $(STAMP)

@@ -55,6 +55,19 @@ _SPLIT = re.compile(f"({TOKEN_PATTERN})")
 _MEMO_LIMIT = 500_000  # distinct raw tokens remembered per kind; a corpus's vocabulary fits
 
 
+def limit_memo(tokens: int) -> None:
+    """Remember at most ``tokens`` raw tokens per kind from now on, in this process.
+
+    A search server analyses the text of every passage it highlights, so over days its memo would
+    grow towards a whole corpus's vocabulary: a smaller one keeps its memory flat.
+    """
+    global _MEMO_LIMIT
+    _MEMO_LIMIT = tokens
+    for kind in LANGUAGE_SPECS.keys() | {WORDS}:
+        if len(_table(kind).memo) > tokens:
+            _table(kind).memo.clear()
+
+
 class _TermTable:
     """Raw token -> (term or None for a stop word, start shift, end shift), memoised.
 

@@ -42,6 +42,7 @@ from pathlib import Path
 
 from indexer.analysis import WORDS
 from indexer.analysis import analyze
+from indexer.analysis import limit_memo
 from indexer.atomic import write_json
 from indexer.crosslang.expansion import Expander
 from indexer.crosslang.glossary import Glossary
@@ -75,6 +76,7 @@ GENERATIONS = "generations"
 WRITE_LOCK = "write.lock"
 WRITE_LOCK_WAIT_SECONDS = 120.0  # documented in the README: a second writer waits this long
 RETIRED_INDEX_SECONDS = 30.0  # a search still running on a replaced index ends long before this
+SEARCH_MEMO_TOKENS = 30_000  # raw tokens a searching process keeps analysed (indexing keeps more)
 DAMAGE_CHECK_SECONDS = 1.0  # how often a long-lived process stats the live files for damage
 TOC_PATTERN = "_MAIN_*.toc"  # Whoosh's table of contents: without it the index reads as empty
 
@@ -468,6 +470,7 @@ class LiveIndex:
     """
 
     def __init__(self, root: Path):
+        limit_memo(SEARCH_MEMO_TOKENS)
         self.root = Path(root)
         self._lock = threading.Lock()
         self._open: OpenIndex | None = None

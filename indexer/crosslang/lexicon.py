@@ -37,6 +37,7 @@ FREEDICT_FILE = "lexicon-freedict.tsv.gz"
 # Defaults of ``translate`` for tools; query translation passes its own (``indexer.crosslang.expansion``).
 DEFAULT_LIMIT = 3
 DEFAULT_FLOOR = 0.1
+PARSED_KEPT = 4096  # entries of a lexicon read from a file kept parsed per language (see Lexicon._parsed)
 PROB_DIGITS = 4
 
 _DIGIT = re.compile(r"\d")
@@ -75,6 +76,9 @@ class Lexicon:
         # Entries read from a file and not looked up yet, as their tab-separated cells: a lexicon
         # of 50,000 terms loads in a tenth of the time, and a search looks up a few terms.
         self._unread: dict[str, dict[str, str]] = {lang: {} for lang in LANGUAGES}
+        # Entries parsed from ``_unread`` by lookups, at most ``PARSED_KEPT`` per language: kept
+        # apart so that a server's memory stops growing, while ``_unread`` keeps every entry.
+        self._parsed: dict[str, dict[str, tuple[Translation, ...]]] = {}
         for lang, entries in table.items():
             target = self._entries.setdefault(lang, {})
             for term, translations in entries.items():
@@ -89,19 +93,27 @@ class Lexicon:
     def _lookup(self, lang: str, term: str) -> tuple[Translation, ...]:
         found = self._entries.get(lang, {}).get(term)
         if found is None:
-            cells = self._unread.get(lang, {}).get(term)  # kept: another thread may be reading it too
-            if cells is None:
-                return ()
-            parts = cells.split("\t")
-            found = self._entries.setdefault(lang, {})[term] = self._ranked(
-                [(parts[i], float(parts[i + 1])) for i in range(0, len(parts), 2)]
-            )
+            parsed = self._parsed.setdefault(lang, {})
+            found = parsed.get(term)
+            if found is None:
+                cells = self._unread.get(lang, {}).get(term)
+                if cells is None:
+                    return ()
+                if len(parsed) >= PARSED_KEPT:
+                    parsed.clear()
+                found = parsed[term] = self._from_cells(cells)
         return found
+
+    def _from_cells(self, cells: str) -> tuple[Translation, ...]:
+        parts = cells.split("\t")
+        return self._ranked([(parts[i], float(parts[i + 1])) for i in range(0, len(parts), 2)])
 
     def _read_all(self) -> None:
         for lang, unread in self._unread.items():
-            for term in unread:
-                self._lookup(lang, term)
+            entries = self._entries.setdefault(lang, {})
+            for term, cells in unread.items():
+                if term not in entries:
+                    entries[term] = self._from_cells(cells)
 
     def __len__(self) -> int:
         """Number of source terms with at least one translation, both languages together."""
