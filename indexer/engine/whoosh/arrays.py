@@ -228,7 +228,9 @@ class QueryArrays:
                 self._idfs.clear()
             searcher = self.searcher
             field = next((f for f, _ in query.fields if searcher.doc_frequency(f, query.text)), None)
-            found = self._idfs[key] = searcher.idf(field, query.text) if field else 0.0
+            if field is None:
+                return 0.0  # a word the collection lacks (a typo, a made-up word): not remembered
+            found = self._idfs[key] = searcher.idf(field, query.text)
         return found
 
     def _average_length(self, fieldname: str) -> float:

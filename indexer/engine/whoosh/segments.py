@@ -23,7 +23,7 @@ from whoosh.util.numeric import byte_to_length
 
 CACHE_BYTES = 96 * 1024 * 1024  # decoded postings kept per process (8 bytes a posting)
 # What an entry costs beyond its arrays (key, two array headers, the dict's slot): counted so that
-# the terms a segment lacks, cached as empty arrays, cannot grow the cache without bound.
+# many short postings lists cannot grow the cache far beyond its limit.
 ENTRY_BYTES = 400
 WARM_FIELDS = ("body_en", "body_fr", "heading_en", "heading_fr")
 # Fields with a small vocabulary (headings, taxonomy names) that every word is also looked up in:
@@ -56,6 +56,8 @@ class SegmentCache:
         if fieldname in LISTED_FIELDS and text not in self.vocabulary(reader, fieldname):
             return EMPTY
         found = _decode_postings(reader, fieldname, text)
+        if found is EMPTY:
+            return found  # a term the segment lacks: looked up again cheaply, never piled up
         size = found[0].nbytes + found[1].nbytes + ENTRY_BYTES
         with self._lock:
             self._postings[key] = found
