@@ -25,7 +25,9 @@ def write_collections(corpus: Path, files: int = 4, records: int = 12) -> int:
     corpus.mkdir()
     for number in range(files):
         lines = [
-            json.dumps({"id": f"c{number}-r{record}", "title": f"Record {record}", "text": f"Word zq{number}x{record}."})
+            json.dumps(
+                {"id": f"c{number}-r{record}", "title": f"Record {record}", "text": f"Word zq{number}x{record}."}
+            )
             for record in range(records)
         ]
         (corpus / f"collection-{number}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")

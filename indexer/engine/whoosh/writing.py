@@ -222,10 +222,54 @@ def open_writer(index, path):
     :raises IndexBusy: when Whoosh's lock is held all the same.
     """
     try:
-        writer = index.writer(timeout=0, compound=False)
+        writer = SegmentWriter(_WriterIndex(index, _TrackedStorage(index.storage.folder)), timeout=0, compound=False)
     except LockError:
         raise IndexBusy(str(path), 0) from None
     return _tuned(writer)
+
+
+class _TrackedStorage(FileStorage):
+    """A folder as a Whoosh writer writes into it, with each file it opened for writing.
+
+    A failed commit closes them all: a file deleted while still open keeps its disk space.
+    """
+
+    def __init__(self, path: str, opened: list | None = None):
+        super().__init__(path)
+        self.opened = [] if opened is None else opened
+
+    def create_file(self, name, *args, **kwargs):
+        handle = super().create_file(name, *args, **kwargs)
+        self.opened.append(handle)
+        return handle
+
+    def temp_storage(self, name=None):
+        name = name or f"{uuid.uuid4().hex}.tmp"
+        return _TrackedStorage(os.path.join(self.folder, name), self.opened).create()
+
+    def close_all(self) -> None:
+        """Close every file opened, unflushed data lost (the disk may be full)."""
+        for handle in self.opened:
+            try:
+                handle.file.close()  # the raw file is closed even when flushing fails
+            except Exception:  # noqa: BLE001, S110 - the error that failed the commit is the one reported
+                pass
+        self.opened.clear()
+
+
+class _WriterIndex:
+    """What a ``SegmentWriter`` reads of its index: the table of contents, its lock, and a storage to write to."""
+
+    def __init__(self, index, storage: _TrackedStorage):
+        self._index = index
+        self.storage = storage
+        self.indexname = index.indexname
+
+    def _read_toc(self):
+        return self._index._read_toc()
+
+    def lock(self, name):
+        return self._index.lock(name)
 
 
 def _tuned(writer):
@@ -373,7 +417,7 @@ class WhooshTransaction(_PassageWriter):
         if writer.is_closed and self._committed is None:
             return
         steps = (
-            writer._close_segment,  # closing frees the disk blocks of the deleted files
+            writer.storage.close_all,  # or the deleted files' disk space stays taken until they are
             writer._tempstorage.destroy,
             lambda: clean_files(writer.storage, writer.indexname, writer.generation - 1, self._before),
             lambda: _remove_unfinished_tocs(writer.storage.folder, writer.indexname),
@@ -432,24 +476,12 @@ class SideSegment:
     def open(self) -> SideSegmentWriter:
         # No lock: the transaction that will include the segment holds the index's lock.
         writer = SegmentWriter(
-            _SideIndex(open_dir(self.path), FileStorage(self.folder).create()), _lk=False, compound=False
+            _WriterIndex(open_dir(self.path), _TrackedStorage(self.folder).create()), _lk=False, compound=False
         )
         return SideSegmentWriter(_tuned(writer))
 
     def discard(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
-
-
-class _SideIndex:
-    """What a ``SegmentWriter`` reads of its index: the index's table of contents, but another storage."""
-
-    def __init__(self, index, storage):
-        self._index = index
-        self.storage = storage
-        self.indexname = index.indexname
-
-    def _read_toc(self):
-        return self._index._read_toc()
 
 
 class SideSegmentWriter(_PassageWriter):
