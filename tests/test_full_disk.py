@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from indexer.cli import EXIT_WRITE_FAILED
+from indexer.engine.whoosh.writing import SideSegment
 from indexer.errors import IndexWriteFailed
 from indexer.ingest.manifest import Manifest
 from indexer.ingest.pipeline import index_corpus
@@ -218,3 +219,42 @@ def test_a_manifest_that_cannot_be_saved_undoes_the_commit(tmp_corpus, tmp_path,
     finally:
         opened.close()
     assert "harbour.txt" in [record.path for record in indexed_files(root)]
+
+
+class NoRoomForTheWorker(SideSegment):
+    """The worker's segment, whose writes fail as on a full disk once its files are open."""
+
+    def open(self):
+        writer = super().open()
+
+        def no_room(document):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), self.folder)
+
+        writer.add = no_room
+        return writer
+
+
+def test_a_full_disk_in_the_worker_process_is_the_same_error_and_leaves_no_file(tmp_corpus, tmp_path, monkeypatch):
+    import indexer.ingest.reading as file_reading
+    from indexer.engine.whoosh.backend import WhooshBackend
+    from indexer.store import current_generation
+
+    root = tmp_path / "index"
+    index_corpus(tmp_corpus, root)
+    whoosh = current_generation(root).backend_dir
+    files = sorted(path.name for path in whoosh.iterdir())
+    big_file(tmp_corpus)
+    (tmp_corpus / "quay.txt").write_text("Quay report: cargo inspected.\n" * 50, encoding="utf-8")  # two files to split
+    monkeypatch.setattr(file_reading, "WORKER_MIN_BYTES", 0)
+    monkeypatch.setattr(file_reading.os, "cpu_count", lambda: 2)  # the worker even on one core
+    monkeypatch.setattr(WhooshBackend, "side_writer", lambda self: NoRoomForTheWorker(self.path))
+
+    with pytest.raises(IndexWriteFailed, match=r"No space left on device \(disk full\); nothing was changed"):
+        index_corpus(tmp_corpus, root)
+
+    assert sorted(path.name for path in whoosh.iterdir()) == files  # no side-*.tmp, MAIN.tmp or segment left
+    opened = open_index(root)
+    try:
+        assert search(SearchQuery("zx1499q"), opened).total == 0
+    finally:
+        opened.close()
