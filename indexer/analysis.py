@@ -153,7 +153,7 @@ def spans_of(text: str, lang: str, wanted: set[str]) -> list[tuple[int, int]]:
     ends = list(accumulate(map(len, parts)))
     spans = []
     for raw in marked:
-        _, start_shift, end_shift = known(raw)
+        _, start_shift, end_shift = known(raw) or table(raw)  # the memo may have been cleared meanwhile
         number = tokens.index(raw)  # list.index scans in C
         while True:
             spans.append((ends[2 * number] + start_shift, ends[2 * number + 1] - end_shift))

@@ -11,6 +11,7 @@ import click
 
 from indexer.cli_errors import PasserelleGroup
 from indexer.crosslang.command import lexicon
+from indexer.errors import IndexWriteFailed
 from indexer.ingest.pipeline import index_corpus
 from indexer.models import SearchQuery
 from indexer.search import GROUPS
@@ -24,6 +25,7 @@ from indexer.store import open_index
 
 EXIT_SKIPPED = 3  # indexing finished, but some files were skipped
 EXIT_DAMAGED = 2  # `passerelle check` found damage (1 is any other error)
+EXIT_WRITE_FAILED = 4  # indexing could not write the index (a full disk, say): the live index is as before
 
 
 @click.group(cls=PasserelleGroup)
@@ -41,17 +43,22 @@ def index(corpus, index_dir, rebuild, verbose):
     """Index the corpus folder (incremental: only added, changed and removed files are applied).
 
     Exit status: 0 when every file was indexed, 3 when some were skipped (each is listed
-    with its reason), 1 on an error.
+    with its reason), 4 when the index could not be written (a full disk, say), 1 on another error.
     """
     settings = load_settings({"corpus": corpus, "index": index_dir})
     progress = _Progress()
-    report = index_corpus(
-        Path(settings["corpus"]),
-        Path(settings["index"]),
-        rebuild=rebuild,
-        on_plan=progress.start,
-        on_file=progress.advance,
-    )
+    try:
+        report = index_corpus(
+            Path(settings["corpus"]),
+            Path(settings["index"]),
+            rebuild=rebuild,
+            on_plan=progress.start,
+            on_file=progress.advance,
+        )
+    except IndexWriteFailed as error:
+        progress.finish()
+        click.echo(f"passerelle: {error}", err=True)
+        sys.exit(EXIT_WRITE_FAILED)
     progress.finish()
     _print_report(report, verbose)
     if report.skipped:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 
 class PasserelleError(Exception):
     """Base class of every error Passerelle reports to a user."""
@@ -147,3 +149,37 @@ class IndexDamaged(PasserelleError):
         self.index_dir = index_dir
         self.problems = problems or (what,)
         self.confirmed = bool(problems)
+
+
+# What a user can do about each write error: the system's words alone do not say it.
+_WRITE_ERROR_HINTS = {
+    errno.ENOSPC: "disk full",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EIO: "the disk failed to write",
+    errno.EROFS: "the file system is read-only",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+}
+
+
+class IndexWriteFailed(PasserelleError):
+    """An indexing run could not write to the index folder (a full disk, any ``OSError``).
+
+    The commit it was writing is undone and its partial files removed; ``committed`` says whether
+    earlier commits of the run stay (an incremental run of several batches), else nothing changed.
+    """
+
+    def __init__(self, index_dir: str, error: OSError, committed: bool = False):
+        reason = error.strerror or str(error) or type(error).__name__
+        hint = _WRITE_ERROR_HINTS.get(error.errno)
+        if hint and hint.lower() != reason.lower():
+            reason = f"{reason} ({hint})"
+        outcome = (
+            "the files of the commits made before it stay indexed; the next run indexes the rest"
+            if committed
+            else "nothing was changed, the live index is as before"
+        )
+        super().__init__(f"cannot write the index at {index_dir}: {reason}; {outcome}")
+        self.index_dir = index_dir
+        self.errno = error.errno
+        self.committed = committed

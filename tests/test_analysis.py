@@ -59,3 +59,12 @@ def test_the_stop_word_lists_are_whooshs_which_the_reference_configuration_uses(
     from indexer.stopwords import SNOWBALL_STOPWORDS
 
     assert {code: frozenset(stoplists[code]) for code in ("en", "fr")} == SNOWBALL_STOPWORDS
+
+
+def test_highlighting_more_words_than_the_memo_holds_marks_them_all(monkeypatch):
+    import indexer.analysis as analysis
+
+    monkeypatch.setattr(analysis, "_MEMO_LIMIT", 4)  # a search server's memo, full: cleared while marking
+    text = "ports harbours quays berths docks wharves"
+    spans = analysis.spans_of(text, "en", {analysis.analyze(word, "en")[0] for word in text.split()})
+    assert sorted(text[start:end] for start, end in spans) == sorted(text.split())

@@ -7,11 +7,13 @@ implementation; an OpenSearch one would implement the same methods:
   writes (analysed fields); pure, so the pipeline may run it in a worker process.
 - ``begin()``: a transaction: ``add(preparer()(document))``, ``delete(doc_ids)``, then
   ``commit()`` or ``cancel()`` (a context manager commits on success); readers see all of a
-  document's passages or none of them.
+  document's passages or none of them. ``commit(record)`` calls ``record()`` before the commit
+  is final and undoes it when that raises; a failed commit leaves the files as the last one did.
 - ``side_writer()``: a picklable handle with which another process writes prepared documents
   in bulk (``open()``, then ``add(prepared)`` per document, then ``finish()``); what ``finish``
   returns goes to a transaction's ``include(written, dropped)``, which commits those documents
-  but the passages numbered in ``dropped`` (0 = the first passage written).
+  but the passages numbered in ``dropped`` (0 = the first passage written); ``discard()`` then
+  removes what the other process left (everything, when no transaction included it).
 - ``search(plan)``: ranked passages with match spans, the total, and facet counts; with
   ``plan.group == "document"``, a page of documents instead, each with its best passages.
 - ``get_document(doc_id)``: the stored document, passages in reading order, or None.
@@ -99,7 +101,7 @@ class Transaction(Protocol):
 
     def include(self, written, dropped) -> None: ...  # what a ``side_writer()`` finished
 
-    def commit(self) -> None: ...
+    def commit(self, record=None) -> None: ...  # ``record()`` raising undoes the commit
 
     def cancel(self) -> None: ...
 

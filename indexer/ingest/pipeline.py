@@ -4,12 +4,17 @@ Incremental by content: a file whose size and modification time match the manife
 opened; one whose bytes hash the same is not re-read, unless its sidecar (``.meta.toml``: its
 metadata) changed, appeared or went. A file that cannot be read is reported
 and skipped, and whatever the index held for it before stays.
+
+A write that fails (a full disk, any ``OSError``) ends the run with ``IndexWriteFailed``: the
+commit it was writing is undone, its partial files and a half-written new generation removed,
+and what earlier commits of the run wrote stays, recorded in the manifest.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
@@ -21,6 +26,7 @@ from indexer.crosslang.glossary import merge
 from indexer.crosslang.kept import save_configured_lexicons
 from indexer.errors import CorpusNotFound
 from indexer.errors import GlossaryError
+from indexer.errors import IndexWriteFailed
 from indexer.errors import TaxonomyError
 from indexer.ingest.manifest import FileRecord
 from indexer.ingest.manifest import Manifest
@@ -118,8 +124,11 @@ def index_corpus(
     corpus, index_root = Path(corpus), Path(index_root)
     if not corpus.is_dir():
         raise CorpusNotFound(str(corpus))
-    with write_lock(index_root):
-        report = _index_locked(corpus, index_root, rebuild, on_plan, on_file)
+    try:
+        with write_lock(index_root):
+            report = _index_locked(corpus, index_root, rebuild, on_plan, on_file)
+    except OSError as error:  # the lock file or the generations folder could not be made
+        raise IndexWriteFailed(str(index_root), error) from error
     report.seconds = time.monotonic() - started
     return report
 
@@ -132,36 +141,63 @@ def _index_locked(corpus, index_root, rebuild, on_plan, on_file) -> IndexReport:
         report.warnings.append("the index was written by an older Passerelle; rebuilding it")
         rebuild = True
     generation = new_generation(index_root) if rebuild or live is None else live
-    taxonomy = _load_taxonomy(corpus, live, report)
-    manifest = Manifest.load(generation.manifest_path)
-    retag = manifest.taxonomy != taxonomy.fingerprint()
-    plan = plan_changes(corpus, manifest, retag, report)
-    if on_plan:
-        on_plan(plan)
-    generation.unseal()
-    backend = generation.open_backend(taxonomy, create=True)
+    writer = None
     try:
-        writer = BatchWriter(backend, manifest, generation, report)
+        taxonomy = _load_taxonomy(corpus, live, report)
+        manifest = Manifest.load(generation.manifest_path)
+        retag = manifest.taxonomy != taxonomy.fingerprint()
+        plan = plan_changes(corpus, manifest, retag, report)
+        if on_plan:
+            on_plan(plan)
+        generation.unseal()
+        backend = generation.open_backend(taxonomy, create=True)
         try:
-            _apply_plan(plan, corpus, manifest, Tagger(taxonomy), writer, on_file)
-            manifest.taxonomy = taxonomy.fingerprint()
-            writer.flush(force_save=True)
-        except BaseException:
-            writer.cancel()
-            raise
-    finally:
-        backend.close()
-    generation.save_taxonomy(taxonomy)
-    generation.save_glossary(merge(_load_glossary(corpus, live, report), from_taxonomy(taxonomy)))
-    report.warnings.extend(save_configured_lexicons(corpus, generation.path))
-    # A file read again but refused (unreadable) changed no passage: servers need not reload for it.
-    _record_commit(live, generation, changed_passages=bool(plan.removed or report.added or report.changed))
-    generation.seal()
+            writer = BatchWriter(backend, manifest, generation, report)
+            try:
+                _apply_plan(plan, corpus, manifest, Tagger(taxonomy), writer, on_file)
+                manifest.taxonomy = taxonomy.fingerprint()
+                writer.flush(force_save=True)
+            except BaseException:
+                writer.cancel()
+                raise
+        finally:
+            backend.close()
+        generation.save_taxonomy(taxonomy)
+        generation.save_glossary(merge(_load_glossary(corpus, live, report), from_taxonomy(taxonomy)))
+        report.warnings.extend(save_configured_lexicons(corpus, generation.path))
+        # A file read again but refused (unreadable) changed no passage: servers need not reload for it.
+        _record_commit(live, generation, changed_passages=bool(plan.removed or report.added or report.changed))
+        generation.seal()
+    except BaseException as error:
+        committed = _after_failure(live, generation, writer)
+        if isinstance(error, OSError):
+            raise IndexWriteFailed(str(index_root), error, committed) from error
+        raise
     if generation is not live:
         previous = make_current(index_root, generation)
         if previous:
             discard(previous)
     return report
+
+
+def _after_failure(live: Generation | None, generation: Generation, writer: BatchWriter | None) -> bool:
+    """Leave the index as a failed run found it, but for the commits it made; True when there were some.
+
+    A new generation is removed whole. In the live one, the commits made stay and are numbered for
+    servers to follow, and the checksums are sealed again (each step may fail in turn on a full disk:
+    the checksums then say the run did not finish, as after a crash).
+    """
+    if generation is not live:
+        discard(generation)
+        return False
+    committed = writer is not None and writer.commits > 0
+    try:
+        if committed:
+            _record_commit(live, generation, changed_passages=True)
+        generation.seal()
+    except OSError:
+        pass
+    return committed
 
 
 def _record_commit(live: Generation | None, generation: Generation, changed_passages: bool) -> None:
@@ -231,30 +267,35 @@ def _apply_plan(plan, corpus, manifest, tagger, writer, on_file):
     report = writer.report
     doc_ids: list[str] = []  # of the file being read
     backend = writer.backend
-    for event in read_files(plan.to_read, corpus, plan.digests, tagger, backend.preparer(), backend.side_writer()):
-        if isinstance(event, DocumentRead):
-            owner = owners.get(event.doc_id)
-            if owner not in (None, event.rel):
-                report.warnings.append(f"{event.rel}: document id {event.doc_id!r} already comes from {owner}; skipped")
-                writer.drop(event)
-                continue
-            owners[event.doc_id] = event.rel
-            doc_ids.append(event.doc_id)
-            writer.add(event)
-        elif isinstance(event, Warned):
-            report.warnings.append(event.text)
-        elif isinstance(event, SegmentWritten):
-            writer.include(event.segment)
-        elif isinstance(event, OwnPartRead):
-            writer.write_ahead()
-        else:
-            if isinstance(event, FileRead):
-                _file_done(event, doc_ids, manifest, writer, plan)
+    events = read_files(plan.to_read, corpus, plan.digests, tagger, backend.preparer(), backend.side_writer())
+    # Closed at once on a failure: the worker is stopped and its files removed before the error is reported.
+    with closing(events):
+        for event in events:
+            if isinstance(event, DocumentRead):
+                owner = owners.get(event.doc_id)
+                if owner not in (None, event.rel):
+                    report.warnings.append(
+                        f"{event.rel}: document id {event.doc_id!r} already comes from {owner}; skipped"
+                    )
+                    writer.drop(event)
+                    continue
+                owners[event.doc_id] = event.rel
+                doc_ids.append(event.doc_id)
+                writer.add(event)
+            elif isinstance(event, Warned):
+                report.warnings.append(event.text)
+            elif isinstance(event, SegmentWritten):
+                writer.include(event.written)
+            elif isinstance(event, OwnPartRead):
+                writer.write_ahead()
             else:
-                report.skipped.append((event.rel, event.reason))
-            doc_ids = []
-            if on_file:
-                on_file(event.rel)
+                if isinstance(event, FileRead):
+                    _file_done(event, doc_ids, manifest, writer, plan)
+                else:
+                    report.skipped.append((event.rel, event.reason))
+                doc_ids = []
+                if on_file:
+                    on_file(event.rel)
     report.unchanged = plan.unchanged
 
 
@@ -272,8 +313,10 @@ class BatchWriter:
     """Streams documents into a backend transaction, committed every ``BATCH_PASSAGES`` passages and at the end.
 
     Documents reach the backend as they are read, so a batch costs the backend's buffer, not
-    a list of documents in memory. The manifest records a file only after the commit that
-    holds all of its documents.
+    a list of documents in memory. The manifest records a file with the commit that holds all of
+    its documents: it is saved once the commit is written and before that commit is final, and a
+    manifest that cannot be saved undoes the commit (``Transaction.commit(record)``), so the
+    passages and the manifest never disagree.
     """
 
     def __init__(self, backend, manifest: Manifest, generation: Generation, report: IndexReport):
@@ -285,6 +328,7 @@ class BatchWriter:
         self._records: dict[str, FileRecord | None] = {}
         self._passages = 0
         self._dropped: list[int] = []  # passages of the worker's segment not to commit
+        self.commits = 0  # made by this run
 
     def _open(self):
         if self._transaction is None:
@@ -314,9 +358,9 @@ class BatchWriter:
         if self._transaction is not None:
             self._transaction.write_ahead()
 
-    def include(self, segment) -> None:
+    def include(self, written) -> None:
         """Commit the worker's segment with the next commit (in the same transaction as its deletions)."""
-        self._open().include(segment, self._dropped)
+        self._open().include(written, self._dropped)
         self._dropped = []
 
     def delete(self, doc_ids) -> None:
@@ -333,19 +377,24 @@ class BatchWriter:
         self._records[rel] = None
 
     def flush(self, force_save: bool = False) -> None:
-        """Commit what is written, then save the manifest."""
-        if self._transaction is not None:
-            self._transaction.commit()
-            self._transaction = None
-        changed_manifest = bool(self._records)
-        for rel, record in self._records.items():
+        """Commit what is written, with the manifest saved as part of the commit."""
+        records, self._records, self._passages = self._records, {}, 0
+        for rel, record in records.items():
             if record is None:
                 self.manifest.files.pop(rel, None)
             else:
                 self.manifest.files[rel] = record
-        if changed_manifest or force_save:
-            self.manifest.save(self.generation.manifest_path)
-        self._records, self._passages = {}, 0
+
+        def save_manifest() -> None:
+            if records or force_save:
+                self.manifest.save(self.generation.manifest_path)
+
+        if self._transaction is None:
+            save_manifest()
+            return
+        transaction, self._transaction = self._transaction, None
+        transaction.commit(record=save_manifest)
+        self.commits += 1
 
     def cancel(self) -> None:
         """Drop what was written since the last commit."""

@@ -86,7 +86,7 @@ class OwnPartRead:
 class SegmentWritten:
     """The worker's segment, holding the documents sent as written (the last event)."""
 
-    segment: object
+    written: object  # what the side writer's ``finish()`` returned
 
 
 class ReadingFailed(RuntimeError):
@@ -190,12 +190,15 @@ def _read_with_worker(items, corpus, digests, tagger, prepare, side_writer) -> I
             raise ReadingFailed(f"the indexing worker stopped (exit code {worker.wait()})") from None
         if isinstance(message, str):
             raise ReadingFailed(message)
+        if isinstance(message, OSError):  # a full disk, say: reported as the run's own write errors
+            raise message
         yield from message
     finally:
         if worker.poll() is None:
             worker.kill()
         worker.wait()
         worker.stdout.close()
+        side_writer.discard()  # what the worker wrote and no transaction included
 
 
 def work() -> None:
@@ -217,6 +220,8 @@ def work() -> None:
             events.append(event)
         events.append(SegmentWritten(segment.finish()))
         pickle.dump(events, sink, pickle.HIGHEST_PROTOCOL)
+    except OSError as error:  # the disk it writes to: the parent reports it as its own
+        pickle.dump(OSError(error.errno, error.strerror, error.filename), sink)
     except BaseException:  # noqa: BLE001 - whatever ends the worker is reported to the parent, which re-raises
         pickle.dump(traceback.format_exc(), sink)
     sink.flush()

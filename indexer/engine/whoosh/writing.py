@@ -5,12 +5,19 @@ analysed down to encoded postings. ``WhooshTransaction`` owns the index's one Wh
 deletions and additions, committed or cancelled together. ``SideSegment`` lets a worker
 process write documents into a segment of its own, which a transaction then includes at its
 commit: Whoosh writes a segment on one core, so a big run writes two at once.
+
+A failed commit (a full disk, any ``OSError``) or cancel leaves the folder as the last commit
+left it: the partial segment files and Whoosh's temporary folder are removed.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
+import uuid
 from array import array
 from dataclasses import dataclass
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
@@ -23,7 +30,10 @@ from whoosh.fields import KEYWORD
 from whoosh.fields import STORED
 from whoosh.fields import TEXT
 from whoosh.fields import Schema
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import TOC
 from whoosh.index import LockError
+from whoosh.index import clean_files
 from whoosh.index import open_dir
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
@@ -212,10 +222,54 @@ def open_writer(index, path):
     :raises IndexBusy: when Whoosh's lock is held all the same.
     """
     try:
-        writer = index.writer(timeout=0, compound=False)
+        writer = SegmentWriter(_WriterIndex(index, _TrackedStorage(index.storage.folder)), timeout=0, compound=False)
     except LockError:
         raise IndexBusy(str(path), 0) from None
     return _tuned(writer)
+
+
+class _TrackedStorage(FileStorage):
+    """A folder as a Whoosh writer writes into it, with each file it opened for writing.
+
+    A failed commit closes them all: a file deleted while still open keeps its disk space.
+    """
+
+    def __init__(self, path: str, opened: list | None = None):
+        super().__init__(path)
+        self.opened = [] if opened is None else opened
+
+    def create_file(self, name, *args, **kwargs):
+        handle = super().create_file(name, *args, **kwargs)
+        self.opened.append(handle)
+        return handle
+
+    def temp_storage(self, name=None):
+        name = name or f"{uuid.uuid4().hex}.tmp"
+        return _TrackedStorage(os.path.join(self.folder, name), self.opened).create()
+
+    def close_all(self) -> None:
+        """Close every file opened, unflushed data lost (the disk may be full)."""
+        for handle in self.opened:
+            try:
+                handle.file.close()  # the raw file is closed even when flushing fails
+            except Exception:  # noqa: BLE001, S110 - the error that failed the commit is the one reported
+                pass
+        self.opened.clear()
+
+
+class _WriterIndex:
+    """What a ``SegmentWriter`` reads of its index: the table of contents, its lock, and a storage to write to."""
+
+    def __init__(self, index, storage: _TrackedStorage):
+        self._index = index
+        self.storage = storage
+        self.indexname = index.indexname
+
+    def _read_toc(self):
+        return self._index._read_toc()
+
+    def lock(self, name):
+        return self._index.lock(name)
 
 
 def _tuned(writer):
@@ -270,9 +324,16 @@ class WhooshTransaction(_PassageWriter):
         self._nothing_committed = self._searcher.doc_count_all() == 0
         self._included: list = []
         self._written_ahead = False
-        commit_toc = writer._commit_toc
-        # After this writer's own new segment: documents keep the order they were read in.
-        writer._commit_toc = lambda segments: commit_toc([*segments, *self._included])
+        self._before = list(writer.segments)  # what the last commit left: a failure goes back to it
+        self._committed: list | None = None
+        # After this writer's own new segment: documents keep the order they were read in. Whoosh
+        # would also delete the files of older segments here; that waits for ``record`` (see commit).
+        writer._commit_toc = self._write_toc
+
+    def _write_toc(self, segments) -> None:
+        writer = self._writer
+        self._committed = [*segments, *self._included]
+        TOC(writer.schema, self._committed, writer.generation).write(writer.storage, writer.indexname)
 
     def delete(self, doc_ids) -> None:
         """Remove the committed documents with these ids."""
@@ -302,23 +363,73 @@ class WhooshTransaction(_PassageWriter):
         writer.merge = False
         self._written_ahead = True
 
-    def include(self, segment, dropped=()) -> None:
+    def include(self, written: WrittenSegment, dropped=()) -> None:
         """Commit a segment ``SideSegment`` wrote, without its passages numbered in ``dropped``.
 
-        Its documents' earlier versions are the caller's to ``delete``.
+        Its files move into the index folder now (a rename each); its documents' earlier
+        versions are the caller's to ``delete``.
         """
+        segment = written.segment
         for docnum in dropped:
             segment.delete_document(docnum)
-        if segment.doc_count_all():
-            self._included.append(segment)
+        if not segment.doc_count_all():
+            return
+        for name in written.files:
+            os.replace(Path(written.folder, name), Path(self._writer.storage.folder, name))
+        self._included.append(segment)
 
-    def commit(self) -> None:
-        self._searcher.close()
-        self._writer.commit()
+    def commit(self, record=None) -> None:
+        """Write the new segments and make them the index's; then ``record()``, if given.
+
+        Until ``record`` returns, the files of the segments the commit replaced are kept: when it
+        raises, the commit is undone (the new table of contents and segments deleted, the previous
+        ones in force again) and its error raised, so what ``record`` writes (the manifest) never
+        disagrees with the passages.
+        """
+        self._close_searcher()
+        try:
+            self._writer.commit()
+            if record is not None:
+                record()
+        except BaseException:
+            self._roll_back()
+            raise
+        writer = self._writer
+        clean_files(writer.storage, writer.indexname, writer.generation, self._committed)
 
     def cancel(self) -> None:
-        self._searcher.close()
-        self._writer.cancel()
+        """Drop everything written since the transaction began (a failed commit is already dropped)."""
+        self._close_searcher()
+        self._roll_back()
+
+    def _close_searcher(self) -> None:
+        if self._searcher is not None:
+            searcher, self._searcher = self._searcher, None
+            searcher.close()
+
+    def _roll_back(self) -> None:
+        """Back to the last commit's files, whatever state the writer was left in.
+
+        Each step goes on when one before it fails (closing a file flushes it, and the disk may
+        still be full): the error that made the transaction fail is the one to report.
+        """
+        writer = self._writer
+        if writer.is_closed and self._committed is None:
+            return
+        steps = (
+            writer.storage.close_all,  # or the deleted files' disk space stays taken until they are
+            writer._tempstorage.destroy,
+            lambda: clean_files(writer.storage, writer.indexname, writer.generation - 1, self._before),
+            lambda: _remove_unfinished_tocs(writer.storage.folder, writer.indexname),
+            lambda: writer.writelock and writer.writelock.release(),
+        )
+        for step in steps:
+            try:
+                step()
+            except Exception:  # noqa: BLE001, S110 - see the docstring
+                pass
+        writer.is_closed = True
+        self._committed = None
 
     def __enter__(self) -> WhooshTransaction:
         return self
@@ -330,22 +441,47 @@ class WhooshTransaction(_PassageWriter):
             self.cancel()
 
 
+def _remove_unfinished_tocs(folder: str, indexname: str) -> None:
+    """Whoosh writes a table of contents to ``_<name>_<generation>.toc.<time>`` before renaming it."""
+    for path in Path(folder).glob(f"_{indexname}_*.toc.*"):
+        path.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class WrittenSegment:
+    """What ``SideSegmentWriter.finish`` returns (picklable): a segment and where its files are."""
+
+    segment: object
+    folder: str
+    files: tuple[str, ...]
+
+
 class SideSegment:
     """Where another process writes documents into a new segment of the index (picklable).
 
     ``open()`` there, ``add`` prepared documents (their passages are numbered from 0 in add
-    order), then ``finish()``: the segment it returns pickles back, for
-    ``WhooshTransaction.include``. Nothing is visible until that transaction commits, and a
-    segment never included is deleted by Whoosh at a later commit.
+    order), then ``finish()``: the ``WrittenSegment`` it returns pickles back, for
+    ``WhooshTransaction.include``. Nothing is visible until that transaction commits.
+
+    The segment is written in a folder of its own beside the index's files, with its own
+    temporary files: a commit of the main writer meanwhile deletes Whoosh's temporary folder
+    and every segment file its table of contents does not name. ``discard()`` removes that
+    folder and what is left in it (everything, unless ``include`` took the segment).
     """
 
     def __init__(self, path):
         self.path = str(path)
+        self.folder = os.path.join(self.path, f"side-{uuid.uuid4().hex[:12]}.tmp")
 
     def open(self) -> SideSegmentWriter:
         # No lock: the transaction that will include the segment holds the index's lock.
-        writer = SegmentWriter(open_dir(self.path), _lk=False, compound=False)
+        writer = SegmentWriter(
+            _WriterIndex(open_dir(self.path), _TrackedStorage(self.folder).create()), _lk=False, compound=False
+        )
         return SideSegmentWriter(_tuned(writer))
+
+    def discard(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 class SideSegmentWriter(_PassageWriter):
@@ -354,12 +490,16 @@ class SideSegmentWriter(_PassageWriter):
     def add(self, document: PreparedDocument) -> None:
         self.add_passages(document)
 
-    def finish(self):
-        """Write the segment's files; its description, to include in a transaction."""
+    def finish(self) -> WrittenSegment:
+        """Write the segment's files; what to include in a transaction."""
         writer = self._writer
         writer._flush_segment()
         writer._close_segment()
-        return writer.get_segment()
+        writer._tempstorage.destroy()
+        segment = writer.get_segment()
+        prefix = f"{segment.segment_id()}."
+        files = tuple(name for name in writer.storage.list() if name.startswith(prefix))
+        return WrittenSegment(segment, writer.storage.folder, files)
 
 
 class TermPool:
