@@ -12,7 +12,7 @@ from dataclasses import fields
 from indexer.snippets import make_snippet
 
 LANGUAGES = ("en", "fr")
-FACETS = ("lang", "project", "partner", "topic")
+FACETS = ("lang", "project", "partner", "topic", "year")
 TAG_FIELDS = {
     "project": "projects",
     "partner": "partners",
@@ -32,6 +32,7 @@ class Section:
     title: str  # "" for text before the first heading
     paragraphs: tuple[str, ...]
     level: int = 1
+    pages: tuple[int, ...] = ()  # each paragraph's page (1 = first) in a paged format, else empty
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,13 @@ class Document:
     publisher: str = ""
     source_url: str = ""
     tags: tuple[str, ...] = ()  # taxonomy ids declared in metadata
+    date: str = ""  # "YYYY", "YYYY-MM" or "YYYY-MM-DD" from its metadata; "" when it declares none
+    date_source: str = ""  # where ``date`` comes from: one of DATE_SOURCES
+
+
+# Where a document's date comes from: its own metadata (front matter, HTML meta, PDF or DOCX
+# properties, a JSONL record), its sidecar, or the file's modification time.
+DATE_SOURCES = ("document", "sidecar", "file")
 
 
 @dataclass(frozen=True)
@@ -83,6 +91,7 @@ class Passage:
     # Entries named by the passage's own text: a short passage naming one the query describes
     # is not a mere lead-in (see indexer.engine.proximity). Written to the index, not read back.
     own_tags: Tags = field(default_factory=Tags, compare=False)
+    page: int = 0  # the page of the original it starts on (PDF), 0 when the format has no pages
 
 
 @dataclass(frozen=True)
@@ -96,6 +105,8 @@ class DocumentInfo:
     publisher: str = ""
     source_url: str = ""
     updated: str = ""  # ISO 8601 UTC time the source file was last modified
+    date: str = ""  # the document's date as cited ("YYYY", "YYYY-MM" or "YYYY-MM-DD"): sortable text
+    date_source: str = ""  # one of DATE_SOURCES
 
 
 @dataclass(frozen=True)
@@ -115,9 +126,12 @@ class SearchQuery:
     project: tuple[str, ...] = ()
     partner: tuple[str, ...] = ()
     topic: tuple[str, ...] = ()
+    year: tuple[str, ...] = ()  # years of the documents' dates ("2023")
+    date_from: str = ""  # documents dated on or after ("YYYY", "YYYY-MM" or "YYYY-MM-DD"); "" for no bound
+    date_to: str = ""  # documents dated on or before, that period included
     page: int = 1
     per_page: int = 10
-    sort: str = "relevance"  # or "newest": most recently modified documents first
+    sort: str = "relevance"  # or "newest": the most recently dated documents first
     expand: bool = True  # add glossary and taxonomy equivalents in the other language
     group: str = "none"  # or "document": a page of documents, each with its best passages
 
@@ -144,6 +158,9 @@ class Hit:
     partners: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
     spans: tuple[tuple[int, int], ...] = ()  # where the query matched in ``text`` (character offsets)
+    date: str = ""  # the document's date (see DocumentInfo.date)
+    date_source: str = ""
+    page: int = 0  # the page of the original the passage starts on; 0: not a paged format
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ SAMPLE_CHARS = 3000  # enough text for a confident document-level guess
 def prepare_document(doc: Document, tagger: Tagger, updated: str = "") -> IndexedDocument:
     """Turn a read document into index-ready passages.
 
+    ``updated`` is the file's modification time, which dates the document when its metadata does not.
     Language: declared metadata wins; otherwise each passage is detected, and short passages
     take their section's language, which takes the document's. Tags: a passage carries what
     its own text names plus what its section heading and its document name.
@@ -32,14 +33,16 @@ def prepare_document(doc: Document, tagger: Tagger, updated: str = "") -> Indexe
     sections = AnchorAllocator()
     passages: list[Passage] = []
     for section in doc.sections:
-        paragraphs = [p for p in section.paragraphs if not is_noise(p)]
+        pages = section.pages or (0,) * len(section.paragraphs)
+        kept = [(p, page) for p, page in zip(section.paragraphs, pages) if not is_noise(p)]
+        paragraphs = [p for p, _ in kept]
         if not paragraphs:
             continue
         section_id = sections.claim(slugify(section.title))
         section_lang = doc.lang or detect_language(" ".join(paragraphs), doc_lang)
         heading_tags = tagger.tag(section.title)
         anchors = AnchorAllocator()
-        for text in paragraphs:
+        for text, page in kept:
             own_tags = tagger.tag(text)
             passages.append(
                 Passage(
@@ -53,9 +56,13 @@ def prepare_document(doc: Document, tagger: Tagger, updated: str = "") -> Indexe
                     tags=doc_tags.merge(heading_tags).merge(own_tags),
                     search_tags=heading_tags.merge(own_tags),
                     own_tags=own_tags,
+                    page=page,
                 )
             )
-    info = DocumentInfo(doc.doc_id, doc.path, doc.title, doc_lang, doc.publisher, doc.source_url, updated)
+    date, date_source = (doc.date, doc.date_source) if doc.date else (updated[:10], "file" if updated else "")
+    info = DocumentInfo(
+        doc.doc_id, doc.path, doc.title, doc_lang, doc.publisher, doc.source_url, updated, date, date_source
+    )
     return IndexedDocument(info, tuple(passages))
 
 

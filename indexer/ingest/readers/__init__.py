@@ -166,7 +166,16 @@ def _document(path: Path, relpath: str, parsed: Parsed, sidecar: Metadata) -> Do
         publisher=metadata.publisher,
         source_url=metadata.source_url,
         tags=metadata.tags,
+        **date_fields(sidecar, parsed.metadata),
     )
+
+
+def date_fields(sidecar: Metadata, own: Metadata) -> dict[str, str]:
+    """``date`` and ``date_source`` of a Document: the sidecar's date, else the document's own
+    (front matter or the format's properties); none here when neither has one (the file's is used)."""
+    if sidecar.date:
+        return {"date": sidecar.date, "date_source": "sidecar"}
+    return {"date": own.date, "date_source": "document"} if own.date else {}
 
 
 def _ignore(message: str) -> None:

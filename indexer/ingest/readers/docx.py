@@ -27,6 +27,7 @@ from indexer.errors import UnreadableDocument
 from indexer.ingest.readers.metadata import Metadata
 from indexer.ingest.readers.metadata import Parsed
 from indexer.ingest.readers.metadata import Warn
+from indexer.ingest.readers.metadata import read_date
 from indexer.ingest.readers.text import ElementCount
 from indexer.ingest.readers.text import SectionBuilder
 from indexer.ingest.readers.text import clean
@@ -100,7 +101,17 @@ def _parse(document: DocxDocument, elements: ElementCount) -> Parsed:
             elements.add()
             _add_paragraph(builder, block, styles.of(block), titles)
     title = clean(document.core_properties.title or "") or titles.get("title") or titles.get("h1", "")
-    return Parsed(builder.sections(), Metadata(title=title))
+    return Parsed(builder.sections(), Metadata(title=title, date=docx_date(document)))
+
+
+def docx_date(document: DocxDocument) -> str:
+    """The core properties' ``created`` date, else ``modified``; "" when neither is set."""
+    properties = document.core_properties
+    for value in (properties.created, properties.modified):
+        date = read_date(value) if value is not None else None
+        if date:
+            return date
+    return ""
 
 
 class _StyleNames:

@@ -19,6 +19,7 @@ from indexer.errors import UnreadableDocument
 from indexer.ingest.readers.metadata import Metadata
 from indexer.ingest.readers.metadata import Parsed
 from indexer.ingest.readers.metadata import Warn
+from indexer.ingest.readers.metadata import read_date
 from indexer.ingest.readers.text import ElementCount
 from indexer.ingest.readers.text import SectionBuilder
 from indexer.ingest.readers.text import clean
@@ -44,11 +45,12 @@ def read_html(data: bytes, relpath: str, warn: Warn) -> Parsed:
     ElementCount(relpath).add(_START_TAG.subn("", text)[1])  # subn counts in C, without a list of matches
     try:
         soup = BeautifulSoup(text, "html.parser")
+        date = page_date(soup)  # before the page furniture goes: a header's <time> may hold it
         for tag in soup.find_all(REMOVED_TAGS):
             tag.decompose()
         for tag in soup.find_all("br"):
             tag.replace_with(" ")  # a line break separates words even inside a heading
-        metadata = Metadata(title=_title(soup), lang=_language(soup))
+        metadata = Metadata(title=_title(soup), lang=_language(soup), date=date)
         for tag in soup.find_all(["head", "title"]):
             tag.decompose()  # its text is metadata, not content
         walker = _Walker()
@@ -56,6 +58,29 @@ def read_html(data: bytes, relpath: str, warn: Warn) -> Parsed:
         return Parsed(walker.finish(), metadata)
     except RecursionError as exc:
         raise UnreadableDocument(relpath, "HTML too deeply nested") from exc
+
+
+# <meta> names (or properties) that give a page's date, most specific first; compared lower-cased.
+DATE_META_NAMES = ("date", "dcterms.date", "dc.date", "article:published_time")
+
+
+def page_date(soup: BeautifulSoup) -> str:
+    """The page's date: a date ``<meta>`` (``name`` or ``property``), else the first ``<time datetime>``
+    of a ``<header>``; "" when none holds a valid date."""
+    found = {}
+    for meta in soup.find_all("meta"):
+        key = str(meta.get("name") or meta.get("property") or "").strip().lower()
+        if key in DATE_META_NAMES and key not in found:
+            found[key] = read_date(str(meta.get("content") or ""))
+    for key in DATE_META_NAMES:
+        if found.get(key):
+            return found[key]
+    for header in soup.find_all("header"):
+        for time in header.find_all("time", datetime=True):
+            date = read_date(str(time["datetime"]))
+            if date:
+                return date
+    return ""
 
 
 def _title(soup: BeautifulSoup) -> str:

@@ -1,12 +1,14 @@
 """JSON Lines: one document per line, streamed (the real file holds about 192,000 records).
 
-Each line is an object with ``id``, ``lang``, ``title``, ``text`` and an optional ``source``. The id is
+Each line is an object with ``id``, ``lang``, ``title``, ``text``, an optional ``source`` and an
+optional ``date`` (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; a bad one is reported and ignored). The id is
 the doc_id exactly as written (ids such as ``ca:A-0.6:122(1):fr`` are kept). A bad line is reported
 through ``warn`` and skipped; only a file without a single good record is unreadable.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterator
@@ -16,6 +18,7 @@ from pathlib import Path
 from indexer.errors import UnreadableDocument
 from indexer.ingest.readers.metadata import Metadata
 from indexer.ingest.readers.metadata import Warn
+from indexer.ingest.readers.metadata import read_date
 from indexer.ingest.readers.text import SectionBuilder
 from indexer.ingest.readers.text import clean
 from indexer.models import LANGUAGES
@@ -41,10 +44,11 @@ def read_records(path: Path, relpath: str, defaults: Metadata, warn: Warn) -> It
             for number, line in enumerate(_bounded_lines(lines), start=1):
                 if line is not None and not line.strip():
                     continue
+                where = f"{relpath} line {number}"
                 try:
-                    document = _document(line, relpath, seen)
+                    document = _document(line, relpath, seen, functools.partial(_warn_at, warn, where))
                 except _BadRecord as exc:
-                    warn(f"{relpath} line {number}: {exc}")
+                    warn(f"{where}: {exc}")
                     continue
                 found += 1
                 yield _with_defaults(document, defaults)
@@ -64,7 +68,7 @@ def _bounded_lines(handle) -> Iterator[bytes | None]:
         yield line
 
 
-def _document(line: bytes | None, relpath: str, seen: set[str]) -> Document:
+def _document(line: bytes | None, relpath: str, seen: set[str], warn: Warn) -> Document:
     record = _parse(line)
     doc_id = record.get("id")
     text = record.get("text")
@@ -83,7 +87,25 @@ def _document(line: bytes | None, relpath: str, seen: set[str]) -> Document:
     if not any(section.paragraphs for section in sections):
         raise _BadRecord("'text' holds nothing but capture noise")
     seen.add(doc_id)
-    return Document(doc_id=doc_id, path=relpath, title=title or doc_id, sections=sections, **_source(record))
+    return Document(
+        doc_id=doc_id, path=relpath, title=title or doc_id, sections=sections, **_source(record), **_date(record, warn)
+    )
+
+
+def _warn_at(warn: Warn, where: str, problem: str) -> None:
+    warn(f"{where}: {problem}")
+
+
+def _date(record: dict, warn: Warn) -> dict:
+    """The record's own ``date`` as Document fields, when it has a valid one."""
+    value = record.get("date")
+    if value is None or value == "":
+        return {}
+    date = read_date(value)
+    if date is None:
+        warn(f"date {str(value)[:40]!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD), ignored")
+        return {}
+    return {"date": date, "date_source": "document"}
 
 
 def _parse(line: bytes | None) -> dict:
@@ -117,6 +139,12 @@ def _with_defaults(document: Document, defaults: Metadata) -> Document:
     if defaults == Metadata():
         return document
     merged = Metadata(document.title, document.lang, document.publisher, document.source_url).over(defaults)
+    dated = {"date": defaults.date, "date_source": "sidecar"} if defaults.date and not document.date else {}
     return replace(
-        document, lang=merged.lang, publisher=merged.publisher, source_url=merged.source_url, tags=defaults.tags
+        document,
+        lang=merged.lang,
+        publisher=merged.publisher,
+        source_url=merged.source_url,
+        tags=defaults.tags,
+        **dated,
     )

@@ -135,6 +135,8 @@ class SectionBuilder:
         self._title = ""
         self._level = 1
         self._paragraphs: list[str] = []
+        self.page = 0  # the page of a paged format that paragraphs come from now (0: not paged)
+        self._pages: list[int] = []
 
     def heading(self, text: str, level: int = 1) -> None:
         """Start a new section, unless the heading is empty or noise (then its text is dropped)."""
@@ -148,6 +150,7 @@ class SectionBuilder:
         text = clean(text)
         if text and not is_noise(text):
             self._paragraphs.extend(_pieces(text, MAX_PARAGRAPH_CHARS))
+            self._pages.extend([self.page] * (len(self._paragraphs) - len(self._pages)))
 
     def sections(self) -> tuple[Section, ...]:
         """Everything collected so far; sections with neither title nor paragraphs are left out."""
@@ -156,8 +159,9 @@ class SectionBuilder:
 
     def _close(self) -> None:
         if self._title or self._paragraphs:
-            self._sections.append(Section(self._title, tuple(self._paragraphs), self._level))
-        self._title, self._level, self._paragraphs = "", 1, []
+            pages = tuple(self._pages) if any(self._pages) else ()
+            self._sections.append(Section(self._title, tuple(self._paragraphs), self._level, pages))
+        self._title, self._level, self._paragraphs, self._pages = "", 1, [], []
 
 
 def add_text(builder: SectionBuilder, text: str, wrapped: bool | None = None) -> None:
