@@ -138,7 +138,7 @@ def result_problems(result) -> list[str]:
         problems.append(f"{len(result.results)} results on a page of {result.per_page}")
     if result.page == 1 and result.total < len(result.results):
         problems.append(f"total {result.total} below the {len(result.results)} results shown")
-    if set(result.facets) != {"lang", "project", "partner", "topic"}:
+    if set(result.facets) != {"lang", "project", "partner", "topic", "year"}:
         problems.append(f"facets {sorted(result.facets)}")
     if result.suggestion is not None and not isinstance(result.suggestion, str):
         problems.append(f"suggestion {result.suggestion!r}")

@@ -160,6 +160,9 @@ def _print_report(report, verbose: bool, stamp: str = "") -> None:
 @click.option("--project", multiple=True, help="Only passages tagged with this project id.")
 @click.option("--partner", multiple=True, help="Only passages tagged with this partner id.")
 @click.option("--topic", multiple=True, help="Only passages tagged with this topic id.")
+@click.option("--year", multiple=True, help="Only documents dated in this year (YYYY).")
+@click.option("--from", "date_from", default="", help="Only documents dated on or after: YYYY, YYYY-MM or YYYY-MM-DD.")
+@click.option("--to", "date_to", default="", help="Only documents dated on or before (that period included).")
 @click.option("--page", type=int, default=1, show_default=True, help="Result page.")
 @click.option("--per-page", type=int, default=10, show_default=True, help="Results per page.")
 @click.option(
@@ -178,12 +181,16 @@ def _print_report(report, verbose: bool, stamp: str = "") -> None:
     help="document: a page of documents, each with its best passages.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result object as JSON.")
-def search(query, index_dir, lang, project, partner, topic, page, per_page, sort, no_expand, group, as_json):
-    """Search the index: words, "phrases", OR, NOT/-word, lang: project: partner: topic: filters."""
+def search(
+    query, index_dir, lang, project, partner, topic, year, date_from, date_to, page, per_page, sort, no_expand, group,
+    as_json,
+):  # fmt: skip
+    """Search the index: words, "phrases", OR, NOT/-word, lang: project: partner: topic: year: filters, after: before:."""
     settings = load_settings({"index": index_dir})
     request = SearchQuery(
-        " ".join(query), lang, project, partner, topic, page, per_page, sort, expand=not no_expand, group=group
-    )
+        " ".join(query), lang, project, partner, topic, page, per_page, sort, expand=not no_expand, group=group,
+        year=year, date_from=date_from, date_to=date_to,
+    )  # fmt: skip
     opened = open_index(Path(settings["index"]))
     try:
         result = run_search(request, opened)
@@ -202,7 +209,8 @@ def search(query, index_dir, lang, project, partner, topic, page, per_page, sort
     first = (result.page - 1) * result.per_page
     if result.group == "document":
         for rank, group in enumerate(result.groups, start=first + 1):
-            click.echo(f"\n{rank}. {group.doc_title}  ({_plural(group.matched, 'matching passage')})")
+            dated = f", dated {_date(group.hits[0])}" if group.hits[0].date else ""
+            click.echo(f"\n{rank}. {group.doc_title}  ({_plural(group.matched, 'matching passage')}){dated}")
             for hit in group.hits:
                 section = _own_section_title(hit)
                 # Without a title of its own, the passage's language leads its excerpt.
@@ -211,13 +219,23 @@ def search(query, index_dir, lang, project, partner, topic, page, per_page, sort
                     if section
                     else f"   [{hit.lang}] {_terminal(hit)}"
                 )
-                click.echo(f"      {hit.url}")
+                click.echo(f"      {hit.url}{f'  ({_page(hit)})' if hit.page else ''}")
         return
     for rank, hit in enumerate(result.results, start=first + 1):
         heading = " › ".join(part for part in (hit.doc_title, _own_section_title(hit)) if part)
-        click.echo(f"\n{rank}. [{hit.lang}] {heading}")
+        cited = ", ".join(part for part in (f"dated {_date(hit)}" if hit.date else "", _page(hit)) if part)
+        click.echo(f"\n{rank}. [{hit.lang}] {heading}{f'  ({cited})' if cited else ''}")
         click.echo(f"   {_terminal(hit)}")
         click.echo(f"   {hit.url}")
+
+
+def _date(hit) -> str:
+    """The hit's document date, said to be the file's when no metadata gave one."""
+    return f"{hit.date} (file date)" if hit.date_source == "file" else hit.date
+
+
+def _page(hit) -> str:
+    return f"p. {hit.page}" if hit.page else ""
 
 
 def _own_section_title(hit) -> str:

@@ -126,14 +126,14 @@ class SearchQuery:
     project: tuple[str, ...] = ()
     partner: tuple[str, ...] = ()
     topic: tuple[str, ...] = ()
-    year: tuple[str, ...] = ()  # years of the documents' dates ("2023")
-    date_from: str = ""  # documents dated on or after ("YYYY", "YYYY-MM" or "YYYY-MM-DD"); "" for no bound
-    date_to: str = ""  # documents dated on or before, that period included
     page: int = 1
     per_page: int = 10
     sort: str = "relevance"  # or "newest": the most recently dated documents first
     expand: bool = True  # add glossary and taxonomy equivalents in the other language
     group: str = "none"  # or "document": a page of documents, each with its best passages
+    year: tuple[str, ...] = ()  # years of the documents' dates ("2023")
+    date_from: str = ""  # documents dated on or after ("YYYY", "YYYY-MM" or "YYYY-MM-DD"); "" for no bound
+    date_to: str = ""  # documents dated on or before, that period included
 
     def filters(self) -> dict[str, tuple[str, ...]]:
         """The non-empty filters, keyed by facet name."""

@@ -2,8 +2,9 @@
 
 Syntax: words, "quoted phrases", OR (binds tighter than the juxtaposition of words, as in
 web search engines: ``a b OR c`` is ``a (b OR c)``), AND, NOT and ``-word``, parentheses,
-and filters ``lang:fr project:wecaps partner:unodc topic:corruption`` (French field names
-work too: langue, projet, partenaire, theme). Operators are upper case so that the French
+and filters ``lang:fr project:wecaps partner:unodc topic:corruption year:2023`` (French field
+names work too: langue, projet, partenaire, theme, année), and dates ``after:2022 before:2024``
+(``après:``, ``avant:``), each period excluded: documents dated 2023. Operators are upper case so that the French
 words "et", "ou" stay words; ET, OU and SAUF are accepted.
 
 What a tree matches (``top_clauses``): words typed side by side are each optional, and a
@@ -27,7 +28,10 @@ FILTER_FIELDS = {
     "project": "project", "projet": "project",
     "partner": "partner", "partenaire": "partner",
     "topic": "topic", "theme": "topic",
+    "year": "year", "annee": "year",
+    "after": "after", "apres": "after", "before": "before", "avant": "before",
 }  # fmt: skip
+DATE_FILTERS = ("after", "before")  # dates, not facet values: ``after:2022`` is 2023 onwards
 AND_WORDS = {"AND", "ET", "&&"}
 OR_WORDS = {"OR", "OU", "||"}
 NOT_WORDS = {"NOT", "SAUF"}

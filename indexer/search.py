@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 import time
 from urllib.parse import quote
 
+from indexer.dates import EARLIEST_YEAR
+from indexer.dates import date_bounds
+from indexer.dates import range_bounds
+from indexer.dates import read_date
 from indexer.engine.contract import BackendGroup
 from indexer.engine.contract import BackendHit
 from indexer.engine.contract import SearchPlan
@@ -20,6 +25,7 @@ from indexer.models import HitGroup
 from indexer.models import Passage
 from indexer.models import SearchQuery
 from indexer.models import SearchResult
+from indexer.query import DATE_FILTERS
 from indexer.query import MAX_QUERY_CHARS
 from indexer.query import ParsedQuery
 from indexer.query import parse_query
@@ -31,6 +37,7 @@ GROUP_SIZE = 4  # a document's best passage and up to three more
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000
 MAX_SUGGESTED_WORDS = 8
+NOTHING_DATED = ("9999-12-31", "1000-01-01")  # a range that ends before it starts: no document is in it
 MAX_SUGGESTED_WORD_CHARS = 25  # "anticonstitutionnellement"
 LANGUAGE_NAMES = {
     "en": "en", "english": "en", "anglais": "en", "eng": "en",
@@ -59,17 +66,19 @@ def search(query: SearchQuery, index: OpenIndex) -> SearchResult:
             if not is_known(facet, value, index):
                 raise UnknownFilterValue(facet, value, known_values(facet, index))
     parsed = parse_query(query.text)
-    if parsed.tree is None and not parsed.filters and not query.filters() and query.sort != "newest":
+    dated = query.date_from or query.date_to
+    if parsed.tree is None and not parsed.filters and not query.filters() and not dated and query.sort != "newest":
         raise NothingToSearch(query.text)
     unknown = tuple(
         (facet, v) for facet, values in parsed.filters.items() for v in values if not is_known(facet, v, index)
     )
-    filters = resolve_filters(_merge(query.filters(), parsed.filters), index)
+    typed = {facet: values for facet, values in parsed.filters.items() if facet not in DATE_FILTERS}
+    filters = resolve_filters(_merge(query.filters(), typed), index)
     tree, expanded = index.expander.expand(parsed.tree) if query.expand else (parsed.tree, ())
     offset = (query.page - 1) * query.per_page
     plan = SearchPlan(
         ParsedQuery(tree, parsed.filters), filters, offset, query.per_page, sort=query.sort, group=query.group,
-        group_size=GROUP_SIZE,
+        group_size=GROUP_SIZE, dates=date_range(query, parsed.filters),
     )  # fmt: skip
     found = index.backend.search(plan)
     suggestion = _suggestion(query.text, parsed.words(), index)
@@ -92,17 +101,44 @@ def search(query: SearchQuery, index: OpenIndex) -> SearchResult:
 
 
 def is_known(facet: str, value: str, index: OpenIndex) -> bool:
-    """True when ``value`` names a language (``lang``) or an entry of the taxonomy (id, label or alias)."""
+    """True when ``value`` names a language (``lang``), a year (``year``), a date (``after``, ``before``)
+    or an entry of the taxonomy (id, label or alias)."""
     if facet == "lang":
         return LANGUAGE_NAMES.get(fold(value)) in LANGUAGES
+    if facet == "year":
+        return _is_year(value)
+    if facet in DATE_FILTERS:
+        return read_date(value) is not None
     return index.taxonomy.resolve(facet, value) is not None
 
 
 def known_values(facet: str, index: OpenIndex) -> tuple[str, ...]:
-    """The ids a filter takes: the languages, or the taxonomy's entries of that kind in file order."""
+    """The ids a filter takes: the languages, or the taxonomy's entries of that kind in file order
+    (none for years and dates: any will do)."""
     if facet == "lang":
         return tuple(LANGUAGES)
+    if facet == "year" or facet in DATE_FILTERS:
+        return ()
     return tuple(entry.id for entry in index.taxonomy.of_kind(facet))
+
+
+def date_range(query: SearchQuery, typed: dict[str, tuple[str, ...]]) -> tuple[str, str]:
+    """The days the documents must be dated within (first, last; "" for an open end): ``from`` and
+    ``to`` with their periods included, ``after:`` and ``before:`` typed in the text with theirs
+    excluded, all of them at once. A typed date that is no date leaves a range nothing is dated in."""
+    first, last = range_bounds(query.date_from.strip(), query.date_to.strip())
+    firsts, lasts = [first] if first else [], [last] if last else []
+    for value in typed.get("after", ()):
+        date = read_date(value)
+        if date is None:
+            return NOTHING_DATED
+        firsts.append(_shifted(date_bounds(date)[1], days=1))
+    for value in typed.get("before", ()):
+        date = read_date(value)
+        if date is None:
+            return NOTHING_DATED
+        lasts.append(_shifted(date_bounds(date)[0], days=-1))
+    return max(firsts, default=""), min(lasts, default="")
 
 
 def match_spans(index: OpenIndex, text: str, passages: list[Passage], expand: bool = True) -> list[tuple[Span, ...]]:
@@ -133,6 +169,15 @@ def _to_group(group: BackendGroup) -> HitGroup:
     return HitGroup(first.doc_id, first.doc_title, document_url(first.doc_id), hits, group.matched, more_url)
 
 
+def _shifted(day: str, days: int) -> str:
+    shifted = datetime.date.fromisoformat(day) + datetime.timedelta(days=days)
+    return shifted.isoformat() if shifted.year >= EARLIEST_YEAR else day
+
+
+def _is_year(value: str) -> bool:
+    return len(value.strip()) == 4 and read_date(value) is not None
+
+
 def to_hit(found: BackendHit) -> Hit:
     """A result record from a backend hit: its text and match spans, permalink built."""
     passage = found.passage
@@ -151,6 +196,9 @@ def to_hit(found: BackendHit) -> Hit:
         partners=passage.tags.partners,
         topics=passage.tags.topics,
         spans=tuple(found.spans),
+        date=found.info.date,
+        date_source=found.info.date_source,
+        page=passage.page,
     )
 
 
@@ -163,6 +211,8 @@ def resolve_filters(filters: dict[str, tuple[str, ...]], index: OpenIndex) -> di
     for facet, values in filters.items():
         if facet == "lang":
             ids = [LANGUAGE_NAMES.get(fold(v), fold(v)) for v in values]
+        elif facet == "year":
+            ids = [v.strip() for v in values]
         else:
             ids = [index.taxonomy.resolve(facet, v) or fold(v) for v in values]
         resolved[facet] = tuple(dict.fromkeys(ids))
@@ -190,6 +240,15 @@ def _check_query(query: SearchQuery) -> None:
     for lang in query.lang:
         if LANGUAGE_NAMES.get(fold(lang)) not in LANGUAGES:
             raise BadParameter("lang", lang, "must be en or fr")
+    for year in query.year:
+        if not _is_year(year):
+            raise BadParameter("year", year[:40], "must be a year (YYYY)")
+    for name, value in (("from", query.date_from), ("to", query.date_to)):
+        if value and read_date(value) != value.strip():
+            raise BadParameter(name, value[:40], "must be a date: YYYY, YYYY-MM or YYYY-MM-DD")
+    first, last = range_bounds(query.date_from.strip(), query.date_to.strip())
+    if first and last and first > last:
+        raise BadParameter("from", query.date_from, f"must not be after to={query.date_to!r}")
 
 
 def _could_be_misspelt(word: str) -> bool:

@@ -63,14 +63,14 @@ from indexer.integrity import Verification
 from indexer.integrity import seal
 from indexer.integrity import unseal
 from indexer.integrity import verify
-from indexer.models import FACETS
 from indexer.models import LANGUAGES
 from indexer.models import IndexedDocument
+from indexer.taxonomy import KINDS
 from indexer.taxonomy import Taxonomy
 
 # Bump when the stored fields change: an older generation is then rebuilt by the next
 # `passerelle index`, and refused (with that advice) by search instead of failing oddly.
-INDEX_FORMAT = 7  # 3: one-pass analyzers, spelling vocabulary posted once per commit; 4: PostingsText fields; 5: a column of each passage's terms; 6: the schema's classes moved to indexer.engine.whoosh; 7: a doc_id column
+INDEX_FORMAT = 8  # 3: one-pass analyzers, spelling vocabulary posted once per commit; 4: PostingsText fields; 5: a column of each passage's terms; 6: the schema's classes moved to indexer.engine.whoosh; 7: a doc_id column; 8: documents' dates (a date column, a year field) and passages' pages
 CURRENT = "current"
 GENERATIONS = "generations"
 WRITE_LOCK = "write.lock"
@@ -388,9 +388,7 @@ class OpenIndex:
     def spelling_words(self) -> Vocabulary:
         """The words of the glossary's expressions and of the taxonomy's labels and aliases, as the
         spelling vocabulary holds words: known to "did you mean" and offered by it, indexed or not."""
-        names = [
-            name for kind in FACETS if kind != "lang" for entry in self.taxonomy.of_kind(kind) for name in entry.names()
-        ]
+        names = [name for kind in KINDS for entry in self.taxonomy.of_kind(kind) for name in entry.names()]
         expressions = [
             text for entry in self.expander.glossary.entries for lang in LANGUAGES for text in entry.expressions(lang)
         ]

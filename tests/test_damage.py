@@ -103,7 +103,7 @@ def damage(path: Path, how: str) -> None:
         os.symlink("generations/gone", path)
 
 
-SEGMENT_FILES = (".pst", ".trm", "._stored.col", "._body_en_len.col", ".doc_id.col", ".terms.col", ".updated.col")
+SEGMENT_FILES = (".pst", ".trm", "._stored.col", "._body_en_len.col", ".doc_id.col", ".terms.col", ".date.col")
 CASES = [
     *[(kind, how) for kind in SEGMENT_FILES for how in ("cut", "overwrite")],
     (".pst", "delete"),

@@ -155,7 +155,7 @@ def test_bad_parameters_are_refused_by_name(corpus_index, options, name):
 
 def test_newest_first_sorts_by_document_date(corpus_index):
     result = run(corpus_index, "cooperation OR coopération", sort="newest", per_page=50)
-    dates = [corpus_index.backend.get_document(hit.doc_id).info.updated for hit in result.results]
+    dates = [corpus_index.backend.get_document(hit.doc_id).info.date for hit in result.results]
     assert dates == sorted(dates, reverse=True)
 
 
@@ -217,11 +217,11 @@ def test_the_result_object_has_the_documented_json_shape(corpus_index):
     hit = data["results"][0]
     assert list(hit) == [
         "doc_id", "doc_title", "doc_lang", "section_id", "section_title", "passage_id", "lang", "url",
-        "score", "snippet", "text", "projects", "partners", "topics",
+        "score", "snippet", "text", "projects", "partners", "topics", "date", "date_source", "page",
     ]  # fmt: skip
     assert hit["url"] == f"/doc/{hit['doc_id']}#{hit['passage_id']}"
     assert isinstance(hit["projects"], list)
-    assert set(data["facets"]) == {"lang", "project", "partner", "topic"}
+    assert set(data["facets"]) == {"lang", "project", "partner", "topic", "year"}
 
 
 def test_the_json_object_holds_every_field_of_the_result_as_plain_lists_and_dicts(corpus_index):

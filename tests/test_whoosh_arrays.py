@@ -241,7 +241,7 @@ def test_paging_continues_the_same_ranking(backend, monkeypatch, depth):
 
 def test_newest_first_orders_by_the_document_date(backend):
     plan = SearchPlan(_plan("customs OR douanes").query, sort="newest", limit=20)
-    dates = [hit.info.updated for hit in backend.search(plan).hits]
+    dates = [hit.info.date for hit in backend.search(plan).hits]
     assert dates == sorted(dates, reverse=True)
 
 

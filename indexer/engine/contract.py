@@ -58,6 +58,8 @@ class SearchPlan:
     # answered with its ``group_size`` best passages (BackendHits.groups); "none": passages.
     group: str = "none"
     group_size: int = 4
+    # Documents dated within these days, both included ("YYYY-MM-DD"; "" leaves that end open).
+    dates: tuple[str, str] = ("", "")
 
 
 @dataclass(frozen=True)

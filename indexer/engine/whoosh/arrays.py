@@ -28,6 +28,7 @@ import numpy as np
 from whoosh import query as wq
 from whoosh import scoring
 
+from indexer.dates import date_bounds
 from indexer.engine.whoosh.segments import EMPTY
 from indexer.engine.whoosh.segments import MappedColumn
 from indexer.engine.whoosh.segments import SegmentCache
@@ -43,6 +44,7 @@ PHRASES_KEPT = 1024  # position-checked phrases remembered per searcher
 # Terms whose document frequency and idf are remembered per searcher; a searcher lives until the
 # next commit, and the words of a long run of queries would otherwise pile up with it.
 TERMS_KEPT = 50_000
+UNDATED = "0"  # the ``date`` column's value for a document without a date
 
 
 @dataclass
@@ -107,6 +109,17 @@ class WeightedTerms(_ValueQuery):
 
     def _values(self) -> tuple:
         return self.fieldname, self.terms, self.boost
+
+
+class DateRange(_ValueQuery):
+    """Passages whose document's date may fall within ``first`` to ``last`` (days, "YYYY-MM-DD"; "" is
+    open): a partial date counts as its whole period, so ``2023`` is within a range that holds May 2023."""
+
+    def __init__(self, first: str, last: str):
+        self.first, self.last = first, last
+
+    def _values(self) -> tuple:
+        return self.first, self.last
 
 
 class Words(wq.CompoundQuery):
@@ -326,12 +339,33 @@ class QueryArrays:
 
     def column_ranks(self, fieldname: str) -> np.ndarray:
         """Each document's rank in the sort order of a sortable column (for sorting by date)."""
+        return self._sorted_column(fieldname)[1]
+
+    def _sorted_column(self, fieldname: str) -> tuple[np.ndarray, np.ndarray]:
+        """A sortable column's distinct values, sorted, and each document's index among them."""
         found = self._column_values.get(fieldname)
         if found is None:
             values = [str(decode_term(value)) for value in self.searcher.reader().column_reader(fieldname)]
-            found = np.unique(np.asarray(values), return_inverse=True)[1]
-            self._column_values[fieldname] = found
+            found = self._column_values[fieldname] = np.unique(np.asarray(values), return_inverse=True)
         return found
+
+    def dated_within(self, query: DateRange) -> np.ndarray:
+        """Which documents have a date whose period meets ``query``'s range (dense mask)."""
+        found = self._column_values.get("date bounds")
+        if found is None:
+            # Computed per distinct date, not per passage: a collection has few dates.
+            dates, which = self._sorted_column("date")
+            bounds = [date_bounds(date) if date != UNDATED else ("", "") for date in dates.tolist()]
+            firsts = np.asarray([first for first, _ in bounds] or [""])[which]
+            lasts = np.asarray([last for _, last in bounds] or [""])[which]
+            found = self._column_values["date bounds"] = (firsts, lasts)
+        firsts, lasts = found
+        within = firsts != ""
+        if query.first:
+            within &= lasts >= query.first
+        if query.last:
+            within &= firsts <= query.last
+        return within
 
 
 def translated_words(query) -> Counter:
@@ -425,6 +459,9 @@ def _evaluate(query, arrays: QueryArrays, boost: float) -> Match:
     if isinstance(query, wq.ConstantScoreQuery):
         inner = _evaluate(query.child, arrays, 1.0)
         return Match(inner.mask, np.where(inner.mask, query.score, 0.0))
+    if isinstance(query, DateRange):
+        within = arrays.dated_within(query) & arrays.live
+        return Match(within, np.zeros(arrays.size))
     if isinstance(query, wq.Every):
         return Match(arrays.live.copy(), np.zeros(arrays.size))
     if query is wq.NullQuery or isinstance(query, type(wq.NullQuery)):

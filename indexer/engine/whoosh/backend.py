@@ -327,7 +327,7 @@ class WhooshBackend:
     def _search(self, plan: SearchPlan, searcher, arrays: QueryArrays) -> BackendHits:
         if arrays is None:  # no passage
             return BackendHits(0, (), {facet: {} for facet in FACET_FIELDS} if plan.with_facets else {})
-        compiled = compile_query(plan.query.tree, compile_filters(plan.filters))
+        compiled = compile_query(plan.query.tree, compile_filters(plan.filters, plan.dates))
         # Normalising merges repeated sub-queries ("cooperation OR coopération" share a stem).
         query = normalized(compiled)
         found = with_translations_chosen(query, evaluate(query, arrays), arrays)
@@ -345,7 +345,7 @@ class WhooshBackend:
                 for best, matched, unshown in page
             )
         elif plan.sort == "newest":
-            hits = tuple(hit(*ranked) for ranked in top(found, plan.limit, plan.offset, arrays.column_ranks("updated")))
+            hits = tuple(hit(*ranked) for ranked in top(found, plan.limit, plan.offset, arrays.column_ranks("date")))
         else:
             hits = tuple(hit(*ranked) for ranked in passage_page(found, plan, arrays, marks))
         facets = self._facets(arrays, found.mask) if plan.with_facets else {}
@@ -596,9 +596,18 @@ def _records(fields: dict) -> tuple[Passage, DocumentInfo]:
         text=record.text,
         lang=fields["lang"],
         tags=tags,
+        page=record.page,
     )
     info = DocumentInfo(
-        fields["doc_id"], record.path, record.title, record.lang, record.publisher, record.source_url, record.updated
+        fields["doc_id"],
+        record.path,
+        record.title,
+        record.lang,
+        record.publisher,
+        record.source_url,
+        record.updated,
+        record.date,
+        record.date_source,
     )
     return passage, info
 

@@ -17,6 +17,7 @@ from indexer.analysis import analyze
 from indexer.analysis import is_stopword
 from indexer.analysis import phrase_spans
 from indexer.analysis import spans_of
+from indexer.engine.whoosh.arrays import DateRange
 from indexer.engine.whoosh.arrays import FieldsTerm
 from indexer.engine.whoosh.arrays import WeightedTerms
 from indexer.engine.whoosh.arrays import Words
@@ -29,7 +30,7 @@ from indexer.models import Passage
 HEADING_WEIGHT = 0.5
 TAGS_WEIGHT = 0.5  # the names of the taxonomy entries the passage or its heading mentions
 EXPANSION_WEIGHT = 0.6  # glossary equivalents count less than the user's own words
-FACET_FIELDS = {"lang": "lang", "project": "projects", "partner": "partners", "topic": "topics"}
+FACET_FIELDS = {"lang": "lang", "project": "projects", "partner": "partners", "topic": "topics", "year": "year"}
 
 
 def compile_query(tree, filter_query=None) -> wq.Query:
@@ -154,13 +155,16 @@ def _field_query(terms: list[str], lang: str, weight: float = 1.0):
     return wq.Or([wq.Phrase(name, terms, boost=boost * weight) for name, boost in _fields(lang)])
 
 
-def compile_filters(filters: dict[str, tuple[str, ...]]):
-    """Facet filters as a Whoosh filter query: values of one facet ORed, facets ANDed."""
+def compile_filters(filters: dict[str, tuple[str, ...]], dates: tuple[str, str] = ("", "")):
+    """Facet filters as a Whoosh filter query: values of one facet ORed, facets ANDed, and the
+    documents dated within ``dates`` (first and last day, "" for an open end) when it is bounded."""
     clauses = [
         wq.Or([wq.Term(FACET_FIELDS[facet], value) for value in values])
         for facet, values in filters.items()
         if facet in FACET_FIELDS and values
     ]
+    if any(dates):
+        clauses.append(DateRange(*dates))
     return wq.And(clauses) if clauses else None
 
 

@@ -100,7 +100,7 @@ def document_page(found: Match, plan: SearchPlan, arrays: QueryArrays, marks: Ma
         return [], 0
     owner_of = arrays.document_numbers()
     counts = np.bincount(owner_of[docnums])
-    ranks = arrays.column_ranks("updated") if plan.sort == "newest" else None
+    ranks = arrays.column_ranks("date") if plan.sort == "newest" else None
     first = [] if ranks is not None else second_stage(top(found, proximity.DEPTH), plan, arrays, marks)
     rest = found
     if first:

@@ -66,6 +66,9 @@ class StoredRecord(NamedTuple):
     publisher: str
     source_url: str
     updated: str
+    page: int = 0
+    date: str = ""
+    date_source: str = ""
 
 
 def make_schema() -> Schema:
@@ -81,7 +84,8 @@ def make_schema() -> Schema:
         # "<lang> <the text's index terms, space-separated>": what the second ranking stage reads, from a
         # column (a few µs a passage) rather than the stored record (tens of µs)
         terms=COLUMN(VarBytesColumn()),
-        updated=ID(sortable=True),
+        date=ID(sortable=True),  # the document's date, "0" when none: a column for sort=newest and date ranges
+        year=ID(),  # the date's year: the year facet
         words=PostingsText(analyzer=ANALYZERS[WORDS], phrase=False),
     )
     for lang in LANGUAGES:
@@ -157,10 +161,14 @@ class WhooshPreparer:
                         info.publisher,
                         info.source_url,
                         info.updated,
+                        passage.page,
+                        info.date,
+                        info.date_source,
                     )
                 ),
                 "terms": terms_column(lang, terms, self._own_tag_terms(passage, terms)),
-                "updated": info.updated or "0",
+                "date": info.date or "0",
+                "year": info.date[:4],
                 # Terms go in pre-analysed (a list bypasses Whoosh's analyzer): one memoised pass each.
                 "words": list(dict.fromkeys(analyze(f"{passage.text}\n{passage.section_title}", WORDS))),
                 f"body_{lang}": terms,

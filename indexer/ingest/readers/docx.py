@@ -23,11 +23,11 @@ from docx.table import _Cell
 from docx.text.paragraph import Paragraph
 from lxml import etree
 
+from indexer.dates import read_date
 from indexer.errors import UnreadableDocument
 from indexer.ingest.readers.metadata import Metadata
 from indexer.ingest.readers.metadata import Parsed
 from indexer.ingest.readers.metadata import Warn
-from indexer.ingest.readers.metadata import read_date
 from indexer.ingest.readers.text import ElementCount
 from indexer.ingest.readers.text import SectionBuilder
 from indexer.ingest.readers.text import clean

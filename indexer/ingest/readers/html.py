@@ -15,11 +15,11 @@ from bs4.element import NavigableString
 from bs4.element import PreformattedString
 from bs4.element import Tag
 
+from indexer.dates import read_date
 from indexer.errors import UnreadableDocument
 from indexer.ingest.readers.metadata import Metadata
 from indexer.ingest.readers.metadata import Parsed
 from indexer.ingest.readers.metadata import Warn
-from indexer.ingest.readers.metadata import read_date
 from indexer.ingest.readers.text import ElementCount
 from indexer.ingest.readers.text import SectionBuilder
 from indexer.ingest.readers.text import clean

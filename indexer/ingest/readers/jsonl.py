@@ -15,10 +15,10 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
+from indexer.dates import read_date
 from indexer.errors import UnreadableDocument
 from indexer.ingest.readers.metadata import Metadata
 from indexer.ingest.readers.metadata import Warn
-from indexer.ingest.readers.metadata import read_date
 from indexer.ingest.readers.text import SectionBuilder
 from indexer.ingest.readers.text import clean
 from indexer.models import LANGUAGES

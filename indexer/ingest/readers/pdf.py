@@ -24,11 +24,11 @@ from pypdf.xmp import DC_NAMESPACE
 from pypdf.xmp import RDF_NAMESPACE
 from pypdf.xmp import XMP_NAMESPACE
 
+from indexer.dates import read_date
 from indexer.errors import UnreadableDocument
 from indexer.ingest.readers.metadata import Metadata
 from indexer.ingest.readers.metadata import Parsed
 from indexer.ingest.readers.metadata import Warn
-from indexer.ingest.readers.metadata import read_date
 from indexer.ingest.readers.text import SectionBuilder
 from indexer.ingest.readers.text import add_text
 from indexer.ingest.readers.text import clean
