@@ -115,6 +115,8 @@ class DateRange(_ValueQuery):
     """Passages whose document's date may fall within ``first`` to ``last`` (days, "YYYY-MM-DD"; "" is
     open): a partial date counts as its whole period, so ``2023`` is within a range that holds May 2023."""
 
+    fieldname = None  # a column, not a field's terms: Whoosh's normalising asks
+
     def __init__(self, first: str, last: str):
         self.first, self.last = first, last
 
