@@ -6,6 +6,8 @@ expansion), ``engine`` (the backend contract and its Whoosh implementation).
 """
 
 from indexer.cli import main
+from indexer.dates import date_bounds
+from indexer.dates import read_date
 from indexer.errors import BadParameter
 from indexer.errors import DocumentNotFound
 from indexer.errors import FileNotIndexed
@@ -34,6 +36,7 @@ from indexer.models import FACETS
 from indexer.models import LANGUAGES
 from indexer.models import TAG_FIELDS
 from indexer.models import Document
+from indexer.models import DocumentInfo
 from indexer.models import Hit
 from indexer.models import HitGroup
 from indexer.models import IndexedDocument
@@ -77,6 +80,7 @@ __all__ = [
     "BadParameter",
     "CorpusWatcher",
     "Document",
+    "DocumentInfo",
     "DocumentNotFound",
     "Hit",
     "HitGroup",
@@ -102,6 +106,7 @@ __all__ = [
     "UnknownFilterValue",
     "UnsupportedFileType",
     "check_metadata",
+    "date_bounds",
     "document_url",
     "find_file",
     "find_source",
@@ -117,6 +122,7 @@ __all__ = [
     "replace_file",
     "main",
     "make_snippet",
+    "read_date",
     "match_spans",
     "open_index",
     "passage_url",

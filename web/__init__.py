@@ -13,6 +13,7 @@ from web import i18n
 from web import security
 from web.api import bp as api_bp
 from web.errors import register_error_handlers
+from web.files import bp as files_bp
 from web.links import TrustedProxies
 from web.links import proxy_list
 from web.pages import bp as pages_bp
@@ -53,5 +54,6 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(pages_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(files_bp)
     register_error_handlers(app)
     return app

@@ -6,13 +6,17 @@ from dataclasses import dataclass
 from itertools import groupby
 from urllib.parse import quote
 
+from flask import request
+
 from indexer import TAG_FIELDS
+from indexer import DocumentInfo
 from indexer import IndexedDocument
 from indexer import OpenIndex
 from indexer import Passage
 from indexer import document_url
 from indexer import is_web_url
 from indexer import passage_url
+from web.files import original_url
 from web.links import site_root
 from web.links import text_fragment_url
 from web.marks import mark_headings
@@ -30,6 +34,8 @@ class PassageView:
     permalink: str  # absolute, without ?q=, for copying
     source_link: str
     current: bool
+    page: int = 0  # the page of the original it starts on (0: not a paged format)
+    page_link: str = ""  # the original file opened at that page
 
 
 @dataclass(frozen=True)
@@ -53,7 +59,7 @@ def section_views(index: OpenIndex, document: IndexedDocument, q: str, current: 
     sections, seen = [], set()
     for group, heading in zip(groups, headings):
         first = group[0][0]
-        views = [_passage_view(passage, html, source, current) for passage, html in group]
+        views = [_passage_view(passage, html, source, current, document.info) for passage, html in group]
         title_html = heading if first.section_title else ""
         anchor = _unique(first.section_id, seen)
         sections.append(SectionView(anchor, first.section_title, title_html, first.lang, views))
@@ -70,7 +76,7 @@ def document_tags(document: IndexedDocument) -> list[tuple[str, str]]:
     return list(found)
 
 
-def _passage_view(passage: Passage, html: str, source: str, current: str) -> PassageView:
+def _passage_view(passage: Passage, html: str, source: str, current: str, info: DocumentInfo) -> PassageView:
     return PassageView(
         passage_id=passage.passage_id,
         anchor="#" + quote(passage.passage_id, safe=""),
@@ -79,6 +85,8 @@ def _passage_view(passage: Passage, html: str, source: str, current: str) -> Pas
         permalink=site_root() + passage_url(passage.doc_id, passage.passage_id),
         source_link=text_fragment_url(source, passage.text) if source else "",
         current=passage.passage_id == current,
+        page=passage.page,
+        page_link=f"{request.script_root}{original_url(info, passage.page)}" if passage.page else "",
     )
 
 
@@ -111,6 +119,8 @@ def document_dict(document: IndexedDocument) -> dict:
         "publisher": info.publisher,
         "source_url": info.source_url,
         "updated": info.updated,
+        "date": info.date,
+        "date_source": info.date_source,
         "url": document_url(info.doc_id),
         "tags": {kind: tags.get(kind, []) for kind in TAG_FIELDS},
         "sections": sections,
@@ -123,6 +133,7 @@ def _passage_dict(passage: Passage) -> dict:
         "position": passage.position,
         "lang": passage.lang,
         "text": passage.text,
+        "page": passage.page,
         "url": passage_url(passage.doc_id, passage.passage_id),
         "projects": list(passage.tags.projects),
         "partners": list(passage.tags.partners),

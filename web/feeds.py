@@ -14,6 +14,7 @@ from xml.etree import ElementTree as ET
 from indexer import LANGUAGES
 from indexer import OpenIndex
 from indexer import SearchResult
+from indexer import date_bounds
 from indexer import index_stats
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -34,8 +35,13 @@ class FeedInfo:
 
 
 def atom_feed(result: SearchResult, index: OpenIndex, info: FeedInfo) -> bytes:
-    """The result's hits as an Atom feed document (UTF-8 bytes with an XML declaration)."""
-    updated_by_doc = _updated_times(result, index)
+    """The result's hits as an Atom feed document (UTF-8 bytes with an XML declaration).
+
+    An entry is published and updated at its document's date (the first moment of a partial
+    date's period, "2023" is 2023-01-01T00:00:00Z), or at its file's modification time when that
+    is all the document's date is.
+    """
+    updated_by_doc = _document_times(result, index)
     fallback = index_stats(index).updated
     feed = ET.Element("feed", {"xmlns": ATOM_NS, "xml:lang": info.lang})
     _add(feed, "title", info.title)
@@ -50,7 +56,9 @@ def atom_feed(result: SearchResult, index: OpenIndex, info: FeedInfo) -> bytes:
         entry = _add(feed, "entry", {"xml:lang": hit.lang})
         _add(entry, "id", permalink)
         _add(entry, "title", " › ".join(part for part in (hit.doc_title, hit.section_title) if part))
-        _add(entry, "updated", updated_by_doc.get(hit.doc_id) or fallback)
+        when = updated_by_doc.get(hit.doc_id) or fallback
+        _add(entry, "published", when)
+        _add(entry, "updated", when)
         _add(entry, "link", rel="alternate", type="text/html", href=permalink)
         _add(entry, "summary", hit.text)
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
@@ -72,13 +80,18 @@ def opensearch_description(description: str, search_url: str, feed_url: str, sel
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
-def _updated_times(result: SearchResult, index: OpenIndex) -> dict[str, str]:
-    """Each hit's document modification time (one document lookup per document, not per hit)."""
+def _document_times(result: SearchResult, index: OpenIndex) -> dict[str, str]:
+    """Each hit's document date as an RFC 3339 time (its file's time when the file dates it; the
+    documents are looked up only for those, once per document)."""
     times = {}
     for hit in result.results:
-        if hit.doc_id not in times:
+        if hit.doc_id in times:
+            continue
+        if hit.date_source == "file":
             document = index.document(hit.doc_id)
             times[hit.doc_id] = document.info.updated if document else ""
+        else:
+            times[hit.doc_id] = f"{date_bounds(hit.date)[0]}T00:00:00Z" if hit.date else ""
     return times
 
 

@@ -73,6 +73,12 @@ STRINGS = {
         "facet_project": "Project",
         "facet_partner": "Partner",
         "facet_topic": "Topic",
+        "facet_year": "Year",
+        "dates_legend": "Dates",
+        "date_from": "From",
+        "date_to": "To",
+        "date_hint": "YYYY, YYYY-MM or YYYY-MM-DD",
+        "date_apply": "Apply dates",
         "facet_more": "{n} more",
         "lang_en": "English",
         "lang_fr": "French",
@@ -106,6 +112,13 @@ STRINGS = {
         "doc_source": "Source",
         "doc_open_source": "Original page",
         "doc_updated": "Updated",
+        "doc_date": "Date",
+        "file_date": "(file date)",
+        "page_number": "p. {n}",
+        "doc_original": "Original file",
+        "doc_open_original": "Open the original file",
+        "passage_in_original": "Open the original at page {n}",
+        "original_not_found": "The original file of “{doc_id}” is not available.",
         "doc_tags": "Tags",
         "doc_contents": "Contents",
         "passage_permalink": "Link to this passage",
@@ -141,6 +154,9 @@ STRINGS = {
         "filter_name_project": "project",
         "filter_name_partner": "partner",
         "filter_name_topic": "topic",
+        "filter_name_year": "year",
+        "filter_name_after": "date",
+        "filter_name_before": "date",
         "feed_link": "Atom feed of the newest passages for this search",
         "feed_title": "Passerelle: newest passages for “{q}”",
         "feed_title_all": "Passerelle: newest passages",
@@ -252,6 +268,12 @@ STRINGS = {
         "facet_project": "Projet",
         "facet_partner": "Partenaire",
         "facet_topic": "Thème",
+        "facet_year": "Année",
+        "dates_legend": "Dates",
+        "date_from": "Du",
+        "date_to": "Au",
+        "date_hint": "AAAA, AAAA-MM ou AAAA-MM-JJ",
+        "date_apply": "Appliquer les dates",
         "facet_more": "{n} de plus",
         "lang_en": "Anglais",
         "lang_fr": "Français",
@@ -285,6 +307,13 @@ STRINGS = {
         "doc_source": "Source",
         "doc_open_source": "Page d’origine",
         "doc_updated": "Mis à jour",
+        "doc_date": "Date",
+        "file_date": "(date du fichier)",
+        "page_number": "p. {n}",
+        "doc_original": "Fichier original",
+        "doc_open_original": "Ouvrir le fichier original",
+        "passage_in_original": "Ouvrir l’original à la page {n}",
+        "original_not_found": "Le fichier original de « {doc_id} » n’est pas disponible.",
         "doc_tags": "Étiquettes",
         "doc_contents": "Sommaire",
         "passage_permalink": "Lien vers ce passage",
@@ -320,6 +349,9 @@ STRINGS = {
         "filter_name_project": "projet",
         "filter_name_partner": "partenaire",
         "filter_name_topic": "thème",
+        "filter_name_year": "année",
+        "filter_name_after": "date",
+        "filter_name_before": "date",
         "feed_link": "Flux Atom des passages les plus récents pour cette recherche",
         "feed_title": "Passerelle : passages les plus récents pour « {q} »",
         "feed_title_all": "Passerelle : passages les plus récents",
@@ -412,6 +444,29 @@ API_MESSAGES = {
 }  # fmt: skip
 
 
+MONTHS = {
+    "en": "January February March April May June July August September October November December".split(),
+    "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre décembre".split(),
+}
+
+
+def date_text(date: str, source: str = "") -> str:
+    """A document date as the interface language writes it ("4 May 2023", "1er mai 2023", "May 2023",
+    "2023"), followed by "(file date)" when only the file's modification time gave it."""
+    if not date:
+        return ""
+    locale = current_locale()
+    year, _, rest = date.partition("-")
+    month, _, day = rest.partition("-")
+    words = [year]
+    if month:
+        words.insert(0, MONTHS[locale][int(month) - 1])
+    if day:
+        words.insert(0, "1er" if locale == "fr" and int(day) == 1 else str(int(day)))
+    text = " ".join(words)
+    return f"{text} {translate('file_date')}" if source == "file" else text
+
+
 def api_messages() -> tuple[tuple[str, str], ...]:
     """(English, interface language) pairs for the admin API's messages."""
     return API_MESSAGES[current_locale()]
@@ -468,6 +523,7 @@ def _template_globals() -> dict:
     return {
         "t": translate,
         "tn": translate_count,
+        "date_text": date_text,
         "ui": current_locale(),
         "ui_url": switch_url,
         "locales": LOCALE_NAMES,

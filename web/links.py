@@ -43,6 +43,7 @@ class SearchLinks:
         """URL parameters of the current query with ``changes`` (SearchQuery fields) applied."""
         query = replace(self.query, **changes)
         params = {"q": query.text, **{facet: list(getattr(query, facet)) for facet in FACETS}}
+        params["from"], params["to"] = query.date_from, query.date_to
         params["page"] = query.page if query.page != 1 else None
         params["per_page"] = query.per_page if query.per_page != DEFAULT_PER_PAGE else None
         params["sort"] = query.sort if query.sort != DEFAULT_SORT else None
@@ -66,7 +67,7 @@ class SearchLinks:
 
     def clear(self) -> str:
         """The first page of results without any filter."""
-        return self.url(page=1, **{facet: () for facet in FACETS})
+        return self.url(page=1, date_from="", date_to="", **{facet: () for facet in FACETS})
 
     def page(self, number: int) -> str:
         """Result page ``number``."""

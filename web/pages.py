@@ -30,6 +30,7 @@ from web.errors import bad_parameter_message
 from web.feeds import FeedInfo
 from web.feeds import atom_feed
 from web.feeds import opensearch_description
+from web.files import original_url
 from web.i18n import current_locale
 from web.i18n import explicit_locale
 from web.i18n import translate
@@ -137,6 +138,7 @@ def document(doc_id: str):
         tags=_tag_links(index, found, ui),
         back_url=SearchLinks(SearchQuery(text=q), ui).url() if q else "",
         plain_url=url_for("pages.document", doc_id=doc_id, ui=ui),
+        original_url=f"{request.script_root}{original_url(found.info)}" if original_url(found.info) else "",
     )
 
 

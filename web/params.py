@@ -21,7 +21,8 @@ PAGE_GROUP = "document"  # the pages show a document once, with its best passage
 def search_query_from(
     args: MultiDict, per_page: int = DEFAULT_PER_PAGE, sort: str = DEFAULT_SORT, group: str = DEFAULT_GROUP
 ) -> SearchQuery:
-    """The SearchQuery described by URL parameters ``q``, filters, ``page``, ``per_page``, ``sort`` and ``group``.
+    """The SearchQuery described by URL parameters ``q``, filters, ``from`` and ``to`` (dates), ``page``,
+    ``per_page``, ``sort`` and ``group``.
 
     :raises BadParameter: when ``page`` or ``per_page`` is not a whole number.
     """
@@ -33,6 +34,8 @@ def search_query_from(
         sort=args.get("sort") or sort,
         group=args.get("group") or group,
         expand=_switch(args, "expand", True),
+        date_from=args.get("from", "").strip(),
+        date_to=args.get("to", "").strip(),
         **filters,
     )
 

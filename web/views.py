@@ -17,8 +17,10 @@ from indexer import Hit
 from indexer import OpenIndex
 from indexer import SearchResult
 from indexer import make_snippet
+from indexer import read_date
 from indexer import resolve_filters
 from web.i18n import current_locale
+from web.i18n import date_text
 from web.i18n import translate
 from web.links import SearchLinks
 from web.links import document_link
@@ -76,6 +78,8 @@ def facet_label(index: OpenIndex, facet: str, value: str) -> str:
     """The display name of a filter value in the interface language (aliases resolved to their entry)."""
     if facet == "lang":
         return translate(f"lang_{value}") if value in LANGUAGES else value
+    if facet == "year":
+        return value
     entry_id = index.taxonomy.resolve(facet, value) or value
     return index.taxonomy.label(facet, entry_id, current_locale())
 
@@ -130,10 +134,16 @@ def facet_views(index: OpenIndex, result: SearchResult, links: SearchLinks) -> l
 
 
 def active_filters(index: OpenIndex, links: SearchLinks) -> list[Link]:
-    """The filters in the URL, each with the URL that removes it."""
-    return [
+    """The filters in the URL, each with the URL that removes it (the ends of the date range too)."""
+    found = [
         Link(facet, facet_label(index, facet, value), links.remove(facet, value)) for facet, value in links.active()
     ]
+    query = links.query
+    for name, date, change in (("from", query.date_from, "date_from"), ("to", query.date_to, "date_to")):
+        if date:
+            label = f"{translate('date_' + name)} {date_text(date) if read_date(date) == date else date}"
+            found.append(Link(name, label, links.url(page=1, **{change: ""})))
+    return found
 
 
 def pagination(result: SearchResult, links: SearchLinks) -> dict | None:
