@@ -230,9 +230,14 @@ def test_a_task_being_applied_is_stopped_when_cancelled_and_the_next_is_applied(
 
 
 def writers_pids(server) -> list[int]:
-    return [
-        pid for pid in children_of(server.process.pid) if b"run_writers" in Path(f"/proc/{pid}/cmdline").read_bytes()
-    ]
+    return [pid for pid in children_of(server.process.pid) if b"run_writers" in _command_line(pid)]
+
+
+def _command_line(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except FileNotFoundError:  # the child ended between the listing and the read (the killed one)
+        return b""
 
 
 def test_a_killed_writers_process_is_restarted_and_applies_the_next_upload(tmp_path, admin_corpus, admin_index_dir):
