@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from urllib.parse import quote
 
+from indexer.crosslang.parallel import translation_links
 from indexer.engine.contract import BackendGroup
 from indexer.engine.contract import BackendHit
 from indexer.engine.contract import SearchPlan
@@ -20,6 +21,7 @@ from indexer.models import HitGroup
 from indexer.models import Passage
 from indexer.models import SearchQuery
 from indexer.models import SearchResult
+from indexer.models import TranslationLink
 from indexer.query import MAX_QUERY_CHARS
 from indexer.query import ParsedQuery
 from indexer.query import parse_query
@@ -72,6 +74,7 @@ def search(query: SearchQuery, index: OpenIndex) -> SearchResult:
         group_size=GROUP_SIZE,
     )  # fmt: skip
     found = index.backend.search(plan)
+    links = translation_links(index.generation.path)
     suggestion = _suggestion(query.text, parsed.words(), index)
     return SearchResult(
         query=query.text,
@@ -79,13 +82,13 @@ def search(query: SearchQuery, index: OpenIndex) -> SearchResult:
         page=query.page,
         per_page=query.per_page,
         took_ms=round((time.perf_counter() - started) * 1000, 2),
-        results=tuple(to_hit(hit) for hit in found.hits),
+        results=tuple(to_hit(hit, links) for hit in found.hits),
         facets={facet: found.facets.get(facet, {}) for facet in FACETS},
         suggestion=suggestion,
         expanded=expanded,
         relaxed=found.relaxed,
         group=query.group,
-        groups=tuple(_to_group(group) for group in found.groups),
+        groups=tuple(_to_group(group, links) for group in found.groups),
         documents=found.total_groups,
         unknown_filters=tuple(dict.fromkeys(unknown)),
     )
@@ -126,15 +129,16 @@ def document_url(doc_id: str) -> str:
     return f"/doc/{quote(doc_id, safe='/')}"
 
 
-def _to_group(group: BackendGroup) -> HitGroup:
-    hits = tuple(to_hit(hit) for hit in group.hits)
+def _to_group(group: BackendGroup, links: dict) -> HitGroup:
+    hits = tuple(to_hit(hit, links) for hit in group.hits)
     first = hits[0]
     more_url = passage_url(first.doc_id, group.first_unshown) if group.first_unshown else ""
     return HitGroup(first.doc_id, first.doc_title, document_url(first.doc_id), hits, group.matched, more_url)
 
 
-def to_hit(found: BackendHit) -> Hit:
-    """A result record from a backend hit: its text and match spans, permalink built."""
+def to_hit(found: BackendHit, links: dict | None = None) -> Hit:
+    """A result record from a backend hit: its text and match spans, permalink built, and its aligned
+    passage in the document's translation when ``links`` (``translation_links``) has one."""
     passage = found.passage
     return Hit(
         doc_id=passage.doc_id,
@@ -151,7 +155,17 @@ def to_hit(found: BackendHit) -> Hit:
         partners=passage.tags.partners,
         topics=passage.tags.topics,
         spans=tuple(found.spans),
+        translation=translation_of(passage.doc_id, passage.passage_id, links or {}),
     )
+
+
+def translation_of(doc_id: str, passage_id: str, links: dict) -> TranslationLink | None:
+    """The aligned passage of the document's translation, from ``translation_links``; None when none."""
+    found = links.get(doc_id, {}).get(passage_id)
+    if found is None:
+        return None
+    other_doc, other_passage, lang = found
+    return TranslationLink(other_doc, other_passage, lang, passage_url(other_doc, other_passage))
 
 
 def resolve_filters(filters: dict[str, tuple[str, ...]], index: OpenIndex) -> dict[str, tuple[str, ...]]:

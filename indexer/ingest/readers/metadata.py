@@ -23,7 +23,7 @@ from indexer.models import Section
 
 Warn = Callable[[str], None]
 
-KNOWN_KEYS = ("title", "lang", "publisher", "source_url", "tags")
+KNOWN_KEYS = ("title", "lang", "publisher", "source_url", "tags", "translation_of")
 SIDECAR_SUFFIX = ".meta.toml"
 MAX_SIDECAR_BYTES = 1024 * 1024  # a few fields; anything bigger is not a sidecar, and is not read whole
 
@@ -37,6 +37,7 @@ class Metadata:
     publisher: str = ""
     source_url: str = ""
     tags: tuple[str, ...] = ()
+    translation_of: str = ""  # the id of the document this one translates (indexer.crosslang.parallel)
 
     def over(self, other: Metadata) -> Metadata:
         """These values where set, ``other``'s elsewhere."""
@@ -82,6 +83,7 @@ def metadata_from_mapping(data: Mapping[str, object], origin: str, warn: Warn) -
         publisher=_string(data, "publisher", origin, warn),
         source_url=_source_url(data, origin, warn),
         tags=_tags(data, origin, warn),
+        translation_of=_string(data, "translation_of", origin, warn),
     )
 
 
