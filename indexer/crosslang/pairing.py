@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from indexer.analysis import analyze
 from indexer.crosslang.align import anchors
 from indexer.models import IndexedDocument
-from indexer.models import other_language
 
 PROFILE_TERMS = 300  # the most frequent terms of a document are enough to recognise its translation
 TITLE_WEIGHT = 3
@@ -88,8 +87,6 @@ def find_pairs(profiles: Iterable[Profile], lexicon) -> list[FoundPair]:
 
     :param lexicon: translates index terms (``translate(term, lang, limit)``), or None.
     """
-    import numpy as np
-
     by_lang = {"en": [], "fr": []}
     for item in profiles:
         if item.lang in by_lang:
@@ -163,8 +160,3 @@ def _length_factor(left: list[int], right: list[int]):
 
     ratio = np.abs(np.log((np.array(left, dtype=float)[:, None] + 1) / (np.array(right, dtype=float)[None, :] + 1)))
     return np.exp(-LENGTH_PENALTY * np.maximum(0.0, ratio - LENGTH_SLACK))
-
-
-def other(lang: str) -> str:
-    """The language a document's translation is in."""
-    return other_language(lang)
