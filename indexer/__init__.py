@@ -6,6 +6,7 @@ expansion), ``engine`` (the backend contract and its Whoosh implementation).
 """
 
 from indexer.cli import main
+from indexer.crosslang.parallel import translation_links
 from indexer.errors import BadParameter
 from indexer.errors import DocumentNotFound
 from indexer.errors import FileNotIndexed

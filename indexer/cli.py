@@ -172,12 +172,23 @@ def search(query, index_dir, lang, project, partner, topic, page, per_page, sort
                     else f"   [{hit.lang}] {_terminal(hit)}"
                 )
                 click.echo(f"      {hit.url}")
+                _echo_translation(hit, "      ")
         return
     for rank, hit in enumerate(result.results, start=first + 1):
         heading = " › ".join(part for part in (hit.doc_title, _own_section_title(hit)) if part)
         click.echo(f"\n{rank}. [{hit.lang}] {heading}")
         click.echo(f"   {_terminal(hit)}")
         click.echo(f"   {hit.url}")
+        _echo_translation(hit, "   ")
+
+
+VERSION_LABELS = {"en": "English version ›", "fr": "Version française ›"}  # as the pages name them
+
+
+def _echo_translation(hit, indent: str) -> None:
+    """The permalink of the hit's passage in its document's translation, when the index aligned one."""
+    if hit.translation is not None:
+        click.echo(f"{indent}{VERSION_LABELS.get(hit.translation.lang, hit.translation.lang)} {hit.translation.url}")
 
 
 def _own_section_title(hit) -> str:

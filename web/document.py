@@ -15,9 +15,28 @@ from indexer import Passage
 from indexer import document_url
 from indexer import is_web_url
 from indexer import passage_url
+from indexer import translation_links
 from web.links import text_fragment_url
 from web.marks import mark_headings
 from web.marks import mark_passages
+
+
+@dataclass(frozen=True)
+class Counterpart:
+    """A passage of the document's translation shown beside the passage it renders."""
+
+    lang: str
+    html: str  # escaped, query words in <mark>
+    url: str  # its permalink in its own document
+
+
+@dataclass(frozen=True)
+class Translation:
+    """The document's other-language version: its id and language, and the passages beside ours when shown."""
+
+    doc_id: str
+    lang: str
+    counterparts: dict[str, list[Counterpart]]
 
 
 @dataclass(frozen=True)
@@ -31,6 +50,7 @@ class PassageView:
     permalink: str  # absolute, without ?q=, for copying
     source_link: str
     current: bool
+    counterparts: tuple[Counterpart, ...] = ()  # the aligned passages of the translation, when shown beside it
 
 
 @dataclass(frozen=True)
@@ -44,8 +64,35 @@ class SectionView:
     passages: list[PassageView]
 
 
-def section_views(index: OpenIndex, document: IndexedDocument, q: str, current: str = "") -> list[SectionView]:
-    """The document's sections in reading order, query words of ``q`` marked in text and headings."""
+def translation_view(index: OpenIndex, document: IndexedDocument, q: str, parallel: bool) -> Translation | None:
+    """The document's translation, if the index paired it with one; with ``parallel``, its passages
+    grouped under the passages of ``document`` they render (a passage aligned with none joins the
+    one before it), query words marked."""
+    links = translation_links(index.generation.path)
+    own = links.get(document.info.doc_id)
+    if not own:
+        return None
+    other_id, _, lang = next(iter(own.values()))
+    counterparts: dict[str, list[Counterpart]] = {}
+    other = index.document(other_id) if parallel else None
+    if other is not None:
+        theirs = links.get(other_id, {})
+        passages = list(other.passages)
+        row = document.passages[0].passage_id
+        for passage, html in zip(passages, mark_passages(index, q, passages)):
+            link = theirs.get(passage.passage_id)
+            if link is not None and link[0] == document.info.doc_id:
+                row = link[1]
+            url = passage_url(other_id, passage.passage_id)
+            counterparts.setdefault(row, []).append(Counterpart(passage.lang, html, url))
+    return Translation(other_id, lang, counterparts)
+
+
+def section_views(
+    index: OpenIndex, document: IndexedDocument, q: str, current: str = "", translation: Translation | None = None
+) -> list[SectionView]:
+    """The document's sections in reading order, query words of ``q`` marked in text and headings;
+    with a ``translation`` shown beside it, each passage with its counterparts."""
     passages = list(document.passages)
     texts = mark_passages(index, q, passages)
     groups = [list(group) for _, group in groupby(zip(passages, texts), key=lambda pair: pair[0].section_id)]
@@ -54,7 +101,7 @@ def section_views(index: OpenIndex, document: IndexedDocument, q: str, current: 
     sections, seen = [], set()
     for group, heading in zip(groups, headings):
         first = group[0][0]
-        views = [_passage_view(passage, html, source, current) for passage, html in group]
+        views = [_passage_view(passage, html, source, current, translation) for passage, html in group]
         title_html = heading if first.section_title else ""
         anchor = _unique(first.section_id, seen)
         sections.append(SectionView(anchor, first.section_title, title_html, first.lang, views))
@@ -71,7 +118,7 @@ def document_tags(document: IndexedDocument) -> list[tuple[str, str]]:
     return list(found)
 
 
-def _passage_view(passage: Passage, html: str, source: str, current: str) -> PassageView:
+def _passage_view(passage: Passage, html: str, source: str, current: str, translation) -> PassageView:
     return PassageView(
         passage_id=passage.passage_id,
         anchor="#" + quote(passage.passage_id, safe=""),
@@ -80,6 +127,7 @@ def _passage_view(passage: Passage, html: str, source: str, current: str) -> Pas
         permalink=request.url_root.rstrip("/") + passage_url(passage.doc_id, passage.passage_id),
         source_link=text_fragment_url(source, passage.text) if source else "",
         current=passage.passage_id == current,
+        counterparts=tuple(translation.counterparts.get(passage.passage_id, ())) if translation else (),
     )
 
 
