@@ -120,4 +120,5 @@ __all__ = [
     "search",
     "load_settings",
     "store_file",
+    "translation_links",
 ]
