@@ -2,8 +2,8 @@
 
 The data set (``../shared/data/canada_federal_laws_en_fr``) holds single passages; each instrument
 is rebuilt as one English and one French Markdown document (passages in provision order, one
-section per provision, headed by the provision's label), in files whose names say nothing of
-their instrument or language, with no ``translation_of``. Passerelle's own pipeline indexes them
+section per provision, headed by the provision's label, the language declared in front matter),
+in files whose names say nothing of their instrument or language, with no ``translation_of``. Passerelle's own pipeline indexes them
 into ``var/align-eval/`` (kept and brought up to date on the next run), pairing, aligning and
 learning as it always does. Then:
 
@@ -93,7 +93,8 @@ def write_documents(data: Path, corpus: Path) -> dict[str, tuple[str, str]]:
     documents = {}
     for (instrument, lang), items in provisions.items():
         stem = hashlib.sha1(f"align-eval:{instrument}:{lang}".encode()).hexdigest()[:12]
-        lines = [f"# {titles[(instrument, lang)]}", ""]
+        # The language is declared, as a collection's documents usually do (no per-passage detection).
+        lines = ["---", f"lang: {lang}", "---", f"# {titles[(instrument, lang)]}", ""]
         for provision, text in items:
             text = " ".join(text.split())
             lines += [f"## {provision}", "", "\\" + text if MARKDOWN_START.match(text) else text, ""]
