@@ -28,7 +28,7 @@ from indexer.models import IndexedDocument
 PROFILE_TERMS = 300  # the most frequent terms of a document are enough to recognise its translation
 TITLE_WEIGHT = 3
 TRANSLATIONS_PER_TERM = 3
-MIN_SCORE = 0.3
+MIN_SCORE = 0.15  # unrelated documents score near 0: the threshold sweep is in docs/alignment.md
 LENGTH_SLACK = math.log(1.6)  # lengths of a translation and its original differ by less than this factor
 LENGTH_PENALTY = 2.0  # per unit of log length ratio beyond the slack
 
