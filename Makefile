@@ -8,7 +8,7 @@ PORT ?= 8000
 INDEX ?= var/index
 CORPUS ?= corpus
 
-.PHONY: run index test lint bench bench-against eval soak cluster-test lexicon clean
+.PHONY: run index test lint bench bench-against eval eval-align soak cluster-test lexicon clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,11 @@ $(STAMP): pyproject.toml
 
 eval: $(STAMP)
 	$(BIN)/python -m bench.eval
+
+# Translated documents found, aligned and learned from at index time, on the Canadian laws (issue 28);
+# keeps its index in var/align-eval/, never part of `make test`.
+eval-align: $(STAMP)
+	$(BIN)/python -m bench.align_eval
 
 # Long measurements, never part of `make test`: speed (issue 6), then fuzzing and load (issue 7).
 bench: $(STAMP)

@@ -6,6 +6,7 @@ expansion), ``engine`` (the backend contract and its Whoosh implementation).
 """
 
 from indexer.cli import main
+from indexer.crosslang.parallel import translation_links
 from indexer.dates import date_bounds
 from indexer.dates import read_date
 from indexer.errors import BadParameter
@@ -131,4 +132,5 @@ __all__ = [
     "load_settings",
     "number_setting",
     "store_file",
+    "translation_links",
 ]

@@ -220,6 +220,7 @@ def search(
                     else f"   [{hit.lang}] {_terminal(hit)}"
                 )
                 click.echo(f"      {hit.url}{f'  ({_page(hit)})' if hit.page else ''}")
+                _echo_translation(hit, "      ")
         return
     for rank, hit in enumerate(result.results, start=first + 1):
         heading = " › ".join(part for part in (hit.doc_title, _own_section_title(hit)) if part)
@@ -227,6 +228,16 @@ def search(
         click.echo(f"\n{rank}. [{hit.lang}] {heading}{f'  ({cited})' if cited else ''}")
         click.echo(f"   {_terminal(hit)}")
         click.echo(f"   {hit.url}")
+        _echo_translation(hit, "   ")
+
+
+VERSION_LABELS = {"en": "English version ›", "fr": "Version française ›"}  # as the pages name them
+
+
+def _echo_translation(hit, indent: str) -> None:
+    """The permalink of the hit's passage in its document's translation, when the index aligned one."""
+    if hit.translation is not None:
+        click.echo(f"{indent}{VERSION_LABELS.get(hit.translation.lang, hit.translation.lang)} {hit.translation.url}")
 
 
 def _date(hit) -> str:

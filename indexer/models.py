@@ -141,6 +141,20 @@ class SearchQuery:
 
 
 @dataclass(frozen=True)
+class TranslationLink:
+    """The passage of the other language's version of a document that renders a given passage."""
+
+    doc_id: str
+    passage_id: str
+    lang: str
+    url: str
+
+    def to_dict(self) -> dict:
+        """The JSON shape: ``{"passage_id", "doc_id", "lang", "url"}``."""
+        return {"passage_id": self.passage_id, "doc_id": self.doc_id, "lang": self.lang, "url": self.url}
+
+
+@dataclass(frozen=True)
 class Hit:
     """One ranked passage in a result page."""
 
@@ -161,6 +175,7 @@ class Hit:
     date: str = ""  # the document's date (see DocumentInfo.date)
     date_source: str = ""
     page: int = 0  # the page of the original the passage starts on; 0: not a paged format
+    translation: TranslationLink | None = None  # its aligned passage in the document's translation
 
 
 @dataclass(frozen=True)
@@ -266,6 +281,8 @@ def _hit_dict(hit: Hit) -> dict:
     data = {}
     for name in _HIT_FIELDS:
         value = getattr(hit, name)
+        if isinstance(value, TranslationLink):
+            value = value.to_dict()
         data[name] = list(value) if isinstance(value, tuple) else value
         if name == "score":
             data["snippet"] = make_snippet(hit.text, hit.spans)

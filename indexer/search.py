@@ -6,6 +6,7 @@ import datetime
 import time
 from urllib.parse import quote
 
+from indexer.crosslang.parallel import translation_links
 from indexer.dates import EARLIEST_YEAR
 from indexer.dates import date_bounds
 from indexer.dates import range_bounds
@@ -25,6 +26,7 @@ from indexer.models import HitGroup
 from indexer.models import Passage
 from indexer.models import SearchQuery
 from indexer.models import SearchResult
+from indexer.models import TranslationLink
 from indexer.query import DATE_FILTERS
 from indexer.query import MAX_QUERY_CHARS
 from indexer.query import ParsedQuery
@@ -81,6 +83,7 @@ def search(query: SearchQuery, index: OpenIndex) -> SearchResult:
         group_size=GROUP_SIZE, dates=date_range(query, parsed.filters),
     )  # fmt: skip
     found = index.backend.search(plan)
+    links = translation_links(index.generation.path)
     suggestion = _suggestion(query.text, parsed.words(), index)
     return SearchResult(
         query=query.text,
@@ -88,13 +91,13 @@ def search(query: SearchQuery, index: OpenIndex) -> SearchResult:
         page=query.page,
         per_page=query.per_page,
         took_ms=round((time.perf_counter() - started) * 1000, 2),
-        results=tuple(to_hit(hit) for hit in found.hits),
+        results=tuple(to_hit(hit, links) for hit in found.hits),
         facets={facet: found.facets.get(facet, {}) for facet in FACETS},
         suggestion=suggestion,
         expanded=expanded,
         relaxed=found.relaxed,
         group=query.group,
-        groups=tuple(_to_group(group) for group in found.groups),
+        groups=tuple(_to_group(group, links) for group in found.groups),
         documents=found.total_groups,
         unknown_filters=tuple(dict.fromkeys(unknown)),
     )
@@ -162,8 +165,8 @@ def document_url(doc_id: str) -> str:
     return f"/doc/{quote(doc_id, safe='/')}"
 
 
-def _to_group(group: BackendGroup) -> HitGroup:
-    hits = tuple(to_hit(hit) for hit in group.hits)
+def _to_group(group: BackendGroup, links: dict) -> HitGroup:
+    hits = tuple(to_hit(hit, links) for hit in group.hits)
     first = hits[0]
     more_url = passage_url(first.doc_id, group.first_unshown) if group.first_unshown else ""
     return HitGroup(first.doc_id, first.doc_title, document_url(first.doc_id), hits, group.matched, more_url)
@@ -178,8 +181,9 @@ def _is_year(value: str) -> bool:
     return len(value.strip()) == 4 and read_date(value) is not None
 
 
-def to_hit(found: BackendHit) -> Hit:
-    """A result record from a backend hit: its text and match spans, permalink built."""
+def to_hit(found: BackendHit, links: dict | None = None) -> Hit:
+    """A result record from a backend hit: its text and match spans, permalink built, and its aligned
+    passage in the document's translation when ``links`` (``translation_links``) has one."""
     passage = found.passage
     return Hit(
         doc_id=passage.doc_id,
@@ -199,7 +203,17 @@ def to_hit(found: BackendHit) -> Hit:
         date=found.info.date,
         date_source=found.info.date_source,
         page=passage.page,
+        translation=translation_of(passage.doc_id, passage.passage_id, links or {}),
     )
+
+
+def translation_of(doc_id: str, passage_id: str, links: dict) -> TranslationLink | None:
+    """The aligned passage of the document's translation, from ``translation_links``; None when none."""
+    found = links.get(doc_id, {}).get(passage_id)
+    if found is None:
+        return None
+    other_doc, other_passage, lang = found
+    return TranslationLink(other_doc, other_passage, lang, passage_url(other_doc, other_passage))
 
 
 def resolve_filters(filters: dict[str, tuple[str, ...]], index: OpenIndex) -> dict[str, tuple[str, ...]]:

@@ -217,7 +217,7 @@ def test_the_result_object_has_the_documented_json_shape(corpus_index):
     hit = data["results"][0]
     assert list(hit) == [
         "doc_id", "doc_title", "doc_lang", "section_id", "section_title", "passage_id", "lang", "url",
-        "score", "snippet", "text", "projects", "partners", "topics", "date", "date_source", "page",
+        "score", "snippet", "text", "projects", "partners", "topics", "date", "date_source", "page", "translation",
     ]  # fmt: skip
     assert hit["url"] == f"/doc/{hit['doc_id']}#{hit['passage_id']}"
     assert isinstance(hit["projects"], list)

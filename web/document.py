@@ -16,11 +16,30 @@ from indexer import Passage
 from indexer import document_url
 from indexer import is_web_url
 from indexer import passage_url
+from indexer import translation_links
 from web.files import original_url
 from web.links import site_root
 from web.links import text_fragment_url
 from web.marks import mark_headings
 from web.marks import mark_passages
+
+
+@dataclass(frozen=True)
+class Counterpart:
+    """A passage of the document's translation shown beside the passage it renders."""
+
+    lang: str
+    html: str  # escaped, query words in <mark>
+    url: str  # its permalink in its own document
+
+
+@dataclass(frozen=True)
+class Translation:
+    """The document's other-language version: its id and language, and the passages beside ours when shown."""
+
+    doc_id: str
+    lang: str
+    counterparts: dict[str, list[Counterpart]]
 
 
 @dataclass(frozen=True)
@@ -36,6 +55,7 @@ class PassageView:
     current: bool
     page: int = 0  # the page of the original it starts on (0: not a paged format)
     page_link: str = ""  # the original file opened at that page
+    counterparts: tuple[Counterpart, ...] = ()  # the aligned passages of the translation, when shown beside it
 
 
 @dataclass(frozen=True)
@@ -49,8 +69,35 @@ class SectionView:
     passages: list[PassageView]
 
 
-def section_views(index: OpenIndex, document: IndexedDocument, q: str, current: str = "") -> list[SectionView]:
-    """The document's sections in reading order, query words of ``q`` marked in text and headings."""
+def translation_view(index: OpenIndex, document: IndexedDocument, q: str, parallel: bool) -> Translation | None:
+    """The document's translation, if the index paired it with one; with ``parallel``, its passages
+    grouped under the passages of ``document`` they render (a passage aligned with none joins the
+    one before it), query words marked."""
+    links = translation_links(index.generation.path)
+    own = links.get(document.info.doc_id)
+    if not own:
+        return None
+    other_id, _, lang = next(iter(own.values()))
+    counterparts: dict[str, list[Counterpart]] = {}
+    other = index.document(other_id) if parallel else None
+    if other is not None:
+        theirs = links.get(other_id, {})
+        passages = list(other.passages)
+        row = document.passages[0].passage_id
+        for passage, html in zip(passages, mark_passages(index, q, passages)):
+            link = theirs.get(passage.passage_id)
+            if link is not None and link[0] == document.info.doc_id:
+                row = link[1]
+            url = passage_url(other_id, passage.passage_id)
+            counterparts.setdefault(row, []).append(Counterpart(passage.lang, html, url))
+    return Translation(other_id, lang, counterparts)
+
+
+def section_views(
+    index: OpenIndex, document: IndexedDocument, q: str, current: str = "", translation: Translation | None = None
+) -> list[SectionView]:
+    """The document's sections in reading order, query words of ``q`` marked in text and headings;
+    with a ``translation`` shown beside it, each passage with its counterparts."""
     passages = list(document.passages)
     texts = mark_passages(index, q, passages)
     groups = [list(group) for _, group in groupby(zip(passages, texts), key=lambda pair: pair[0].section_id)]
@@ -59,7 +106,7 @@ def section_views(index: OpenIndex, document: IndexedDocument, q: str, current: 
     sections, seen = [], set()
     for group, heading in zip(groups, headings):
         first = group[0][0]
-        views = [_passage_view(passage, html, source, current, document.info) for passage, html in group]
+        views = [_passage_view(passage, html, source, current, document.info, translation) for passage, html in group]
         title_html = heading if first.section_title else ""
         anchor = _unique(first.section_id, seen)
         sections.append(SectionView(anchor, first.section_title, title_html, first.lang, views))
@@ -76,7 +123,9 @@ def document_tags(document: IndexedDocument) -> list[tuple[str, str]]:
     return list(found)
 
 
-def _passage_view(passage: Passage, html: str, source: str, current: str, info: DocumentInfo) -> PassageView:
+def _passage_view(
+    passage: Passage, html: str, source: str, current: str, info: DocumentInfo, translation
+) -> PassageView:
     return PassageView(
         passage_id=passage.passage_id,
         anchor="#" + quote(passage.passage_id, safe=""),
@@ -87,6 +136,7 @@ def _passage_view(passage: Passage, html: str, source: str, current: str, info: 
         current=passage.passage_id == current,
         page=passage.page,
         page_link=f"{request.script_root}{original_url(info, passage.page)}" if passage.page else "",
+        counterparts=tuple(translation.counterparts.get(passage.passage_id, ())) if translation else (),
     )
 
 

@@ -25,6 +25,7 @@ from indexer import known_values
 from indexer import search as run_search
 from web.document import document_tags
 from web.document import section_views
+from web.document import translation_view
 from web.engine import get_index
 from web.errors import bad_parameter_message
 from web.feeds import FeedInfo
@@ -128,11 +129,17 @@ def document(doc_id: str):
     q = request.args.get("q", "").strip()
     wanted = request.args.get("passage", "").strip()
     ui = explicit_locale()
+    parallel = request.args.get("parallel", "") == "1"
+    translation = translation_view(index, found, q, parallel)
     return render_template(
         "document.html",
         doc=found.info,
         q=q,
-        sections=section_views(index, found, q, wanted),
+        sections=section_views(index, found, q, wanted, translation),
+        translation=translation,
+        parallel=parallel and translation is not None,
+        translation_url=_document_url(translation.doc_id, q, ui) if translation else "",
+        parallel_url=_document_url(doc_id, q, ui, parallel=not parallel) if translation else "",
         missing=bool(wanted) and wanted not in {p.passage_id for p in found.passages},
         source_url=found.info.source_url if is_web_url(found.info.source_url) else "",
         tags=_tag_links(index, found, ui),
@@ -140,6 +147,11 @@ def document(doc_id: str):
         plain_url=url_for("pages.document", doc_id=doc_id, ui=ui),
         original_url=f"{request.script_root}{original_url(found.info)}" if original_url(found.info) else "",
     )
+
+
+def _document_url(doc_id: str, q: str, ui: str | None, parallel: bool = False) -> str:
+    params = {name: value for name, value in (("q", q), ("ui", ui), ("parallel", "1" if parallel else "")) if value}
+    return url_for("pages.document", doc_id=doc_id, **params)
 
 
 @bp.get("/opensearch.xml")

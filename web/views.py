@@ -52,6 +52,7 @@ class HitView:
     snippet_html: str  # an excerpt, escaped, matches in <mark>
     heading_html: str  # escaped, query words in <mark>
     tags: list[Link]
+    translation_link: str = ""  # the aligned passage in the document's translation, query marked
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,9 @@ def group_views(index: OpenIndex, result: SearchResult, links: SearchLinks) -> l
 
 def _hit_view(index: OpenIndex, hit: Hit, heading: str, links: SearchLinks, chars: int = SNIPPET_CHARS) -> HitView:
     link = passage_link(hit.url, links.query.text, links.ui)
-    return HitView(hit, link, make_snippet(hit.text, hit.spans, chars), heading, _tag_links(index, hit, links))
+    translated = passage_link(hit.translation.url, links.query.text, links.ui) if hit.translation else ""
+    snippet = make_snippet(hit.text, hit.spans, chars)
+    return HitView(hit, link, snippet, heading, _tag_links(index, hit, links), translated)
 
 
 def facet_views(index: OpenIndex, result: SearchResult, links: SearchLinks) -> list[FacetView]:

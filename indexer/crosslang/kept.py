@@ -31,6 +31,9 @@ SWITCH_CHOICES = ("on", "off")
 # probabilities: scaled down, a learned translation of the domain outranks a dictionary one.
 DICTIONARY_SCALE = 0.5
 DICTIONARY_METHODS = ("freedict", "dictionaries")
+# Learned at index time from the collection's translated documents (indexer.crosslang.parallel),
+# after the settings' lexicons are copied: named to sort after theirs and before the dictionaries'.
+COLLECTION_LEXICON = "50-collection.tsv.gz"
 
 
 def lexicon_paths(corpus: Path, setting: str = "") -> list[Path]:
@@ -88,7 +91,7 @@ def save_lexicons(
         else:
             staged.append((FREEDICT_FILE, built))
     folder.mkdir(parents=True, exist_ok=True)
-    wanted = {name for name, _ in keep} | {name for name, _ in staged}
+    wanted = {name for name, _ in keep} | {name for name, _ in staged} | {COLLECTION_LEXICON}
     for stale in folder.iterdir():
         if stale.name not in wanted:
             stale.unlink()
@@ -137,6 +140,17 @@ def load_lexicon(generation_path: Path) -> Lexicon | None:
 _loaded_cache: dict[bytes, Lexicon] = {}
 _loaded_lock = threading.Lock()
 LOADED_KEPT = 8  # lexicon contents a process keeps loaded (a server sees a learned lexicon replaced)
+
+
+def loaded_lexicon(path: Path) -> Lexicon:
+    """A lexicon file, loaded once per content and process.
+
+    :raises LexiconFileError: when it is missing or malformed.
+    """
+    try:
+        return _loaded(path)
+    except OSError as error:
+        raise LexiconFileError(str(path), error.strerror or str(error)) from None
 
 
 def _loaded(path: Path) -> Lexicon:

@@ -99,9 +99,40 @@ def learn_lexicon(
     terms = _analyzed_passages(Path(passages_path), pairs, report, surface_counts)
     pairs = [(en, fr) for en, fr in pairs if en in terms and fr in terms]
     report.total = report.done + len(pairs) * 2 * iterations
-    english = _encode("en", [terms[en] for en, _ in pairs], min_count)
-    french = _encode("fr", [terms[fr] for _, fr in pairs], min_count)
+    term_pairs = [(terms[en], terms[fr]) for en, fr in pairs]
     del terms
+    lexicon = _trained(term_pairs, surface_counts, iterations, min_count, floor, report)
+    lexicon.meta["seconds"] = f"{time.perf_counter() - started:.1f}"
+    if instruments is not None:
+        lexicon.meta["instruments"] = str(len(instruments))
+    return lexicon
+
+
+def learn_from_texts(
+    pairs: list[tuple[str, str]], iterations: int = 5, min_count: int = 3, floor: float = 0.05
+) -> Lexicon:
+    """Learn as ``learn_lexicon`` does, from ``(English text, French text)`` pairs held in memory
+    (the aligned passages of an index's translated documents)."""
+    started = time.perf_counter()
+    surface_counts: dict[str, Counter] = {"en": Counter(), "fr": Counter()}
+    term_pairs = [(_terms(en, "en", surface_counts), _terms(fr, "fr", surface_counts)) for en, fr in pairs]
+    report = _Reporter(None, len(pairs) * 2 * iterations)
+    lexicon = _trained(term_pairs, surface_counts, iterations, min_count, floor, report)
+    lexicon.meta["seconds"] = f"{time.perf_counter() - started:.1f}"
+    return lexicon
+
+
+def _terms(text: str, lang: str, surface_counts: dict[str, Counter]) -> list[str]:
+    found = analyze_with_offsets(text, lang)[:MAX_TERMS]
+    surface_counts[lang].update((term, text[start:end].lower()) for term, start, end in found)
+    return [term for term, _, _ in found]
+
+
+def _trained(term_pairs, surface_counts, iterations, min_count, floor, report) -> Lexicon:
+    """Both directions of Model 1 over pairs of term lists, symmetrised, as a lexicon."""
+    english = _encode("en", [en for en, _ in term_pairs], min_count)
+    french = _encode("fr", [fr for _, fr in term_pairs], min_count)
+    pairs = term_pairs
     directions = {
         "en": _model1(english, french, iterations, floor / 2, report),
         "fr": _model1(french, english, iterations, floor / 2, report),
@@ -117,10 +148,7 @@ def learn_lexicon(
         "min_count": str(min_count),
         "floor": str(floor),
         "max_terms": str(MAX_TERMS),
-        "seconds": f"{time.perf_counter() - started:.1f}",
     }
-    if instruments is not None:
-        meta["instruments"] = str(len(instruments))
     return Lexicon(table, meta, _surfaces(table, surface_counts))
 
 

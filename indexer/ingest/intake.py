@@ -32,7 +32,7 @@ from indexer.store import current_generation
 FALLBACK_STEM = "document"  # when nothing of the uploaded name survives sanitising
 MAX_STEM_CHARS = 100
 MAX_NAME_TRIES = 10_000
-SIDECAR_FIELDS = ("title", "lang", "publisher", "source_url")
+SIDECAR_FIELDS = ("title", "lang", "publisher", "source_url", "translation_of")
 _CHUNK = 1 << 16
 # Name choice and linking are serialised in this process; O_EXCL and link(2) guard against others.
 _naming = threading.Lock()

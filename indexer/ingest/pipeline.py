@@ -24,6 +24,7 @@ from indexer.crosslang.glossary import from_taxonomy
 from indexer.crosslang.glossary import load_glossary
 from indexer.crosslang.glossary import merge
 from indexer.crosslang.kept import save_configured_lexicons
+from indexer.crosslang.parallel import update_parallel
 from indexer.errors import CorpusNotFound
 from indexer.errors import GlossaryError
 from indexer.errors import IndexWriteFailed
@@ -165,6 +166,7 @@ def _index_locked(corpus, index_root, rebuild, on_plan, on_file) -> IndexReport:
         generation.save_taxonomy(taxonomy)
         generation.save_glossary(merge(_load_glossary(corpus, live, report), from_taxonomy(taxonomy)))
         report.warnings.extend(save_configured_lexicons(corpus, generation.path))
+        report.warnings.extend(update_parallel(corpus, generation))  # after the lexicons: it adds one
         # A file read again but refused (unreadable) changed no passage: servers need not reload for it.
         _record_commit(live, generation, changed_passages=bool(plan.removed or report.added or report.changed))
         generation.seal()

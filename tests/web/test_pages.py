@@ -33,7 +33,7 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 OPENSEARCH = "{http://a9.com/-/spec/opensearch/1.1/}"
 TEMPLATES = ROOT / "web" / "templates"
 # The only values a template may output unescaped: HTML made by indexer.snippets (escape, then mark).
-SAFE_VALUES = {"item.snippet_html", "item.heading_html", "section.title_html", "passage.html"}
+SAFE_VALUES = {"item.snippet_html", "item.heading_html", "section.title_html", "passage.html", "counterpart.html"}
 
 
 class Elements(HTMLParser):

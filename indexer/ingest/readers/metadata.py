@@ -26,7 +26,7 @@ from indexer.models import Section
 
 Warn = Callable[[str], None]
 
-KNOWN_KEYS = ("title", "lang", "publisher", "source_url", "tags", "date")
+KNOWN_KEYS = ("title", "lang", "publisher", "source_url", "tags", "date", "translation_of")
 SIDECAR_SUFFIX = ".meta.toml"
 MAX_SIDECAR_BYTES = 1024 * 1024  # a few fields; anything bigger is not a sidecar, and is not read whole
 
@@ -41,6 +41,7 @@ class Metadata:
     source_url: str = ""
     tags: tuple[str, ...] = ()
     date: str = ""  # "YYYY", "YYYY-MM" or "YYYY-MM-DD"
+    translation_of: str = ""  # the id of the document this one translates (indexer.crosslang.parallel)
 
     def over(self, other: Metadata) -> Metadata:
         """These values where set, ``other``'s elsewhere."""
@@ -87,6 +88,7 @@ def metadata_from_mapping(data: Mapping[str, object], origin: str, warn: Warn) -
         source_url=_source_url(data, origin, warn),
         tags=_tags(data, origin, warn),
         date=_date(data, origin, warn),
+        translation_of=_string(data, "translation_of", origin, warn),
     )
 
 
