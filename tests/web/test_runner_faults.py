@@ -11,7 +11,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,11 +25,11 @@ from web_helpers import AUTH
 from web_helpers import EN_DOC
 from web_helpers import NEW_TEXT
 from web_helpers import app_over
+from web_helpers import running_tasks
 from web_helpers import upload
 
 import web.cli
 from indexer.ingest.tasks import TaskQueue
-from indexer.ingest.tasks import TaskRunner
 from indexer.store import write_lock
 
 DEADLINE_SECONDS = 60
@@ -46,18 +45,9 @@ def eventually(condition, what: str, seconds: float = DEADLINE_SECONDS):
     return found
 
 
-@contextmanager
-def runner_thread(corpus: Path, index_dir: Path, **options) -> Iterator[TaskRunner]:
+def runner_thread(corpus: Path, index_dir: Path, **options):
     """A task runner with a time limit (each batch in a child process) in a thread, stopped afterwards."""
-    runner = TaskRunner(corpus, index_dir, poll=0.05, **{"timeout": 60, **options})
-    thread = threading.Thread(target=runner.run_forever, name="task-runner", daemon=True)
-    thread.start()
-    try:
-        yield runner
-    finally:
-        runner.stop()
-        thread.join(timeout=DEADLINE_SECONDS)
-        assert not thread.is_alive(), "the task runner did not stop"
+    return running_tasks(corpus, index_dir, **{"timeout": 60, **options})
 
 
 @pytest.fixture

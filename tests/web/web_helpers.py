@@ -132,9 +132,10 @@ def delete(client, doc_id, headers=AUTH, wait=30):
 
 
 @contextmanager
-def running_tasks(corpus: Path, index_dir: Path) -> Iterator[TaskRunner]:
-    """A task runner over ``index_dir`` in a thread, as ``passerelle serve`` runs one, stopped afterwards."""
-    runner = TaskRunner(corpus, index_dir, poll=0.05)
+def running_tasks(corpus: Path, index_dir: Path, **options) -> Iterator[TaskRunner]:
+    """A task runner over ``index_dir`` in a thread, as ``passerelle serve`` runs one, stopped afterwards;
+    ``options`` go to ``TaskRunner`` (a ``timeout`` applies each batch in a child process)."""
+    runner = TaskRunner(corpus, index_dir, poll=0.05, **options)
     thread = threading.Thread(target=runner.run_forever, name="task-runner", daemon=True)
     thread.start()
     try:
