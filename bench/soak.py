@@ -61,11 +61,12 @@ def main(argv: list[str] | None = None) -> int:
         work = options.work or Path(scratch)
         _, index_root = prepare(work, source, options.records)
         queries = SoakQueries(options.data / DATA_SET)
+        description = server_description()  # imported now: the code on disk may change during a long soak
         with running_server(index_root, work / "server.log") as server:
             log(f"server ready on 127.0.0.1:{server.port}; {options.clients} clients for {options.minutes:g} min")
             run = soak(server, queries, options)
         run["server_errors"] = server_errors(work / "server.log")
-    run["server"] = server_description()
+    run["server"] = description
     markdown = render(run)
     write_results(options.out, "soak", markdown, run, stamped=False)
     print(markdown)
@@ -121,14 +122,21 @@ def soak(server, queries: SoakQueries, options) -> dict:
     for client in clients:
         client.start()
     samples = []
-    while True:
+    kept = options.out / "runs" / "soak-samples.jsonl"  # written as it goes: survives a run that fails at its end
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    kept.write_text("")
+
+    def sample() -> None:
         samples.append({"seconds": round(time.monotonic() - started, 1), "processes": memory_of(server.process.pid)})
+        with kept.open("a") as lines:
+            lines.write(json.dumps(samples[-1]) + "\n")
+
+    while True:
+        sample()
         if stop.wait(min(options.sample_seconds, max(0.0, deadline - time.monotonic()))):
             break
         if time.monotonic() >= deadline:
-            samples.append(
-                {"seconds": round(time.monotonic() - started, 1), "processes": memory_of(server.process.pid)}
-            )
+            sample()
             break
         if len(samples) % 20 == 0:
             log(f"{samples[-1]['seconds']:.0f} s, {tally.sent} requests")
