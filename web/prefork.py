@@ -7,9 +7,18 @@ Searching is CPU-bound Python, so one process uses one core however many threads
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 from collections.abc import Callable
 
 from flask import Flask
+
+# glibc's mallopt parameters (malloc.h). A worker's eight threads each got an arena of their own,
+# and freed arrays raised the threshold under which blocks come from an arena rather than
+# mmap: the workers' memory kept growing over an hour's searches (docs/reliability.md).
+M_MMAP_THRESHOLD, M_ARENA_MAX = -3, -8
+ARENAS = 2
+MMAP_THRESHOLD = 128 * 1024  # fixed: a search's collection-sized arrays go back to the system when freed
 
 
 def serve_prefork(
@@ -35,6 +44,8 @@ def serve_prefork(
     """
     from gunicorn.app.base import BaseApplication  # imported here: only multi-worker serving needs it
     from gunicorn.arbiter import Arbiter
+
+    bound_malloc()  # in the master: the workers forked from it inherit the settings
 
     options = {
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
@@ -70,3 +81,13 @@ def serve_prefork(
             TickingArbiter(self).run()
 
     EmbeddedGunicorn().run()
+
+
+def bound_malloc() -> bool:
+    """Fewer malloc arenas and a fixed mmap threshold in this process (glibc only); whether they were set."""
+    name = ctypes.util.find_library("c")
+    try:
+        mallopt = ctypes.CDLL(name).mallopt
+    except (OSError, AttributeError, TypeError):  # not glibc (musl, macOS): its own allocator's habits
+        return False
+    return bool(mallopt(M_ARENA_MAX, ARENAS)) and bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD))
