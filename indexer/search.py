@@ -76,7 +76,8 @@ def search(query: SearchQuery, index: OpenIndex) -> SearchResult:
     )
     typed = {facet: values for facet, values in parsed.filters.items() if facet not in DATE_FILTERS}
     filters = resolve_filters(_merge(query.filters(), typed), index)
-    tree, expanded = index.expander.expand(parsed.tree) if query.expand else (parsed.tree, ())
+    languages = filters.get("lang") or index.backend.languages()
+    tree, expanded = index.expander.expand(parsed.tree, languages) if query.expand else (parsed.tree, ())
     offset = (query.page - 1) * query.per_page
     plan = SearchPlan(
         ParsedQuery(tree, parsed.filters), filters, offset, query.per_page, sort=query.sort, group=query.group,

@@ -227,10 +227,10 @@ def test_freedict_on_translates_with_the_installed_dictionaries(small_corpus, tm
 # --- the expander: caps, floors, what is never translated -------------------------------------
 
 
-def expand(text: str, lexicon: Lexicon, glossary: Glossary | None = None, **options):
+def expand(text: str, lexicon: Lexicon, glossary: Glossary | None = None, languages=("en", "fr"), **options):
     """The query expanded with ``lexicon`` alone (no cognates unless ``cognate_weight`` is given)."""
     options.setdefault("cognate_weight", 0.0)
-    return Expander(glossary or Glossary(()), lexicon, **options).expand(parse_query(text).tree)
+    return Expander(glossary or Glossary(()), lexicon, **options).expand(parse_query(text).tree, languages)
 
 
 def many_translations() -> Lexicon:
@@ -277,10 +277,37 @@ def test_words_of_a_quoted_phrase_are_not_translated():
     assert found == () and not any(isinstance(node, Expanded) for node in _nodes(tree))
 
 
-def test_a_word_the_glossary_covers_is_not_translated_again():
+def test_a_word_the_glossary_spells_is_not_translated_again():
     glossary = Glossary((GlossaryEntry(("wardrobe",), ("garde-robe",)),))
     tree, found = expand("wardrobe key", wardrobe_lexicon(), glossary)
     assert [(e.source, e.to) for e in found] == [("wardrobe", ("garde-robe",)), ("key", (CLEF,))]
+
+
+def test_a_word_that_meets_an_entry_only_through_its_stem_keeps_its_dictionary_senses():
+    # Another sense may share the stem: "gouvernement" meets the entry "gouvernance".
+    glossary = Glossary((GlossaryEntry(("wardrobes",), ("garde-robes",)),))
+    tree, found = expand("wardrobe key", wardrobe_lexicon(), glossary)
+    assert [(e.source, e.to, e.via) for e in found] == [
+        ("wardrobe", ("garde-robes",), "glossary"),
+        ("wardrobe", ("armoire",), "dictionary"),
+        ("key", (CLEF,), "dictionary"),
+    ]
+
+
+def test_the_words_of_a_glossary_expression_are_not_translated_one_by_one():
+    glossary = Glossary((GlossaryEntry(("wardrobe key",), ("clé d'armoire",)),))
+    _, found = expand("wardrobe key", wardrobe_lexicon(), glossary)
+    assert [(e.source, e.to) for e in found] == [("wardrobe key", ("clé d'armoire",))]
+
+
+@pytest.mark.parametrize(("languages", "weight"), [(("en", "fr"), TRANSLATION_WEIGHT), (("fr",), 1.0)])
+def test_translations_weigh_as_the_users_words_where_only_the_other_language_can_answer(languages, weight):
+    # Over English and French passages, a French one ranks below an English one with the same
+    # words; over French passages alone, nothing of the query's own language competes.
+    tree, _ = expand("wardrobe key", wardrobe_lexicon(), languages=languages)
+    translations = [t for node in _nodes(tree) if isinstance(node, Expanded) for t in node.translations]
+    assert max(w for _, _, w in translations) == weight
+    assert {term for _, term, _ in translations} >= {ARMOIRE, CLEF}
 
 
 def test_each_word_of_a_query_gets_its_own_translations():

@@ -120,13 +120,23 @@ class Expander:
             for candidates in table.values():
                 candidates.sort(key=lambda expression: -len(expression.tokens))
 
-    def expand(self, tree) -> tuple[object, tuple[Expansion, ...]]:
-        """The tree with glossary matches expanded and words translated, and what was added (for the result)."""
+    def expand(self, tree, languages=LANGUAGES) -> tuple[object, tuple[Expansion, ...]]:
+        """The tree with glossary matches expanded and words translated, and what was added (for the result).
+
+        :param languages: those of the passages the search can return. When the query's language
+            is not among them, translations weigh as the user's own words (``weight`` only ranks
+            the other language below the query's own).
+        """
         found: list[tuple[bool, Expansion]] = []  # (is a translation, what was added)
         tree = self._rewrite(tree, found)
         target = _target_language(tree, self.evidence)
-        if target is not None:  # the query's language is clear: drop translations into it
-            tree = _as_read_in(_only_into(tree, target), target, self.weight)
+        # Into a language whose passages are the only ones searched, translations weigh 1.
+        weights = {lang: self.weight if other_language(lang) in languages else 1.0 for lang in LANGUAGES}
+        if target is None:
+            tree = _reweighed(tree, set(LANGUAGES), {lang: w / self.weight for lang, w in weights.items()})
+        else:  # the query's language is clear: drop translations into it
+            tree = _reweighed(tree, {target}, {target: weights[target] / self.weight})
+            tree = _as_read_in(tree, target, weights[target])
         return tree, tuple(e for translated, e in found if not translated or target in (None, e.lang))
 
     def _rewrite(self, node, found):
@@ -165,15 +175,31 @@ class Expander:
             nodes.extend(self._translated(word, found) for word in words[cursor : match.start])
             span = words[match.start : match.end]
             alternatives = self._alternatives(span, match.entries)
-            # The glossary's equivalents stand for the span: a dictionary's senses would only add noise.
-            base = original(span) if whole else _terms(span)
-            nodes.append(Expanded(base, alternatives) if alternatives else base)
+            # The glossary's equivalents stand for the span, unless it is one word that meets an
+            # entry only through its stem, maybe in another sense (*gouvernement* meets
+            # *gouvernance*, *cours* meets *cour*): that one keeps its dictionary senses beside them.
             found.extend((False, e) for e in _describe(" ".join(span), alternatives))
+            base, translations = original(span) if whole else _terms(span), ()
+            if len(span) == 1 and not whole and not self._names(span[0], match.entries):
+                translated = self._translated(span[0], found)
+                if isinstance(translated, Expanded):
+                    translations = translated.translations
+            nodes.append(Expanded(base, alternatives, translations) if alternatives or translations else base)
             cursor = match.end
         if not matches:
             return [original(words)] if whole or len(words) == 1 else [self._translated(word, found) for word in words]
         nodes.extend(self._translated(word, found) for word in words[cursor:])
         return nodes
+
+    def _names(self, word: str, entries) -> bool:
+        """Whether one of the glossary ``entries`` spells ``word`` (accents and case aside)."""
+        spelled = _spelled(word)
+        return any(
+            _spelled(text) == spelled
+            for position in entries
+            for lang in LANGUAGES
+            for text in self.glossary.entries[position].expressions(lang)
+        )
 
     def _translated_terms(self, found):
         """Like ``_terms``, with each word translated."""
@@ -331,16 +357,17 @@ def _expanded_nodes(node):
             yield from _expanded_nodes(child)
 
 
-def _only_into(node, target: str):
-    """The tree with translations into ``target`` only; a node left with nothing added is unwrapped."""
+def _reweighed(node, targets: set[str], factors: dict[str, float]):
+    """The tree with translations into ``targets`` only, each weight times its language's factor;
+    a node left with nothing added is unwrapped."""
     if isinstance(node, Expanded):
-        original = _only_into(node.original, target)
-        kept = tuple(t for t in node.translations if t[0] == target)
+        original = _reweighed(node.original, targets, factors)
+        kept = tuple((lang, term, w * factors[lang]) for lang, term, w in node.translations if lang in targets)
         if not kept and not node.alternatives:
             return original
         return Expanded(original, node.alternatives, kept)
     if isinstance(node, (And, Or)):
-        return replace(node, children=tuple(_only_into(child, target) for child in node.children))
+        return replace(node, children=tuple(_reweighed(child, targets, factors) for child in node.children))
     return node
 
 

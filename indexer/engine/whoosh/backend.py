@@ -472,6 +472,14 @@ class WhooshBackend:
         with self._read_lock:
             return self.searcher().doc_count()
 
+    def languages(self) -> frozenset[str]:
+        """The languages of the passages the index holds."""
+        _, arrays = self._view()
+        if arrays is None:
+            return frozenset()
+        with self._read_lock:
+            return frozenset(arrays.values("lang"))
+
 
 def verify_files(path: Path) -> list[str]:
     """Decode everything the Whoosh index at ``path`` holds, through a reader of its own: every term
