@@ -55,6 +55,14 @@ def test_the_shipped_lexicon_translates_common_words_both_ways():
         assert stem(expected, "fr" if lang == "en" else "en") in translated, (word, translated)
 
 
+@pytest.mark.parametrize(("word", "lang", "expected"), [("vendus", "fr", "sell"), ("sell", "en", "vendus")])
+def test_a_french_verbs_inflected_forms_translate_as_the_verb(word, lang, expected):
+    # Stemming leaves "vendus" apart from "vendre": a question or a passage says one, dictionaries the other.
+    lexicon = Lexicon.load(SHIPPED_FILE)
+    translated = [t.term for t in lexicon.translate(stem(word, lang), lang, limit=12, floor=0.0)]
+    assert stem(expected, "fr" if lang == "en" else "en") in translated, translated
+
+
 def test_each_terms_translations_are_probabilities():
     lexicon = Lexicon.load(SHIPPED_FILE)
     for lang in ("en", "fr"):

@@ -10,7 +10,10 @@ Evidence for a pair (English index term, French index term) comes from several *
 - **FreeDict pivots**: through the fifteen languages of ``PIVOTS`` (English -> pivot word ->
   French, each dictionary also read backwards);
 - **Apertium pivots**: its bilingual dictionaries through Spanish, Catalan and Esperanto, read
-  with ``lt-proc -b`` for every known headword under each part of speech.
+  with ``lt-proc -b`` for every known headword under each part of speech;
+- **verbiste**'s French conjugations, after the pairs are scored: a French verb's inflected forms
+  get its translations, and its past participles join it as translations (``with_inflected_forms``,
+  ``with_participles``).
 
 Each source gives the probability of a translation in each direction: directly, a sense's weight
 over the entry's; through a pivot, summed over the pivot words ``P(pivot | en) P(fr | pivot)``, so
@@ -28,11 +31,13 @@ The query then lets the collection choose among them (``indexer.engine.whoosh.ar
 from __future__ import annotations
 
 import argparse
+import re
 import subprocess
 import sys
 from collections import defaultdict
 from pathlib import Path
 
+from indexer.analysis import is_stopword
 from indexer.crosslang.freedict import DICTD_DIR
 from indexer.crosslang.freedict import read_freedict
 from indexer.crosslang.freedict import single_term
@@ -64,6 +69,8 @@ APERTIUM = {
     "epo": ("", "", "apertium-eo-fr/fr-eo.autobil.bin", "apertium-eo-en/eo-en.autobil.bin"),
 }
 APERTIUM_TAGS = ("n", "vblex", "adj", "adv")
+VERBISTE_DIR = Path("/usr/share/verbiste-0.1")  # French conjugations (verbiste): verbs' forms stemming splits
+AUXILIARIES = ("être", "avoir")
 # Chosen on the training halves of the Canadian cross-language queries (docs/relevance.md).
 SENSE_DECAY = 0.7  # a later sense of an entry weighs this times the one before
 BACKWARD = 0.7  # a pair read from the other direction's dictionary
@@ -78,8 +85,8 @@ Source = tuple[Edges, Edges]  # (English -> French, French -> English)
 class Builder:
     """Reads the installed dictionaries once; ``lexicon()`` combines them."""
 
-    def __init__(self, dictd: Path = DICTD_DIR, apertium: Path = APERTIUM_DIR):
-        self.dictd, self.apertium = Path(dictd), Path(apertium)
+    def __init__(self, dictd: Path = DICTD_DIR, apertium: Path = APERTIUM_DIR, verbiste: Path = VERBISTE_DIR):
+        self.dictd, self.apertium, self.verbiste = Path(dictd), Path(apertium), Path(verbiste)
         self.surfaces: dict[str, dict[str, str]] = {"en": {}, "fr": {}}  # stem -> the first word seen
 
     def lexicon(self) -> Lexicon:
@@ -93,7 +100,9 @@ class Builder:
         sources.update((f"apertium-{name}", self._apertium(paths, english, french)) for name, paths in APERTIUM.items())
         known = {"en": self._terms(english, "en"), "fr": self._terms(french, "fr")}
         table = combine({name: _between(source, known) for name, source in sources.items()})
-        meta = {"method": METHOD, "sources": ", ".join(sources)}
+        forms, participles = self._verb_forms()
+        table = {"en": with_participles(table["en"], participles), "fr": with_inflected_forms(table["fr"], forms)}
+        meta = {"method": METHOD, "sources": ", ".join([*sources, "verbiste"])}
         return Lexicon(table, meta, self.surfaces)
 
     def _term(self, word: str, lang: str) -> str | None:
@@ -114,6 +123,33 @@ class Builder:
                 if word.isalpha():
                     words.add(word)
         return words
+
+    def _verb_forms(self) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+        """French verbs' inflected forms by the infinitive's index term, all of them and the past
+        participles, as index terms that stemming leaves apart from the infinitive's
+        (*payé* "pay", *payer* "pai"; *pris*, *prendre*); empty without verbiste."""
+        forms: dict[str, set[str]] = defaultdict(set)
+        participles: dict[str, set[str]] = defaultdict(set)
+        verbs = self.verbiste / "verbs-fr.xml"
+        if not verbs.is_file():
+            return forms, participles
+        infinitives = re.findall(r"<i>([^<]+)</i>", verbs.read_text(encoding="utf-8"))
+        conjugated = subprocess.run(
+            ["french-conjugator"], input="\n".join(infinitives) + "\n", capture_output=True, text=True, check=True
+        ).stdout
+        verb = tense = None
+        for line in conjugated.splitlines():
+            if line.startswith("- ") and line.endswith(":"):
+                tense, verb = line[2:-1], (None if line == "- infinitive present:" else verb)
+            elif line and line != "-" and tense == "infinitive present":
+                verb = None if line in AUXILIARIES else single_term(line, "fr")
+            elif line and line != "-" and verb is not None and not is_stopword(line):
+                form = single_term(line, "fr")
+                if form is not None and form != verb:
+                    forms[verb].add(form)
+                    if tense == "participle past":
+                        participles[verb].add(form)
+        return forms, participles
 
     # -- FreeDict --------------------------------------------------------------------------
 
@@ -266,6 +302,30 @@ def combine(sources: dict[str, Source]) -> dict[str, dict[str, list[tuple[str, f
         by_lang["en"][en][fr] = score
         by_lang["fr"][fr][en] = score
     return {lang: {term: _cut(targets) for term, targets in terms.items()} for lang, terms in by_lang.items()}
+
+
+def with_inflected_forms(table: dict[str, list[tuple[str, float]]], forms: dict[str, set[str]]):
+    """``table`` (French terms) with each verb's inflected forms that have no entry of their own
+    given the verb's: a question says *payées*, *pris*, dictionaries list *payer*, *prendre*."""
+    merged = dict(table)
+    for verb, inflected in forms.items():
+        for form in inflected if verb in table else ():
+            merged.setdefault(form, table[verb])
+    return merged
+
+
+def with_participles(table: dict[str, list[tuple[str, float]]], participles: dict[str, set[str]]):
+    """``table`` (English terms) with each French verb translation joined by its past participles
+    at the verb's probability: passages say *payé*, *versées*, *pris*, dictionaries *payer*."""
+    merged = {}
+    for term, targets in table.items():
+        scores = dict(targets)
+        for verb, p in targets:
+            for form in sorted(participles.get(verb, ())):
+                scores.setdefault(form, p)
+        total = sum(scores.values())
+        merged[term] = [(other, round(p / total, 4)) for other, p in scores.items()]
+    return merged
 
 
 def _cut(targets: dict[str, float]) -> list[tuple[str, float]]:
