@@ -52,20 +52,22 @@ ALL_STOPWORDS = frozenset().union(*(spec.stopwords for spec in LANGUAGE_SPECS.va
 WORDS = "words"  # the unstemmed vocabulary behind "did you mean": folded, elided, no stop list
 _TOKENS = re.compile(TOKEN_PATTERN)
 _SPLIT = re.compile(f"({TOKEN_PATTERN})")
-_MEMO_LIMIT = 500_000  # distinct raw tokens remembered per kind; a corpus's vocabulary fits
+_MEMO_LIMIT = 500_000  # distinct raw tokens remembered per kind, both generations; a corpus's vocabulary fits
 
 
 def limit_memo(tokens: int) -> None:
     """Remember at most ``tokens`` raw tokens per kind from now on, in this process.
 
-    A search server analyses the text of every passage it highlights, so over days its memo would
-    grow towards a whole corpus's vocabulary: a smaller one keeps its memory flat.
+    A search server analyses the text of every passage it highlights and every word typed, random
+    ones included, so over days its memo would grow towards a whole corpus's vocabulary and beyond:
+    a small one, full within minutes, keeps its memory flat.
     """
     global _MEMO_LIMIT
     _MEMO_LIMIT = tokens
     for kind in LANGUAGE_SPECS.keys() | {WORDS}:
-        if len(_table(kind).memo) > tokens:
-            _table(kind).memo.clear()
+        table = _table(kind)
+        if len(table.memo) + len(table.older) > tokens:
+            table.memo, table.older = {}, {}
 
 
 class _TermTable:
@@ -83,14 +85,19 @@ class _TermTable:
         alternatives = "|".join(sorted(elisions, key=len, reverse=True))
         self.elision = re.compile(rf"^(?:{alternatives})'(?=\w)") if elisions else None
         self.stem = snowballstemmer.stemmer(spec.stemmer).stemWord if spec else None
+        # Two generations: when ``memo`` holds half the limit it becomes ``older``, and the tokens
+        # looked up again move back to the new one. The frequent ones stay, the memory stays under
+        # the limit, and no lookup meets an empty memo.
         self.memo: dict[str, tuple[str | None, int, int]] = {}
+        self.older: dict[str, tuple[str | None, int, int]] = {}
 
     def __call__(self, raw: str) -> tuple[str | None, int, int]:
         found = self.memo.get(raw)
         if found is None:
-            if len(self.memo) >= _MEMO_LIMIT:
-                self.memo.clear()
-            found = self.memo[raw] = self._analyse(raw)
+            found = self.older.get(raw) or self._analyse(raw)
+            if len(self.memo) >= _MEMO_LIMIT // 2:
+                self.memo, self.older = {}, self.memo
+            self.memo[raw] = found
         return found
 
     def _analyse(self, raw: str) -> tuple[str | None, int, int]:

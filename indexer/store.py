@@ -76,7 +76,7 @@ GENERATIONS = "generations"
 WRITE_LOCK = "write.lock"
 WRITE_LOCK_WAIT_SECONDS = 120.0  # documented in the README: a second writer waits this long
 RETIRED_INDEX_SECONDS = 30.0  # a search still running on a replaced index ends long before this
-SEARCH_MEMO_TOKENS = 30_000  # raw tokens a searching process keeps analysed (indexing keeps more)
+SEARCH_MEMO_TOKENS = 10_000  # raw tokens a searching process keeps analysed per kind (indexing keeps more)
 DAMAGE_CHECK_SECONDS = 1.0  # how often a long-lived process stats the live files for damage
 TOC_PATTERN = "_MAIN_*.toc"  # Whoosh's table of contents: without it the index reads as empty
 

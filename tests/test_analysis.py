@@ -64,7 +64,18 @@ def test_the_stop_word_lists_are_whooshs_which_the_reference_configuration_uses(
 def test_highlighting_more_words_than_the_memo_holds_marks_them_all(monkeypatch):
     import indexer.analysis as analysis
 
-    monkeypatch.setattr(analysis, "_MEMO_LIMIT", 4)  # a search server's memo, full: cleared while marking
+    monkeypatch.setattr(analysis, "_MEMO_LIMIT", 4)  # a search server's memo, full: turned over while marking
     text = "ports harbours quays berths docks wharves"
     spans = analysis.spans_of(text, "en", {analysis.analyze(word, "en")[0] for word in text.split()})
     assert sorted(text[start:end] for start, end in spans) == sorted(text.split())
+
+
+def test_a_search_servers_memo_stays_within_its_limit_and_keeps_the_words_met_often(monkeypatch):
+    import indexer.analysis as analysis
+
+    monkeypatch.setattr(analysis, "_MEMO_LIMIT", 100)
+    table = analysis._TermTable("en")
+    for number in range(1000):  # new words without end, as a server meets them, and one met often
+        assert table(f"word{number}")[0] == f"word{number}" and table("customs")[0] == "custom"
+        assert len(table.memo) + len(table.older) <= 100
+    assert "customs" in table.memo or "customs" in table.older
