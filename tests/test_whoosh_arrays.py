@@ -262,16 +262,3 @@ def test_the_engine_normalises_queries_as_whoosh_does(text):
     for filters in (None, compile_filters({"lang": ("fr",)})):
         compiled = compile_query(tree, filters)
         assert repr(normalized(compiled)) == repr(compiled.normalize())
-
-
-def test_remembered_phrases_stay_within_their_bytes_and_answer_as_whoosh_does(backend, monkeypatch):
-    import indexer.engine.whoosh.arrays as engine_arrays
-
-    monkeypatch.setattr(engine_arrays, "PHRASES_BYTES", 16)  # room for one phrase's documents
-    _, arrays = backend._view()
-    arrays._phrases.clear()  # what other tests left
-    arrays._phrases_bytes = 0
-    for name in ('"money laundering"', '"flux financiers"', '"money laundering"'):
-        assert _same_ranking(_engine(backend, WHOOSH_QUERIES[name]), _whoosh(backend, WHOOSH_QUERIES[name]))
-        assert len(arrays._phrases) == 1
-        assert arrays._phrases_bytes == sum(found.nbytes for found in arrays._phrases.values())

@@ -40,9 +40,7 @@ from indexer.engine.whoosh.writing import read_terms_column
 # translations of a word are normalised: of a dictionary's senses, the one the collection uses most
 # is likelier the one meant (0, 0.25, 0.5, 0.75 on the training halves: 0.25 best, docs/relevance.md).
 DF_PRIOR = 0.25
-# Position-checked phrases remembered per searcher, by the size of their documents' arrays: a
-# common glossary phrase holds thousands, and 1,024 of them grew a server's memory for most of an hour.
-PHRASES_BYTES = 2 * 1024 * 1024
+PHRASES_KEPT = 1024  # position-checked phrases remembered per searcher
 # Terms whose document frequency and idf are remembered per searcher; a searcher lives until the
 # next commit, and the words of a long run of queries would otherwise pile up with it.
 TERMS_KEPT = 50_000
@@ -158,7 +156,6 @@ class QueryArrays:
         self._values: dict = {}
         self._average_lengths: dict = {}
         self._phrases: OrderedDict = OrderedDict()
-        self._phrases_bytes = 0
         self._scratch = np.zeros(self.size)  # BM25F's per-field sums, zeroed after each term
 
     def empty(self) -> Match:
@@ -291,9 +288,8 @@ class QueryArrays:
             matcher = positions.matcher(self.searcher, self.searcher.context(needs_current=False, weighting=_UNSCORED))
             found = np.fromiter(matcher.all_ids(), dtype=np.int64)
         self._phrases[key] = found
-        self._phrases_bytes += found.nbytes
-        while self._phrases_bytes > PHRASES_BYTES and len(self._phrases) > 1:
-            self._phrases_bytes -= self._phrases.popitem(last=False)[1].nbytes
+        if len(self._phrases) > PHRASES_KEPT:
+            self._phrases.popitem(last=False)
         return found
 
     def values(self, fieldname: str) -> list[str]:
