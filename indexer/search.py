@@ -76,8 +76,9 @@ def search(query: SearchQuery, index: OpenIndex) -> SearchResult:
     )
     typed = {facet: values for facet, values in parsed.filters.items() if facet not in DATE_FILTERS}
     filters = resolve_filters(_merge(query.filters(), typed), index)
-    languages = filters.get("lang") or index.backend.languages()
-    tree, expanded = index.expander.expand(parsed.tree, languages) if query.expand else (parsed.tree, ())
+    tree, expanded = parsed.tree, ()
+    if query.expand:  # the languages that can answer weigh the translations
+        tree, expanded = index.expander.expand(tree, filters.get("lang") or index.backend.languages())
     offset = (query.page - 1) * query.per_page
     plan = SearchPlan(
         ParsedQuery(tree, parsed.filters), filters, offset, query.per_page, sort=query.sort, group=query.group,

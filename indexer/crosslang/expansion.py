@@ -109,6 +109,11 @@ class Expander:
         self.per_term, self.floor, self.weight = per_term, floor, weight
         self.cognate_weight = cognate_weight
         self._by_first: dict[str, dict[str, list[_Expression]]] = {lang: defaultdict(list) for lang in LANGUAGES}
+        # Each entry's expressions as spelled (accents and case aside), for ``_names``.
+        self._spellings = [
+            frozenset(_spelled(text) for lang in LANGUAGES for text in entry.expressions(lang))
+            for entry in glossary.entries
+        ]
         for position, entry in enumerate(glossary.entries):
             for lang in LANGUAGES:
                 for text in entry.expressions(lang):
@@ -131,12 +136,11 @@ class Expander:
         tree = self._rewrite(tree, found)
         target = _target_language(tree, self.evidence)
         # Into a language whose passages are the only ones searched, translations weigh 1.
-        weights = {lang: self.weight if other_language(lang) in languages else 1.0 for lang in LANGUAGES}
+        factors = {lang: 1.0 if other_language(lang) in languages else 1 / self.weight for lang in LANGUAGES}
         if target is None:
-            tree = _reweighed(tree, set(LANGUAGES), {lang: w / self.weight for lang, w in weights.items()})
+            tree = _reweighed(tree, set(LANGUAGES), factors)
         else:  # the query's language is clear: drop translations into it
-            tree = _reweighed(tree, {target}, {target: weights[target] / self.weight})
-            tree = _as_read_in(tree, target, weights[target])
+            tree = _as_read_in(_reweighed(tree, {target}, factors), target, self.weight * factors[target])
         return tree, tuple(e for translated, e in found if not translated or target in (None, e.lang))
 
     def _rewrite(self, node, found):
@@ -194,12 +198,7 @@ class Expander:
     def _names(self, word: str, entries) -> bool:
         """Whether one of the glossary ``entries`` spells ``word`` (accents and case aside)."""
         spelled = _spelled(word)
-        return any(
-            _spelled(text) == spelled
-            for position in entries
-            for lang in LANGUAGES
-            for text in self.glossary.entries[position].expressions(lang)
-        )
+        return any(spelled in self._spellings[position] for position in entries)
 
     def _translated_terms(self, found):
         """Like ``_terms``, with each word translated."""
