@@ -262,3 +262,18 @@ def test_the_engine_normalises_queries_as_whoosh_does(text):
     for filters in (None, compile_filters({"lang": ("fr",)})):
         compiled = compile_query(tree, filters)
         assert repr(normalized(compiled)) == repr(compiled.normalize())
+
+
+def test_a_long_lived_searcher_remembers_a_bounded_number_of_terms_and_ranks_the_same(backend, monkeypatch):
+    from indexer.engine.whoosh import arrays as arrays_module
+
+    monkeypatch.setattr(arrays_module, "TERMS_KEPT", 6)
+    words = sorted({word.strip(".,:;").lower() for text in TEXTS["en"] for word in text.split()} - {"the", "and"})
+    first = [(hit.passage.doc_id, hit.score) for hit in backend.search(_plan("customs money")).hits]
+    searcher, arrays = backend._view()
+    monkeypatch.setattr(searcher._idf_cache, "limit", 6)  # Whoosh's own, bounded as ours
+    for word in words + words:  # a server's stream of new words (the first pass turns over earlier tests' memos)
+        backend.search(_plan(word))
+    assert all(len(memo) <= 6 for memo in (searcher._idf_cache, arrays._idfs, arrays._frequencies))
+    again = [(hit.passage.doc_id, hit.score) for hit in backend.search(_plan("customs money")).hits]
+    assert len(words) > 20 and again == first

@@ -47,6 +47,19 @@ TERMS_KEPT = 50_000
 UNDATED = "0"  # the ``date`` column's value for a document without a date
 
 
+class TermMemo(dict):
+    """A per-searcher memo of terms' statistics, emptied once it holds ``limit`` of them (``TERMS_KEPT``)."""
+
+    def __init__(self, limit: int | None = None):
+        super().__init__()
+        self.limit = limit
+
+    def __setitem__(self, key, value) -> None:
+        if len(self) >= (self.limit or TERMS_KEPT):
+            self.clear()
+        super().__setitem__(key, value)
+
+
 @dataclass
 class Match:
     """Which documents of the collection match, and their scores (dense, one slot per docnum)."""
@@ -150,8 +163,8 @@ class QueryArrays:
         self.K1, self.B, self._field_B = weighting.K1, weighting.B, weighting._field_B
         self._column_values: dict = {}
         self._column_readers: dict = {}
-        self._idfs: dict = {}
-        self._frequencies: dict = {}
+        self._idfs = TermMemo()
+        self._frequencies = TermMemo()
         self._value_ids: dict = {}
         self._values: dict = {}
         self._average_lengths: dict = {}
@@ -229,8 +242,6 @@ class QueryArrays:
         key = (fieldname, text)
         found = self._frequencies.get(key)
         if found is None:
-            if len(self._frequencies) >= TERMS_KEPT:
-                self._frequencies.clear()
             found = self._frequencies[key] = self.searcher.doc_frequency(fieldname, text)
         return found
 
@@ -239,8 +250,6 @@ class QueryArrays:
         key = (query.text, query.fields)
         found = self._idfs.get(key)
         if found is None:
-            if len(self._idfs) >= TERMS_KEPT:
-                self._idfs.clear()
             searcher = self.searcher
             field = next((f for f, _ in query.fields if searcher.doc_frequency(f, query.text)), None)
             if field is None:

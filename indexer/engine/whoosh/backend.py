@@ -32,6 +32,7 @@ from indexer.engine.contract import BackendHits
 from indexer.engine.contract import SearchPlan
 from indexer.engine.spelling import Vocabulary
 from indexer.engine.whoosh.arrays import QueryArrays
+from indexer.engine.whoosh.arrays import TermMemo
 from indexer.engine.whoosh.arrays import evaluate
 from indexer.engine.whoosh.arrays import normalized
 from indexer.engine.whoosh.arrays import top
@@ -64,6 +65,7 @@ from indexer.taxonomy import Taxonomy
 
 RESULT_CACHE_SIZE = 256
 SUGGESTION_CACHE_SIZE = 10_000
+IDFS_KEPT = 10_000  # (field, term) idfs a searcher remembers: about 2 MB
 KNOWN = object()  # a word the index or the glossary knows: nothing to suggest
 REFRESH_CHECK_SECONDS = 0.5  # how often a long-lived searcher looks for a newer commit
 RETIRED_SEARCHER_SECONDS = 30.0
@@ -217,13 +219,13 @@ class WhooshBackend:
             return view
         with self._refresh_lock:  # web threads share the backend: one refresh, no leaked searcher
             if self._searcher is None:
-                searcher = self._index.searcher(weighting=LanguageBM25F())
+                searcher = self._open_searcher()
             elif now - self._checked_at > REFRESH_CHECK_SECONDS and not self._searcher.up_to_date():
                 # A new searcher rather than refresh(): refresh() shares segment readers with the
                 # old searcher, which then could never be closed. Decoded postings are cached per
                 # segment, so unchanged segments cost nothing to reopen.
                 try:
-                    searcher = self._index.searcher(weighting=LanguageBM25F())
+                    searcher = self._open_searcher()
                 except whoosh_index.EmptyIndexError:
                     # A rebuild replaced and removed this folder: the open searcher keeps its
                     # files and answers until the caller opens the new generation.
@@ -244,6 +246,14 @@ class WhooshBackend:
                     self._start_warming(searcher)
             self._checked_at = now
             return self._searcher, self._arrays
+
+    def _open_searcher(self):
+        searcher = self._index.searcher(weighting=LanguageBM25F())
+        # Whoosh remembers every term's idf, in every field, for the searcher's life, which lasts
+        # until the next commit: a server's stream of new words would grow it without end. An idf
+        # costs one term lookup to recompute.
+        searcher._idf_cache = TermMemo(IDFS_KEPT)
+        return searcher
 
     def keep_warm(self) -> None:
         """From now on, decode the frequent terms' postings whenever a searcher opens.
