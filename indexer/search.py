@@ -78,7 +78,8 @@ def search(query: SearchQuery, index: OpenIndex) -> SearchResult:
     filters = resolve_filters(_merge(query.filters(), typed), index)
     tree, expanded = parsed.tree, ()
     if query.expand:  # the languages that can answer weigh the translations
-        tree, expanded = index.expander.expand(tree, filters.get("lang") or index.backend.languages())
+        languages = filters.get("lang") or index.backend.languages()
+        tree, expanded = index.expander.expand(tree, languages, index.backend.holds)
     offset = (query.page - 1) * query.per_page
     plan = SearchPlan(
         ParsedQuery(tree, parsed.filters), filters, offset, query.per_page, sort=query.sort, group=query.group,

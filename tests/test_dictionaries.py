@@ -129,7 +129,7 @@ def test_a_cognate_finds_the_passage_when_no_dictionary_has_the_word(corpus, tmp
     try:
         result = search(SearchQuery("criminality", lang=("fr",)), index)
         assert [hit.doc_id for hit in result.results] == ["rapport"]
-        assert [(e.to, e.via) for e in result.expanded] == [(("criminalit",), "cognate")]
+        assert [(e.to, e.via) for e in result.expanded] == [(("criminalité",), "cognate")]
     finally:
         index.close()
 

@@ -97,11 +97,22 @@ def test_the_expanded_field_lists_translations_as_words(small_corpus, tmp_path):
 
 
 def test_a_translation_without_a_known_word_is_shown_as_its_stem(small_corpus, tmp_path):
+    (small_corpus / "clef.txt").write_text("La clef de l'armoire est au greffe.\n", encoding="utf-8")
+    (small_corpus / "clef.meta.toml").write_text('lang = "fr"\n', encoding="utf-8")
     _, index = build(small_corpus, tmp_path / "index")
     try:
         assert run(index, "key").to_dict()["expanded"] == [
             {"from": "key", "to": [CLEF], "lang": "fr", "via": "dictionary"}
         ]
+    finally:
+        index.close()
+
+
+def test_a_translation_the_collection_lacks_is_not_named(small_corpus, tmp_path):
+    _, index = build(small_corpus, tmp_path / "index")  # no passage says "clef"
+    try:
+        assert run(index, "key").to_dict()["expanded"] == []
+        assert [e.to for e in run(index, "wardrobe key").expanded] == [("armoire",)]
     finally:
         index.close()
 

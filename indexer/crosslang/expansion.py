@@ -125,12 +125,14 @@ class Expander:
             for candidates in table.values():
                 candidates.sort(key=lambda expression: -len(expression.tokens))
 
-    def expand(self, tree, languages=LANGUAGES) -> tuple[object, tuple[Expansion, ...]]:
+    def expand(self, tree, languages=LANGUAGES, holds=None) -> tuple[object, tuple[Expansion, ...]]:
         """The tree with glossary matches expanded and words translated, and what was added (for the result).
 
         :param languages: those of the passages the search can return. When the query's language
             is not among them, translations weigh as the user's own words (``weight`` only ranks
             the other language below the query's own).
+        :param holds: ``holds(lang, term)``, whether the collection's passages in ``lang`` have the
+            index term. A translation they lack is not searched, so the result does not name it.
         """
         found: list[tuple[bool, Expansion]] = []  # (is a translation, what was added)
         tree = self._rewrite(tree, found)
@@ -141,7 +143,8 @@ class Expander:
             tree = _reweighed(tree, set(LANGUAGES), factors)
         else:  # the query's language is clear: drop translations into it
             tree = _as_read_in(_reweighed(tree, {target}, factors), target, self.weight * factors[target])
-        return tree, tuple(e for translated, e in found if not translated or target in (None, e.lang))
+        added = (e for translated, e in found if not translated or target in (None, e.lang))
+        return tree, tuple(_named(added, holds))
 
     def _rewrite(self, node, found):
         if isinstance(node, Term):
@@ -220,14 +223,13 @@ class Expander:
         if not scored:
             return Term(word)
         shown: dict[tuple[str, str], list[str]] = defaultdict(list)
-        for (lang, term), (_, via) in scored.items():
+        for (lang, term), (_, via, spelled) in scored.items():
             if term not in analyze(word, lang):
-                shown[lang, via].append(self.lexicon.surface(term, lang) if self.lexicon is not None else term)
+                shown[lang, via].append(spelled or self.lexicon.surface(term, lang))
         found.extend(
-            (True, Expansion(word, tuple(dict.fromkeys(words))[:SHOWN_TRANSLATIONS], lang, via))
-            for (lang, via), words in shown.items()
+            (True, Expansion(word, tuple(dict.fromkeys(words)), lang, via)) for (lang, via), words in shown.items()
         )
-        return Expanded(Term(word), (), tuple((lang, term, weight) for (lang, term), (weight, _) in scored.items()))
+        return Expanded(Term(word), (), tuple((lang, term, weight) for (lang, term), (weight, *_) in scored.items()))
 
     def translations(self, word: str) -> tuple[tuple[str, str, float], ...]:
         """``(language, index term, weight)`` of the word's best translations, strongest first.
@@ -240,10 +242,11 @@ class Expander:
         lexicon gives weigh ``cognate_weight`` x ``weight``, or ``weight`` when no lexicon
         translates the word into their language.
         """
-        return tuple((lang, term, weight) for (lang, term), (weight, _) in self._scored(word).items())
+        return tuple((lang, term, weight) for (lang, term), (weight, *_) in self._scored(word).items())
 
-    def _scored(self, word: str) -> dict[tuple[str, str], tuple[float, str]]:
-        """``(language, term) -> (weight, where it comes from)`` of the word's translations, strongest first."""
+    def _scored(self, word: str) -> dict[tuple[str, str], tuple[float, str, str]]:
+        """``(language, term) -> (weight, where it comes from, its spelling)`` of the word's translations,
+        strongest first; the spelling of a cognate, "" for the lexicon's (it knows their words)."""
         if is_stopword(word):
             return {}
         best: dict[tuple[str, str], tuple[float, str]] = {}
@@ -251,7 +254,7 @@ class Expander:
             for translation in ranked:
                 weight = self.weight * translation.prob / ranked[0].prob
                 if weight > best.get((target, translation.term), (0.0, ""))[0]:
-                    best[target, translation.term] = (weight, VIA.get(translation.source, "dictionary"))
+                    best[target, translation.term] = (weight, VIA.get(translation.source, "dictionary"), "")
         for source in LANGUAGES if self.cognate_weight else ():
             target = other_language(source)
             translated = any(lang == target for lang, _ in best)
@@ -261,9 +264,9 @@ class Expander:
                 terms = analyze(spelling, target)
                 key = (target, terms[0]) if len(terms) == 1 else None
                 if key and key not in best and terms[0] not in own and is_translatable(terms[0], target):
-                    best[key] = (weight, "cognate")
+                    best[key] = (weight, "cognate", spelling)
         ranked = sorted(best.items(), key=lambda item: -item[1][0])
-        return {key: (round(weight, 4), via) for key, (weight, via) in ranked}
+        return {key: (round(weight, 4), *rest) for key, (weight, *rest) in ranked}
 
     def evidence(self, word: str) -> dict[str, float]:
         """Per target language, the probability of the word's best translation into it (0 when none).
@@ -401,6 +404,18 @@ def _spelled_at(words, at: int, spelled: tuple[str, ...]) -> tuple[int, int] | N
 
 def _terms(words):
     return Term(words[0]) if len(words) == 1 else And(tuple(Term(word) for word in words))
+
+
+def _named(added, holds):
+    """What the result names of ``added``: each word's likeliest translations among those searched."""
+    for expansion in added:
+        if expansion.via == "glossary":  # the glossary's equivalents are named whether the collection has them or not
+            yield expansion
+            continue
+        lang = expansion.lang
+        to = [word for word in expansion.to if holds is None or all(holds(lang, t) for t in analyze(word, lang))]
+        if to:
+            yield replace(expansion, to=tuple(to[:SHOWN_TRANSLATIONS]))
 
 
 def _describe(source: str, alternatives) -> list[Expansion]:

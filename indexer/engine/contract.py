@@ -135,6 +135,8 @@ class Backend(Protocol):
 
     def languages(self) -> frozenset[str]: ...  # of the passages held
 
+    def holds(self, lang: str, term: str) -> bool: ...  # a passage's text in ``lang`` has the index term
+
     def keep_warm(self) -> None: ...
 
     def is_warm(self) -> bool: ...

@@ -490,6 +490,15 @@ class WhooshBackend:
         with self._read_lock:
             return frozenset(arrays.values("lang"))
 
+    @_reading
+    def holds(self, lang: str, term: str) -> bool:
+        """Whether a passage's text in ``lang`` has the index term (translations are searched in the text only)."""
+        _, arrays = self._view()
+        if arrays is None:
+            return False
+        with self._read_lock:
+            return arrays.doc_frequency(f"body_{lang}", term) > 0
+
 
 def verify_files(path: Path) -> list[str]:
     """Decode everything the Whoosh index at ``path`` holds, through a reader of its own: every term
