@@ -112,7 +112,8 @@ class Builder:
         return term
 
     def _terms(self, words: set[str], lang: str) -> set[str]:
-        return {term for term in (self._term(word, lang) for word in words) if term is not None}
+        # In order: the first word seen is a stem's surface, and the lexicon the same at every build.
+        return {term for term in (self._term(word, lang) for word in sorted(words)) if term is not None}
 
     def _headwords(self, code: str) -> set[str]:
         """The single-word headwords of every installed dictionary out of a language."""
