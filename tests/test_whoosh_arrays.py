@@ -22,10 +22,10 @@ from indexer.engine.whoosh.arrays import FieldsTerm
 from indexer.engine.whoosh.arrays import evaluate
 from indexer.engine.whoosh.arrays import normalized
 from indexer.engine.whoosh.arrays import top
-from indexer.engine.whoosh.backend import _records
 from indexer.engine.whoosh.backend import open_whoosh
 from indexer.engine.whoosh.queries import compile_filters
 from indexer.engine.whoosh.queries import compile_query
+from indexer.engine.whoosh.records import stored_records
 from indexer.models import DocumentInfo
 from indexer.models import IndexedDocument
 from indexer.models import Passage
@@ -168,7 +168,7 @@ def test_a_word_in_several_fields_is_scored_by_bm25f(backend):
     idf = searcher.idf("body_en", word)
     expected = {}
     for fields_stored in searcher.all_stored_fields():
-        passage, _ = _records(fields_stored)
+        passage, _ = stored_records(fields_stored)
         summed = 0.0
         for (fieldname, weight), text in zip(fields, (passage.text, passage.section_title)):
             terms = analyze(text, "en")

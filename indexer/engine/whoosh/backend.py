@@ -1,6 +1,7 @@
 """Whoosh implementation of the backend contract. No Whoosh object leaves this package
 (``queries``: query compilation; ``arrays``: query evaluation; ``segments``: what is decoded
-from each segment and kept; ``writing``: documents into fields, and the writer).
+from each segment and kept; ``writing``: documents into fields, and the writer; ``records``:
+stored fields back into records; ``verify``: every file decoded, for ``passerelle check --deep``).
 
 One entry per passage. Each language has its own analysed fields (body, heading, tags), so
 a passage is stemmed by its own language's rules while a query is analysed once per language
@@ -43,10 +44,11 @@ from indexer.engine.whoosh.queries import positive_marks
 from indexer.engine.whoosh.ranking import document_page
 from indexer.engine.whoosh.ranking import passage_page
 from indexer.engine.whoosh.ranking import with_translations_chosen
+from indexer.engine.whoosh.records import stored_records
 from indexer.engine.whoosh.segments import WARM_FIELDS
 from indexer.engine.whoosh.segments import SegmentCache
 from indexer.engine.whoosh.segments import decode_term
-from indexer.engine.whoosh.segments import segment_key
+from indexer.engine.whoosh.verify import verify_files
 from indexer.engine.whoosh.writing import SideSegment
 from indexer.engine.whoosh.writing import StoredRecord
 from indexer.engine.whoosh.writing import WhooshPreparer
@@ -57,15 +59,13 @@ from indexer.errors import IndexDamaged
 from indexer.errors import IndexNotFound
 from indexer.errors import PasserelleError
 from indexer.models import LANGUAGES
-from indexer.models import DocumentInfo
 from indexer.models import IndexedDocument
 from indexer.models import Passage
-from indexer.models import Tags
 from indexer.taxonomy import Taxonomy
 
 RESULT_CACHE_SIZE = 256
 SUGGESTION_CACHE_SIZE = 10_000
-IDFS_KEPT = 10_000  # (field, term) idfs a searcher remembers: about 2 MB
+IDFS_KEPT = 10_000  # (field, term) idfs a searcher remembers: about 1.6 MB
 KNOWN = object()  # a word the index or the glossary knows: nothing to suggest
 REFRESH_CHECK_SECONDS = 0.5  # how often a long-lived searcher looks for a newer commit
 RETIRED_SEARCHER_SECONDS = 30.0
@@ -344,7 +344,7 @@ class WhooshBackend:
         marks = positive_marks(plan.query.tree)
 
         def hit(docnum: int, score: float) -> BackendHit:
-            passage, info = _records(searcher.stored_fields(docnum))
+            passage, info = stored_records(searcher.stored_fields(docnum))
             return BackendHit(passage, info, score, marks.spans(passage))
 
         hits, groups, total_groups = (), (), 0
@@ -391,7 +391,7 @@ class WhooshBackend:
             stored = list(self.searcher().documents(doc_id=doc_id))
         if not stored:
             return None
-        records = sorted((_records(fields) for fields in stored), key=lambda pair: pair[0].position)
+        records = sorted((stored_records(fields) for fields in stored), key=lambda pair: pair[0].position)
         return IndexedDocument(records[0][1], tuple(passage for passage, _ in records))
 
     @_reading
@@ -500,75 +500,6 @@ class WhooshBackend:
             return arrays.doc_frequency(f"body_{lang}", term) > 0
 
 
-def verify_files(path: Path) -> list[str]:
-    """Decode everything the Whoosh index at ``path`` holds, through a reader of its own: every term
-    and posting list (with weights and positions), stored record, column and field length. Each
-    problem names the file that would not decode (at most one a kind per segment)."""
-    try:
-        index = whoosh_index.open_dir(path)
-        reader = index.reader()
-    except Exception as error:  # noqa: BLE001 - a garbled file raises anything: that is what is reported
-        return [f"{path}/{TOC}: undecodable ({_summary(error)})"]
-    problems = []
-    try:
-        for leaf, _ in reader.leaf_readers():
-            if leaf.doc_count_all():
-                problems += _verify_segment(Path(path), leaf)
-    finally:
-        reader.close()
-        index.close()
-    return problems
-
-
-TOC = "_MAIN_*.toc"
-
-
-def _verify_segment(path: Path, leaf) -> list[str]:
-    prefix = f"{path}/MAIN_{segment_key(leaf)}"
-    schema = leaf.schema
-    checks = [
-        (f"{prefix}.trm", lambda: [list(leaf.iter_field(name)) for name in schema.names() if schema[name].indexed])
-    ]
-    checks.append((f"{prefix}.pst", lambda: _decode_every_posting(leaf)))
-    checks.append(
-        (f"{prefix}._stored.col", lambda: [_records(leaf.stored_fields(n)) for n in range(leaf.doc_count_all())])
-    )
-    for name in schema.names():
-        if schema[name].column_type is not None and leaf.has_column(name):
-            checks.append(
-                (f"{prefix}.{name}.col", functools.partial(lambda name: list(leaf.column_reader(name)), name))
-            )
-        if schema[name].scorable:
-            lengths = functools.partial(
-                lambda name: [leaf.doc_field_length(n, name) for n in range(leaf.doc_count_all())], name
-            )
-            checks.append((f"{prefix}._{name}_len.col", lengths))
-    problems = []
-    for file, check in checks:
-        try:
-            check()
-        except Exception as error:  # noqa: BLE001 - a garbled file raises anything: that is what is reported
-            problems.append(f"{file}: undecodable ({_summary(error)})")
-    return problems
-
-
-def _decode_every_posting(leaf) -> None:
-    schema = leaf.schema
-    for name in schema.names():
-        if not schema[name].indexed:
-            continue
-        kinds = [kind for kind in ("weight", "positions") if schema[name].format.supports(kind)]
-        for text, _ in leaf.iter_field(name):
-            for kind in kinds:
-                matcher = leaf.postings(name, text)
-                for _ in matcher.items_as(kind):
-                    pass
-
-
-def _summary(error: Exception) -> str:
-    return f"{type(error).__name__}: {error}"[:120]
-
-
 class _ResultCache:
     """The last ``RESULT_CACHE_SIZE`` answers of one searcher (paging and facet clicks repeat
     queries), and its spelling suggestions."""
@@ -605,42 +536,6 @@ def open_whoosh(
 ) -> WhooshBackend:
     """Open (or create) the Whoosh index at ``path``; ``diagnose`` names the damage a failed read meets."""
     return WhooshBackend(path, taxonomy, create, diagnose)
-
-
-def _records(fields: dict) -> tuple[Passage, DocumentInfo]:
-    record = StoredRecord(*fields["record"])
-    tags = Tags(
-        projects=_split(fields.get("projects")),
-        partners=_split(fields.get("partners")),
-        topics=_split(fields.get("topics")),
-    )
-    passage = Passage(
-        doc_id=fields["doc_id"],
-        passage_id=record.passage_id,
-        section_id=record.section_id,
-        section_title=record.section_title,
-        position=record.position,
-        text=record.text,
-        lang=fields["lang"],
-        tags=tags,
-        page=record.page,
-    )
-    info = DocumentInfo(
-        fields["doc_id"],
-        record.path,
-        record.title,
-        record.lang,
-        record.publisher,
-        record.source_url,
-        record.updated,
-        record.date,
-        record.date_source,
-    )
-    return passage, info
-
-
-def _split(value: str | None) -> tuple[str, ...]:
-    return tuple(v for v in (value or "").split(",") if v)
 
 
 def _live_doc_ids(reader) -> set[str]:
