@@ -64,8 +64,10 @@ class PassageScorer:
         self.terms = frozenset(terms)
         self.phrases = tuple(phrases)
         # per slot: (" term ", weight x the slot's idf) of each of its terms, looked for with str.find
+        shared = [_shared_idf(slot, idf) for slot in self.slots]
         self._needles = [
-            [(f" {term} ", weight * _shared_idf(slot, idf)) for term, weight in slot.items()] for slot in self.slots
+            [(f" {term} ", weight * word_idf) for term, weight in slot.items()]
+            for slot, word_idf in zip(self.slots, shared, strict=True)
         ]
         self.pairs = [
             (a, a + 1) for a in range(len(self.slots) - 1) if self.slots[a].keys() != self.slots[a + 1].keys()
