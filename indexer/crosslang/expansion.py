@@ -249,7 +249,7 @@ class Expander:
         strongest first; the spelling of a cognate, "" for the lexicon's (it knows their words)."""
         if is_stopword(word):
             return {}
-        best: dict[tuple[str, str], tuple[float, str]] = {}
+        best: dict[tuple[str, str], tuple[float, str, str]] = {}
         for _source, target, ranked in self._readings(word) if self.lexicon is not None else ():
             for translation in ranked:
                 weight = self.weight * translation.prob / ranked[0].prob
