@@ -222,8 +222,8 @@ class Expansion:
 
 
 # Where an expansion comes from: the glossary, a dictionary lexicon (shipped, or FreeDict), a
-# lexicon learned from aligned passages, or the regular spellings of cognates.
-EXPANSION_SOURCES = ("glossary", "dictionary", "learned", "cognate")
+# lexicon learned from aligned passages, the regular spellings of cognates, or a number's words.
+EXPANSION_SOURCES = ("glossary", "dictionary", "learned", "cognate", "number")
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from indexer.crosslang.glossary import Glossary
 from indexer.crosslang.glossary import GlossaryEntry
 from indexer.crosslang.lexicon import LEARNED_FILE
 from indexer.crosslang.lexicon import Lexicon
+from indexer.crosslang.numbers import in_words
 from indexer.engine.whoosh.arrays import FieldsTerm
 from indexer.engine.whoosh.arrays import WeightedTerms
 from indexer.engine.whoosh.queries import compile_query
@@ -115,6 +116,37 @@ def test_a_translation_the_collection_lacks_is_not_named(small_corpus, tmp_path)
         assert [e.to for e in run(index, "wardrobe key").expanded] == [("armoire",)]
     finally:
         index.close()
+
+
+def test_a_number_in_digits_finds_the_passage_that_spells_it_and_says_so(small_corpus, tmp_path):
+    (small_corpus / "conge.txt").write_text("Le congé est d'au plus dix-sept semaines.\n", encoding="utf-8")
+    (small_corpus / "conge.meta.toml").write_text('lang = "fr"\n', encoding="utf-8")
+    _, index = build(small_corpus, tmp_path / "index")
+    try:
+        result = run(index, "17").to_dict()
+        assert [hit["doc_id"] for hit in result["results"]] == ["conge"]
+        assert "<mark>dix-sept</mark>" in result["results"][0]["snippet"]
+        # No passage says "seventeen": only the French words are named.
+        assert result["expanded"] == [{"from": "17", "to": ["dix-sept"], "lang": "fr", "via": "number"}]
+    finally:
+        index.close()
+
+
+@pytest.mark.parametrize(
+    "word, english, french",
+    [
+        ("17", "seventeen", "dix-sept"),
+        ("$100,000,000", "one hundred million", "cent millions"),
+        ("1,500", "one thousand five hundred", "mille cinq cents"),
+    ],
+)
+def test_a_number_is_spelled_in_each_language(word, english, french):
+    assert in_words(word) == {"en": english, "fr": french}
+
+
+@pytest.mark.parametrize("word", ["2010", "0", "12a", "s.83", "1" + "0" * 12])
+def test_years_zero_identifiers_and_huge_numbers_are_not_spelled(word):
+    assert in_words(word) == {}
 
 
 def test_the_document_page_marks_the_translation(small_corpus, tmp_path):
