@@ -16,7 +16,7 @@ from indexer.crosslang.glossary import Glossary
 from indexer.crosslang.glossary import GlossaryEntry
 from indexer.crosslang.lexicon import LEARNED_FILE
 from indexer.crosslang.lexicon import Lexicon
-from indexer.crosslang.numbers import in_words
+from indexer.crosslang.numbers import spellings
 from indexer.engine.whoosh.arrays import FieldsTerm
 from indexer.engine.whoosh.arrays import WeightedTerms
 from indexer.engine.whoosh.queries import compile_query
@@ -141,12 +141,18 @@ def test_a_number_in_digits_finds_the_passage_that_spells_it_and_says_so(small_c
     ],
 )
 def test_a_number_is_spelled_in_each_language(word, english, french):
-    assert in_words(word) == {"en": english, "fr": french}
+    assert spellings(word) == (("en", english), ("fr", french))
 
 
 @pytest.mark.parametrize("word", ["2010", "0", "12a", "s.83", "1" + "0" * 12])
 def test_years_zero_identifiers_and_huge_numbers_are_not_spelled(word):
-    assert in_words(word) == {}
+    assert spellings(word) == ()
+
+
+def test_the_first_of_a_month_is_written_as_each_language_writes_it():
+    assert ("fr", "1er") in spellings("1") and spellings("1er") == (("en", "1"),)
+    tree, found = expand("April 1", wardrobe_lexicon())
+    assert ("1", ("1er",), "fr") in [(e.source, e.to, e.lang) for e in found]
 
 
 def test_the_document_page_marks_the_translation(small_corpus, tmp_path):

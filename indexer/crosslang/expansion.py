@@ -33,7 +33,7 @@ from indexer.crosslang.cognates import cognates
 from indexer.crosslang.glossary import Glossary
 from indexer.crosslang.lexicon import Lexicon
 from indexer.crosslang.lexicon import is_translatable
-from indexer.crosslang.numbers import in_words
+from indexer.crosslang.numbers import spellings
 from indexer.folding import fold
 from indexer.models import LANGUAGES
 from indexer.models import Expansion
@@ -220,10 +220,10 @@ class Expander:
         ("infraction"): the compiler searches it once, as the word's reading in that language, with
         its weight (see ``indexer.engine.whoosh.queries``). ``found`` shows only what the word does not already say.
         """
-        numbers = in_words(word)
+        numbers = [(lang, text) for lang, text in spellings(word) if analyze(text, lang)]  # not "un" alone
         if numbers:  # a number is never translated: its words are searched beside its digits
-            found.extend((False, Expansion(word, (text,), lang, "number")) for lang, text in numbers.items())
-            return Expanded(Term(word), tuple((lang, tuple(text.split())) for lang, text in numbers.items()))
+            found.extend((False, Expansion(word, (text,), lang, "number")) for lang, text in numbers)
+            return Expanded(Term(word), tuple((lang, tuple(text.split())) for lang, text in numbers))
         scored = self._scored(word)
         if not scored:
             return Term(word)

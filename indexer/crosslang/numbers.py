@@ -2,9 +2,9 @@
 
 Statutes and reports spell many numbers out ("dix-sept semaines", "cent millions de dollars",
 "twelve or thirteen years") where a heading or a question writes digits ("17 weeks",
-"$100,000,000"). ``in_words`` gives a number's words in each language (num2words); the expander
-searches them as phrases beside the digits. Four-digit numbers without a thousands separator are
-left alone: they are years and section numbers, which texts write in digits.
+"$100,000,000"), and French writes the first of a month "1er". ``spellings`` gives those other
+spellings; the expander searches them as phrases beside the digits. Four-digit numbers without a
+thousands separator are left alone: they are years and section numbers, which texts write in digits.
 """
 
 from __future__ import annotations
@@ -17,19 +17,20 @@ from indexer.models import LANGUAGES
 
 _NUMBER = re.compile(r"\$?(\d{1,3}(?:,\d{3})+|\d+)\$?")
 LARGEST = 10**12  # beyond, no text spells a number out
+# French writes the first of a month "1er" ("le 1er avril 1998"), English "1" ("April 1, 1998").
+FIRST = {"1": ("fr", "1er"), "1er": ("en", "1"), "1re": ("en", "1")}
 
 
-def in_words(word: str) -> dict[str, str]:
-    """``{language: the number in words}`` for a word that is a number in digits, else ``{}``.
+def spellings(word: str) -> tuple[tuple[str, str], ...]:
+    """``(language, text)`` of the other ways texts write a number typed as ``word``; () for other words.
 
-    >>> in_words("$100,000,000")["fr"]
-    'cent millions'
+    >>> spellings("$100,000,000")
+    (('en', 'one hundred million'), ('fr', 'cent millions'))
     """
+    first = FIRST.get(word.lower())
     match = _NUMBER.fullmatch(word)
-    if match is None:
-        return {}
-    digits = match.group(1)
-    value = int(digits.replace(",", ""))
-    if not 0 < value < LARGEST or (len(digits) == 4 and 1000 <= value):
-        return {}
-    return {lang: num2words(value, lang=lang).replace(",", "") for lang in LANGUAGES}
+    value = int(match.group(1).replace(",", "")) if match else 0
+    if not 0 < value < LARGEST or (len(match.group(1)) == 4 and 1000 <= value):
+        return (first,) if first else ()
+    words = tuple((lang, num2words(value, lang=lang).replace(",", "")) for lang in LANGUAGES)
+    return words + ((first,) if first else ())
