@@ -29,9 +29,9 @@ from indexer.ingest.intake import store_file
 from indexer.ingest.pipeline import IndexReport
 from indexer.ingest.pipeline import index_corpus
 from indexer.ingest.readers.metadata import is_web_url
+from indexer.ingest.runner import TaskRunner
 from indexer.ingest.tasks import Task
 from indexer.ingest.tasks import TaskQueue
-from indexer.ingest.tasks import TaskRunner
 from indexer.ingest.watch import CorpusWatcher
 from indexer.models import FACETS
 from indexer.models import LANGUAGES

@@ -9,13 +9,13 @@ import pytest
 
 from indexer.ingest.intake import store_file
 from indexer.ingest.pipeline import index_corpus
+from indexer.ingest.runner import TaskRunner
 from indexer.ingest.tasks import FAILED
 from indexer.ingest.tasks import NO_DOCUMENT
 from indexer.ingest.tasks import PROCESSING
 from indexer.ingest.tasks import SUCCEEDED
 from indexer.ingest.tasks import UNREADABLE
 from indexer.ingest.tasks import TaskQueue
-from indexer.ingest.tasks import TaskRunner
 from indexer.store import open_index
 
 
@@ -40,10 +40,10 @@ def indexed(root) -> set[str]:
 
 
 def count_runs(monkeypatch) -> list:
-    import indexer.ingest.tasks
+    import indexer.ingest.runner
 
-    runs, real = [], indexer.ingest.tasks.index_corpus
-    monkeypatch.setattr(indexer.ingest.tasks, "index_corpus", lambda *args: runs.append(args) or real(*args))
+    runs, real = [], indexer.ingest.runner.index_corpus
+    monkeypatch.setattr(indexer.ingest.runner, "index_corpus", lambda *args: runs.append(args) or real(*args))
     return runs
 
 

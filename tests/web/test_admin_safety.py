@@ -203,6 +203,6 @@ def test_an_unexpected_failure_while_indexing_an_upload_is_a_500_without_details
     def broken(corpus, index_root):
         raise RuntimeError(f"disk on fire under {index_root}")
 
-    monkeypatch.setattr("indexer.ingest.tasks.index_corpus", broken)
+    monkeypatch.setattr("indexer.ingest.runner.index_corpus", broken)
     body = assert_error(upload(admin_client), 500)
     assert "fire" not in body["error"] and "index" not in body["error"]

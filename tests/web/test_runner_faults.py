@@ -147,14 +147,14 @@ def test_a_task_that_keeps_hitting_a_full_disk_is_tried_with_a_doubling_wait_the
     with full_tmpfs(admin_index_dir / "generations") as mounted:
         if not mounted:
             pytest.skip("a full disk for the index needs a tmpfs: run the tests as root to mount one")
-        with caplog.at_level(logging.WARNING, logger="indexer.ingest.tasks"):
+        with caplog.at_level(logging.WARNING, logger="indexer.ingest.runner"):
             with runner_thread(admin_corpus, admin_index_dir, retries=3, retry_seconds=0.05):
                 task = upload(client, wait=0).get_json()
                 ended = eventually(lambda: TaskQueue(admin_index_dir).get(task["task"]).finished, "the task's end")
                 task = TaskQueue(admin_index_dir).get(task["task"])
     assert task.status == "failed" and task.error["code"] == "os_error"
     assert "after 3 tries" in task.error["message"] and "No space left on device" in task.error["message"]
-    lines = [record for record in caplog.records if record.name == "indexer.ingest.tasks"]
+    lines = [record for record in caplog.records if record.name == "indexer.ingest.runner"]
     assert len(lines) == 3 and not any(record.exc_info for record in lines), [r.getMessage() for r in lines]
     assert "next try in 0.05 s" in lines[0].getMessage() and "next try in 0.1 s" in lines[1].getMessage()
     assert ended and not (admin_corpus / "zanzibar.md").exists()

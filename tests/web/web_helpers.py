@@ -15,7 +15,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from indexer.ingest.tasks import TaskRunner
+from indexer.ingest.runner import TaskRunner
 from web import create_app
 from web.engine import live_index
 
