@@ -425,12 +425,15 @@ class WhooshBackend:
         vocabulary = self._results.vocabulary
         if vocabulary is None:
             vocabulary = self._results.vocabulary = Vocabulary(map(decode_term, searcher.reader().lexicon("words")))
+        searched = [analyze(word, lang) for lang in LANGUAGES]
         for distance in (1, 2):
             ranked = sorted((-self._frequency(searcher, c), c) for c in vocabulary.within(word, distance))
             ranked = [(frequency, c) for frequency, c in ranked if frequency < 0]
             if also is not None:
                 ranked += sorted((-self._frequency(searcher, c), c) for c in also.within(word, distance))
                 ranked.sort()
+            # A word analysed as the one typed ("cour" for "cours") would search the same terms.
+            ranked = [(f, c) for f, c in ranked if [analyze(c, lang) for lang in LANGUAGES] != searched]
             if ranked:
                 return ranked[0][1]
         return None
