@@ -87,7 +87,7 @@ def search(query: SearchQuery, index: OpenIndex) -> SearchResult:
     )  # fmt: skip
     found = index.backend.search(plan)
     links = translation_links(index.generation.path)
-    suggestion = _suggestion(query.text, parsed.words(), index)
+    suggestion = _suggestion(query.text, parsed.words(), index, expanded)
     return SearchResult(
         query=query.text,
         total=found.total,
@@ -274,13 +274,15 @@ def _could_be_misspelt(word: str) -> bool:
     return 3 <= len(word) <= MAX_SUGGESTED_WORD_CHARS and letters.isalpha()
 
 
-def _suggestion(text: str, words: list[str], index: OpenIndex) -> str | None:
+def _suggestion(text: str, words: list[str], index: OpenIndex, expanded=()) -> str | None:
     """The query with each word unknown to the index and to the glossary and taxonomy replaced by the
     closest word of either; None when every word is known, or when one unknown word has no close word
-    (a suggestion keeping it would find no more than the query)."""
+    (a suggestion keeping it would find no more than the query). A word the glossary matched (through
+    its stem: *cours* and the entry *cour*) is known: ``expanded`` says which."""
+    matched = {word for expansion in expanded if expansion.via == "glossary" for word in expansion.source.split()}
     # Each distinct word once, the first few, none longer than a real word: suggesting costs about
     # 50 ms a word, and its automaton grows with the word (0.7 s for 500 letters, found by fuzzing).
-    candidates = [word for word in dict.fromkeys(words) if _could_be_misspelt(word)]
+    candidates = [word for word in dict.fromkeys(words) if _could_be_misspelt(word) and word not in matched]
     replacements = index.backend.suggest(candidates[:MAX_SUGGESTED_WORDS], also=index.spelling_words)
     if not replacements or None in replacements.values():
         return None

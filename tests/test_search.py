@@ -183,9 +183,14 @@ def test_a_glossary_word_no_passage_holds_is_known_and_offered(corpus_index):
 def test_no_suggestion_searches_what_the_word_typed_already_searched(corpus_index):
     # "cours" and the glossary's "cour" have one stem: offering "cour" would find nothing more.
     assert analyze("cours", "fr") == analyze("cour", "fr")
-    result = run(corpus_index, "cours")
+    result = run(corpus_index, "cours", expand=False)
     assert result.total == 0 and result.suggestion not in (None, "cour")
     assert any(analyze(result.suggestion, lang) != analyze("cours", lang) for lang in ("en", "fr"))
+
+
+def test_a_word_the_glossary_matched_gets_no_suggestion(corpus_index):
+    result = run(corpus_index, "cours gouvernement")  # "cours" meets the entry "cour" through its stem
+    assert "cours" in [e.source for e in result.expanded] and result.suggestion is None
 
 
 def test_a_taxonomy_alias_no_passage_holds_is_offered(corpus_index):
