@@ -152,7 +152,9 @@ def test_years_zero_identifiers_and_huge_numbers_are_not_spelled(word):
 def test_the_first_of_a_month_is_written_as_each_language_writes_it():
     assert ("fr", "1er") in spellings("1") and spellings("1er") == (("en", "1"),)
     tree, found = expand("April 1", wardrobe_lexicon())
-    assert ("1", ("1er",), "fr") in [(e.source, e.to, e.lang) for e in found]
+    named = [(e.source, e.to, e.lang) for e in found]
+    assert ("1", ("1er",), "fr") in named
+    assert ("1", ("un",), "fr") not in named  # a French stop word alone searches nothing
 
 
 def test_the_document_page_marks_the_translation(small_corpus, tmp_path):
