@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from indexer.check import check_index
 from indexer.cli_errors import PasserelleGroup
 from indexer.crosslang.command import lexicon
 from indexer.errors import IndexWriteFailed
@@ -20,7 +21,6 @@ from indexer.search import search as run_search
 from indexer.settings import load_settings
 from indexer.snippets import ELLIPSIS
 from indexer.snippets import excerpt
-from indexer.store import check_index
 from indexer.store import open_index
 
 EXIT_SKIPPED = 3  # indexing finished, but some files were skipped
