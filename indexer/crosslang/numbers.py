@@ -28,9 +28,12 @@ def spellings(word: str) -> tuple[tuple[str, str], ...]:
     (('en', 'one hundred million'), ('fr', 'cent millions'))
     """
     first = FIRST.get(word.lower())
+    others = (first,) if first else ()
     match = _NUMBER.fullmatch(word)
-    value = int(match.group(1).replace(",", "")) if match else 0
-    if not 0 < value < LARGEST or (len(match.group(1)) == 4 and 1000 <= value):
-        return (first,) if first else ()
-    words = tuple((lang, num2words(value, lang=lang).replace(",", "")) for lang in LANGUAGES)
-    return words + ((first,) if first else ())
+    if match is None:
+        return others
+    digits = match.group(1)
+    value = int(digits.replace(",", ""))
+    if not 0 < value < LARGEST or len(digits) == 4:  # none, too large, or a year or section number
+        return others
+    return tuple((lang, num2words(value, lang=lang).replace(",", "")) for lang in LANGUAGES) + others
