@@ -432,10 +432,10 @@ class WhooshBackend:
             if also is not None:
                 ranked += sorted((-self._frequency(searcher, c), c) for c in also.within(word, distance))
                 ranked.sort()
-            # A word analysed as the one typed ("cour" for "cours") would search the same terms.
-            ranked = [(f, c) for f, c in ranked if [analyze(c, lang) for lang in LANGUAGES] != searched]
-            if ranked:
-                return ranked[0][1]
+            # The first word not analysed as the one typed: "cour" for "cours" would search the same terms.
+            chosen = next((c for _, c in ranked if [analyze(c, lang) for lang in LANGUAGES] != searched), None)
+            if chosen is not None:
+                return chosen
         return None
 
     def _frequency(self, searcher, word: str) -> int:
