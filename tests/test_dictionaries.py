@@ -63,6 +63,16 @@ def test_a_french_verbs_inflected_forms_translate_as_the_verb(word, lang, expect
     assert stem(expected, "fr" if lang == "en" else "en") in translated, translated
 
 
+@pytest.mark.parametrize(
+    ("word", "verb"), [("paid", "payer"), ("sold", "vendre"), ("taken", "prendre"), ("sent", "envoyer")]
+)
+def test_an_irregular_english_form_translates_as_its_verb(word, verb):
+    # Stemming leaves "paid" apart from "pay"; before WordNet's forms, one stray pivot path read it as a pond.
+    lexicon = Lexicon.load(SHIPPED_FILE)
+    translated = [t.term for t in lexicon.translate(stem(word, "en"), "en", limit=4, floor=0.0)]
+    assert stem(verb, "fr") in translated, translated
+
+
 def test_each_terms_translations_are_probabilities():
     lexicon = Lexicon.load(SHIPPED_FILE)
     for lang in ("en", "fr"):
@@ -168,6 +178,21 @@ def test_a_pair_several_sources_agree_on_outranks_one_sources_stray_path():
     assert [term for term, _ in ranked] == [douane, coutume]
     assert sum(p for _, p in ranked) == pytest.approx(1.0, abs=0.001)
     assert table["fr"][douane] == [(custom, 1.0)]
+
+
+def test_an_irregular_form_takes_its_verbs_french_verbs_and_a_word_of_its_own_keeps_its_senses():
+    table = {
+        "lead": [("plomb", 0.5), ("conduir", 0.3), ("men", 0.2)],
+        "led": [("voi", 1.0)],  # a stray path
+        "ground": [("terr", 0.8), ("sol", 0.2)],
+        "grind": [("moudr", 1.0)],
+    }
+    verbs = {"conduir", "men", "moudr"}
+    forms = {"led": ("lead", False), "ground": ("grind", True)}
+    merged = dictionaries.with_irregular_forms(table, forms, verbs)
+    assert merged["led"] == [("conduir", 0.6), ("men", 0.4)]  # lead's verbs alone: no plomb, no stray voi
+    assert [term for term, _ in merged["ground"]] == ["terr", "moudr", "sol"]
+    assert merged["lead"] == table["lead"]
 
 
 def test_a_pivot_word_with_many_senses_spreads_its_probability_thin():

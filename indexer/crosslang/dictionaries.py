@@ -13,7 +13,10 @@ Evidence for a pair (English index term, French index term) comes from several *
   with ``lt-proc -b`` for every known headword under each part of speech;
 - **verbiste**'s French conjugations, after the pairs are scored: a French verb's inflected forms
   get its translations, and its past participles join it as translations (``with_inflected_forms``,
-  ``with_participles``).
+  ``with_participles``);
+- **WordNet**'s irregular English verb forms, likewise: *paid*, *taken*, *sent* get the French
+  verbs among the translations of *pay*, *take*, *send*, which stemming leaves apart
+  (``with_irregular_forms``; verbs only, or *led* would be *plomb* through *lead*).
 
 Each source gives the probability of a translation in each direction: directly, a sense's weight
 over the entry's; through a pivot, summed over the pivot words ``P(pivot | en) P(fr | pivot)``, so
@@ -70,10 +73,16 @@ APERTIUM = {
 }
 APERTIUM_TAGS = ("n", "vblex", "adj", "adv")
 VERBISTE_DIR = Path("/usr/share/verbiste-0.1")  # French conjugations (verbiste): verbs' forms stemming splits
+WORDNET_DIR = Path("/usr/share/wordnet")  # English irregular verb forms (verb.exc) and lemmas (index.*)
 AUXILIARIES = ("être", "avoir")
 # Chosen on the training halves of the Canadian cross-language queries (docs/relevance.md).
 SENSE_DECAY = 0.7  # a later sense of an entry weighs this times the one before
 BACKWARD = 0.7  # a pair read from the other direction's dictionary
+# An irregular form that is a common word of its own (WordNet: a noun or verb lemma with this many
+# senses seen in its tagged corpus; *left*, *ground*, *found*) keeps its translations, and adds
+# its lemma's at this share. Any other form (*paid*, *given*, *sent*) takes its lemma's alone.
+OWN_WORD_SENSES = 2
+LEMMA_SHARE = 1 / 3
 DIRECT_WEIGHT = 2.0  # the English-French dictionaries count as two pivots
 MAX_TRANSLATIONS = 16  # per term: the collection chooses among them
 RELATIVE_FLOOR = 0.01  # of the term's best translation's score
@@ -85,8 +94,19 @@ Source = tuple[Edges, Edges]  # (English -> French, French -> English)
 class Builder:
     """Reads the installed dictionaries once; ``lexicon()`` combines them."""
 
-    def __init__(self, dictd: Path = DICTD_DIR, apertium: Path = APERTIUM_DIR, verbiste: Path = VERBISTE_DIR):
-        self.dictd, self.apertium, self.verbiste = Path(dictd), Path(apertium), Path(verbiste)
+    def __init__(
+        self,
+        dictd: Path = DICTD_DIR,
+        apertium: Path = APERTIUM_DIR,
+        verbiste: Path = VERBISTE_DIR,
+        wordnet: Path = WORDNET_DIR,
+    ):
+        self.dictd, self.apertium, self.verbiste, self.wordnet = (
+            Path(dictd),
+            Path(apertium),
+            Path(verbiste),
+            Path(wordnet),
+        )
         self.surfaces: dict[str, dict[str, str]] = {"en": {}, "fr": {}}  # stem -> the first word seen
 
     def lexicon(self) -> Lexicon:
@@ -101,8 +121,9 @@ class Builder:
         known = {"en": self._terms(english, "en"), "fr": self._terms(french, "fr")}
         table = combine({name: _between(source, known) for name, source in sources.items()})
         forms, participles = self._verb_forms()
-        table = {"en": with_participles(table["en"], participles), "fr": with_inflected_forms(table["fr"], forms)}
-        meta = {"method": METHOD, "sources": ", ".join([*sources, "verbiste"])}
+        english_table = with_irregular_forms(table["en"], self._irregular_forms(), set(forms))
+        table = {"en": with_participles(english_table, participles), "fr": with_inflected_forms(table["fr"], forms)}
+        meta = {"method": METHOD, "sources": ", ".join([*sources, "verbiste", "wordnet"])}
         return Lexicon(table, meta, self.surfaces)
 
     def _term(self, word: str, lang: str) -> str | None:
@@ -151,6 +172,27 @@ class Builder:
                     if tense == "participle past":
                         participles[verb].add(form)
         return forms, participles
+
+    def _irregular_forms(self) -> dict[str, tuple[str, bool]]:
+        """English irregular verb forms by index term: (the lemma's index term, whether the form is a
+        common word of its own); empty without WordNet."""
+        exceptions = self.wordnet / "verb.exc"
+        if not exceptions.is_file():
+            return {}
+        own_words = {
+            cells[0]
+            for part in ("noun", "verb")
+            for cells in (line.split() for line in (self.wordnet / f"index.{part}").open(encoding="utf-8"))
+            if not cells[0].isdigit() and int(cells[5 + int(cells[3])]) >= OWN_WORD_SENSES  # tagsense_cnt
+        }
+        found: dict[str, tuple[str, bool]] = {}
+        for line in exceptions.open(encoding="utf-8"):
+            form, lemma = line.split()[:2]
+            form_term, lemma_term = single_term(form, "en"), single_term(lemma, "en")
+            # A form stemming changes (*initialled*: "initial") is another word's term.
+            if form_term == form and lemma_term not in (None, form_term):
+                found.setdefault(form_term, (lemma_term, form in own_words))
+        return found
 
     # -- FreeDict --------------------------------------------------------------------------
 
@@ -312,6 +354,25 @@ def with_inflected_forms(table: dict[str, list[tuple[str, float]]], forms: dict[
     for verb, inflected in forms.items():
         for form in inflected if verb in table else ():
             merged.setdefault(form, table[verb])
+    return merged
+
+
+def with_irregular_forms(
+    table: dict[str, list[tuple[str, float]]], forms: dict[str, tuple[str, bool]], french_verbs: set[str]
+):
+    """``table`` (English terms) with each irregular verb form given the French verbs among its
+    lemma's translations: in place of its own, or beside them at ``LEMMA_SHARE`` when the form is a
+    word of its own."""
+    merged = dict(table)
+    for form, (lemma, own_word) in forms.items():
+        verbs = {target: p for target, p in table.get(lemma, ()) if target in french_verbs}
+        if not verbs:
+            continue
+        share = LEMMA_SHARE if own_word and form in table else 1.0
+        scores = {target: (1 - share) * p for target, p in table.get(form, ())}
+        for target, p in verbs.items():
+            scores[target] = scores.get(target, 0.0) + share * p / sum(verbs.values())
+        merged[form] = _cut(scores)
     return merged
 
 
