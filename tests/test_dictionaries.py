@@ -63,6 +63,13 @@ def test_a_french_verbs_inflected_forms_translate_as_the_verb(word, lang, expect
     assert stem(expected, "fr" if lang == "en" else "en") in translated, translated
 
 
+@pytest.mark.parametrize(("word", "expected"), [("women", "femme"), ("men", "homme"), ("criteria", "critère")])
+def test_an_irregular_plural_translates_as_its_singular(word, expected):
+    lexicon = Lexicon.load(SHIPPED_FILE)
+    translated = [t.term for t in lexicon.translate(stem(word, "en"), "en", limit=12, floor=0.0)]
+    assert stem(expected, "fr") in translated, translated
+
+
 @pytest.mark.parametrize(
     ("word", "verb"), [("paid", "payer"), ("sold", "vendre"), ("taken", "prendre"), ("sent", "envoyer")]
 )
@@ -193,6 +200,13 @@ def test_an_irregular_form_takes_its_verbs_french_verbs_and_a_word_of_its_own_ke
     assert merged["led"] == [("conduir", 0.6), ("men", 0.4)]  # lead's verbs alone: no plomb, no stray voi
     assert [term for term, _ in merged["ground"]] == ["terr", "moudr", "sol"]
     assert merged["lead"] == table["lead"]
+
+
+def test_an_irregular_plural_fills_only_a_gap():
+    table = {"woman": [("femm", 1.0)], "datum": [("donne", 1.0)], "data": [("donne", 0.6), ("materiau", 0.4)]}
+    merged = dictionaries.with_plurals(table, {"data": "datum"})
+    assert merged["women"] == table["woman"]  # -men of a -man, by rule
+    assert merged["data"] == table["data"]  # an entry of its own stays
 
 
 def test_a_pivot_word_with_many_senses_spreads_its_probability_thin():

@@ -16,7 +16,8 @@ Evidence for a pair (English index term, French index term) comes from several *
   ``with_participles``);
 - **WordNet**'s irregular English verb forms, likewise: *paid*, *taken*, *sent* get the French
   verbs among the translations of *pay*, *take*, *send*, which stemming leaves apart
-  (``with_irregular_forms``; verbs only, or *led* would be *plomb* through *lead*).
+  (``with_irregular_forms``; verbs only, or *led* would be *plomb* through *lead*), and irregular
+  plurals with no entry of their own get their singular's (*women*, *criteria*: ``with_plurals``).
 
 Each source gives the probability of a translation in each direction: directly, a sense's weight
 over the entry's; through a pivot, summed over the pivot words ``P(pivot | en) P(fr | pivot)``, so
@@ -122,6 +123,7 @@ class Builder:
         table = combine({name: _between(source, known) for name, source in sources.items()})
         forms, participles = self._verb_forms()
         english_table = with_irregular_forms(table["en"], self._irregular_forms(), set(forms))
+        english_table = with_plurals(english_table, self._irregular_plurals())
         table = {"en": with_participles(english_table, participles), "fr": with_inflected_forms(table["fr"], forms)}
         meta = {"method": METHOD, "sources": ", ".join([*sources, "verbiste", "wordnet"])}
         return Lexicon(table, meta, self.surfaces)
@@ -192,6 +194,16 @@ class Builder:
             # A form stemming changes (*initialled*: "initial") is another word's term.
             if form_term == form and lemma_term not in (None, form_term):
                 found.setdefault(form_term, (lemma_term, form in own_words))
+        return found
+
+    def _irregular_plurals(self) -> dict[str, str]:
+        """English irregular plurals' index terms -> their singular's; empty without WordNet."""
+        exceptions = self.wordnet / "noun.exc"
+        found: dict[str, str] = {}
+        for line in exceptions.open(encoding="utf-8") if exceptions.is_file() else ():
+            plural, singular = (single_term(word, "en") for word in line.split()[:2])
+            if plural is not None and singular not in (None, plural):
+                found.setdefault(plural, singular)
         return found
 
     # -- FreeDict --------------------------------------------------------------------------
@@ -373,6 +385,17 @@ def with_irregular_forms(
         for target, p in verbs.items():
             scores[target] = scores.get(target, 0.0) + share * p / sum(verbs.values())
         merged[form] = _cut(scores)
+    return merged
+
+
+def with_plurals(table: dict[str, list[tuple[str, float]]], plurals: dict[str, str]):
+    """``table`` (English terms) with each irregular plural that has no entry given its singular's,
+    those ``plurals`` lists and the *-men* of a *-man* (*women*, *chairmen*: WordNet makes them by rule)."""
+    merged = dict(table)
+    men = {term[: -len("man")] + "men": term for term in table if term.endswith("man")}
+    for plural, singular in {**men, **plurals}.items():
+        if singular in table:
+            merged.setdefault(plural, table[singular])
     return merged
 
 
