@@ -102,12 +102,8 @@ class Builder:
         verbiste: Path = VERBISTE_DIR,
         wordnet: Path = WORDNET_DIR,
     ):
-        self.dictd, self.apertium, self.verbiste, self.wordnet = (
-            Path(dictd),
-            Path(apertium),
-            Path(verbiste),
-            Path(wordnet),
-        )
+        self.dictd, self.apertium = Path(dictd), Path(apertium)
+        self.verbiste, self.wordnet = Path(verbiste), Path(wordnet)
         self.surfaces: dict[str, dict[str, str]] = {"en": {}, "fr": {}}  # stem -> the first word seen
 
     def lexicon(self) -> Lexicon:
@@ -380,10 +376,11 @@ def with_irregular_forms(
         verbs = {target: p for target, p in table.get(lemma, ()) if target in french_verbs}
         if not verbs:
             continue
+        total = sum(verbs.values())
         share = LEMMA_SHARE if own_word and form in table else 1.0
         scores = {target: (1 - share) * p for target, p in table.get(form, ())}
         for target, p in verbs.items():
-            scores[target] = scores.get(target, 0.0) + share * p / sum(verbs.values())
+            scores[target] = scores.get(target, 0.0) + share * p / total
         merged[form] = _cut(scores)
     return merged
 
