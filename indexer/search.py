@@ -277,9 +277,10 @@ def _could_be_misspelt(word: str) -> bool:
 def _suggestion(text: str, words: list[str], index: OpenIndex, expanded=()) -> str | None:
     """The query with each word unknown to the index and to the glossary and taxonomy replaced by the
     closest word of either; None when every word is known, or when one unknown word has no close word
-    (a suggestion keeping it would find no more than the query). A word the glossary matched (through
-    its stem: *cours* and the entry *cour*) is known: ``expanded`` says which."""
-    matched = {word for expansion in expanded if expansion.via == "glossary" for word in expansion.source.split()}
+    (a suggestion keeping it would find no more than the query). A word that something searched
+    besides (``expanded``) is known: the glossary matched it (through its stem: *cours* and the entry
+    *cour*), or it was translated into words the passages hold (English *women* over French passages)."""
+    matched = {word for expansion in expanded for word in expansion.source.split()}
     # Each distinct word once, the first few, none longer than a real word: suggesting costs about
     # 50 ms a word, and its automaton grows with the word (0.7 s for 500 letters, found by fuzzing).
     candidates = [word for word in dict.fromkeys(words) if _could_be_misspelt(word) and word not in matched]

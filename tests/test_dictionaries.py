@@ -121,6 +121,21 @@ def test_no_expansion_searches_no_translation(corpus, tmp_path):
 # --- cognates ------------------------------------------------------------------------------------
 
 
+def test_a_word_the_dictionaries_translate_gets_no_spelling_suggestion(tmp_path):
+    # On French passages alone, the English "women" is no word of the index, yet it is spelt right.
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    write(corpus, "conseil", "Le conseil compte autant de femmes que d'hommes, dont Mme Wolen.", "fr")
+    index = open_built(corpus, tmp_path / "index")
+    try:
+        result = search(SearchQuery(text="women"), index)
+        assert any(e.source == "women" and e.via == "dictionary" for e in result.expanded), result.expanded
+        assert result.suggestion is None
+        assert search(SearchQuery(text="femmse"), index).suggestion == "femmes"  # a typo still gets one
+    finally:
+        index.close()
+
+
 @pytest.mark.parametrize(
     ("word", "lang", "expected"),
     [
