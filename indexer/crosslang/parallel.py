@@ -6,12 +6,15 @@ Run once at the end of every indexing run (``update_parallel``), over what the r
    (a ``translation_of`` field) names a document of the other language.
 2. Found pairs, among the documents no declaration pairs (``indexer.crosslang.pairing``).
 3. Each pair's passages aligned (``indexer.crosslang.align``): passage -> its counterpart.
-4. When the set of pairs (or a paired document) changed, a lexicon learned from the aligned
-   passages (``indexer.crosslang.learn``), kept with the generation's other lexicons.
+4. Each document's glosses: terms its passages give in the other language, in parentheses
+   (``indexer.crosslang.glosses``).
+5. When the set of pairs (or a paired document) or the glosses changed, a lexicon learned from the
+   aligned passages and the glosses (``indexer.crosslang.learn``), kept with the generation's
+   other lexicons.
 
 Everything is stored with the generation as plain JSON (``parallel/``): ``state.json`` keeps what
-the next run reuses (per document the version it was read from, its declaration and profile; per
-pair its links), ``links.json`` is what a search reads, ``{doc_id: {passage_id: [doc_id,
+the next run reuses (per document the version it was read from, its declaration, profile and
+glosses; per pair its links), ``links.json`` is what a search reads, ``{doc_id: {passage_id: [doc_id,
 passage_id, lang]}}``. A run re-reads, re-profiles and re-aligns only documents whose file changed.
 """
 
@@ -26,6 +29,7 @@ from pathlib import Path
 from indexer.atomic import write_atomically
 from indexer.crosslang.align import align
 from indexer.crosslang.align import unit
+from indexer.crosslang.glosses import glosses
 from indexer.crosslang.kept import COLLECTION_LEXICON
 from indexer.crosslang.kept import LEXICONS_DIR
 from indexer.crosslang.kept import SHIPPED_FILE
@@ -39,7 +43,7 @@ from indexer.models import LANGUAGES
 PARALLEL_DIR = "parallel"
 STATE_FILE = "state.json"
 LINKS_FILE = "links.json"
-STATE_VERSION = 1
+STATE_VERSION = 3  # 2, 3: documents' glosses
 DECLARED_KEY = "translation_of"
 # Beyond this many undeclared documents, finding translations is skipped (a collection of one-passage
 # JSONL records is not a set of reports); declared pairs still count.
@@ -68,7 +72,7 @@ def update_parallel(corpus: Path, generation) -> list[str]:
                 fetched[doc_id] = backend.get_document(doc_id)
             return fetched[doc_id]
 
-        _fill_languages(documents, fetch)
+        _fill_languages_and_glosses(documents, fetch)
         pairs = _declared_pairs(documents, warnings)
         pairs += _found_pairs(documents, pairs, fetch, warnings)
         old_pairs = {(p["en"], p["fr"]): p for p in state.get("pairs", [])}
@@ -79,10 +83,11 @@ def update_parallel(corpus: Path, generation) -> list[str]:
                 pair["beads"] = kept["beads"]
             else:
                 pair["beads"] = _beads(fetch(pair["en"]), fetch(pair["fr"]))
-        learned = _fingerprint(pairs)
+        glossed = _glossed(documents)
+        learned = _fingerprint(pairs, glossed)
         lexicon_path = Path(generation.path) / LEXICONS_DIR / COLLECTION_LEXICON
-        if learned != state.get("learned") or (pairs and not lexicon_path.is_file()):
-            warnings += _learn(pairs, fetch, lexicon_path)
+        if learned != state.get("learned") or ((pairs or glossed) and not lexicon_path.is_file()):
+            warnings += _learn(pairs, glossed, fetch, lexicon_path)
     finally:
         backend.close()
     folder.mkdir(parents=True, exist_ok=True)
@@ -147,11 +152,31 @@ def _jsonl_declarations(path: Path, rel: str, warnings: list[str]) -> dict[str, 
     return declared
 
 
-def _fill_languages(documents: dict[str, dict], fetch) -> None:
+def _fill_languages_and_glosses(documents: dict[str, dict], fetch) -> None:
+    """Each document read this run: its language, and its glosses when it has any."""
+    dictionary = _dictionary()
+
+    def known(term: str, lang: str) -> bool:
+        return dictionary is not None and bool(dictionary.translate(term, lang, limit=1, floor=0.0))
+
     for doc_id, entry in documents.items():
         if "lang" not in entry:
             document = fetch(doc_id)
             entry["lang"] = document.info.lang if document is not None else ""
+            if entry["lang"] in LANGUAGES:
+                found = [list(g) for p in document.passages for g in glosses(p.text, entry["lang"], known)]
+                if found:
+                    entry["glosses"] = found
+
+
+def _glossed(documents: dict[str, dict]) -> list[tuple[str, str]]:
+    """Every gloss as an ``(English text, French text)`` pair, in document order."""
+    pairs = []
+    for doc_id in sorted(documents):
+        entry = documents[doc_id]
+        for gloss, context in entry.get("glosses", ()):
+            pairs.append((context, gloss) if entry["lang"] == "en" else (gloss, context))
+    return pairs
 
 
 def _declared_pairs(documents: dict[str, dict], warnings: list[str]) -> list[dict]:
@@ -233,15 +258,17 @@ def _links(pairs: list[dict], documents: dict[str, dict]) -> dict:
     return links
 
 
-def _fingerprint(pairs: list[dict]) -> str:
+def _fingerprint(pairs: list[dict], glossed: list[tuple[str, str]]) -> str:
     digest = hashlib.sha256()
     for pair in sorted(pairs, key=lambda p: (p["en"], p["fr"])):
         digest.update(json.dumps([pair["en"], pair["fr"], pair["key"]]).encode())
+    digest.update(json.dumps(glossed).encode())
     return digest.hexdigest()
 
 
-def _learn(pairs: list[dict], fetch, path: Path) -> list[str]:
-    """Learn the collection's lexicon from the aligned passages of its pairs (or drop it when none)."""
+def _learn(pairs: list[dict], glossed: list[tuple[str, str]], fetch, path: Path) -> list[str]:
+    """Learn the collection's lexicon from the aligned passages of its pairs and its glosses (or
+    drop it when it has neither)."""
     from indexer.crosslang.learn import learn_from_texts
 
     texts = []
@@ -256,11 +283,12 @@ def _learn(pairs: list[dict], fetch, path: Path) -> list[str]:
                 texts.append((" ".join(en_text[i] for i in en_ids), " ".join(fr_text[i] for i in fr_ids)))
         if len(texts) >= MAX_LEARNING_PAIRS:
             break
+    texts = texts[:MAX_LEARNING_PAIRS] + glossed[:MAX_LEARNING_PAIRS]
     if not texts:
         path.unlink(missing_ok=True)
         return []
-    lexicon = learn_from_texts(texts[:MAX_LEARNING_PAIRS], iterations=LEARNING_ITERATIONS)
-    lexicon.meta["source"] = "aligned passages of the collection's translated documents"
+    lexicon = learn_from_texts(texts, iterations=LEARNING_ITERATIONS)
+    lexicon.meta["source"] = "the collection's aligned passages and glossed terms"
     path.parent.mkdir(parents=True, exist_ok=True)
     lexicon.save(path)
     return []
