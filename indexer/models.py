@@ -222,7 +222,8 @@ class Expansion:
 
 
 # Where an expansion comes from: the glossary, a dictionary lexicon (shipped, or FreeDict), a
-# lexicon learned from aligned passages, the regular spellings of cognates, or a number's words.
+# lexicon learned from the collection (its aligned passages, its glossed terms), the regular
+# spellings of cognates, or a number's words.
 EXPANSION_SOURCES = ("glossary", "dictionary", "learned", "cognate", "number")
 
 
