@@ -43,7 +43,7 @@ from indexer.models import LANGUAGES
 PARALLEL_DIR = "parallel"
 STATE_FILE = "state.json"
 LINKS_FILE = "links.json"
-STATE_VERSION = 3  # 2, 3: documents' glosses
+STATE_VERSION = 3  # 3: documents' glosses
 DECLARED_KEY = "translation_of"
 # Beyond this many undeclared documents, finding translations is skipped (a collection of one-passage
 # JSONL records is not a set of reports); declared pairs still count.
