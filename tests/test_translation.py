@@ -456,3 +456,33 @@ def _nodes(node):
         yield from _nodes(child)
     if isinstance(node, Expanded):
         yield from _nodes(node.original)
+
+
+def test_once_the_last_passage_of_a_language_is_gone_translations_count_as_typed_words(tmp_path):
+    # The index's field values outlive deleted documents until segments merge: the English one
+    # must not keep the index "bilingual", where a translation weighs half a typed word.
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    texts = {
+        "report": ("en", "The customs officers inspected the ship in the port."),
+        "rapport": ("fr", "Les agents des douanes ont inspecté le navire au port."),
+        "peche": ("fr", "Le rapport traite de la pêche illégale et des navires."),
+    }
+    for name, (lang, text) in texts.items():
+        (corpus / f"{name}.txt").write_text(text + "\n", encoding="utf-8")
+        (corpus / f"{name}.meta.toml").write_text(f'lang = "{lang}"\n', encoding="utf-8")
+
+    def french_score() -> float:
+        index = open_index(tmp_path / "index")
+        try:
+            result = search(SearchQuery(text="customs inspected"), index)
+            return next(hit.score for hit in result.results if hit.doc_id == "rapport")
+        finally:
+            index.close()
+
+    index_corpus(corpus, tmp_path / "index")
+    bilingual = french_score()
+    for suffix in (".txt", ".meta.toml"):
+        (corpus / f"report{suffix}").unlink()
+    index_corpus(corpus, tmp_path / "index")
+    assert french_score() > 1.5 * bilingual

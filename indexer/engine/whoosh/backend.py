@@ -486,12 +486,13 @@ class WhooshBackend:
             return self.searcher().doc_count()
 
     def languages(self) -> frozenset[str]:
-        """The languages of the passages the index holds."""
+        """The languages of the passages the index holds (a field's values outlive their deleted
+        documents until segments merge: a language whose last passage went is not one)."""
         _, arrays = self._view()
         if arrays is None:
             return frozenset()
         with self._read_lock:
-            return frozenset(arrays.values("lang"))
+            return frozenset(lang for lang in arrays.values("lang") if len(arrays.value_docnums("lang", lang)))
 
     @_reading
     def holds(self, lang: str, term: str) -> bool:
