@@ -274,7 +274,7 @@ def _could_be_misspelt(word: str) -> bool:
     return 3 <= len(word) <= MAX_SUGGESTED_WORD_CHARS and letters.isalpha()
 
 
-def _suggestion(text: str, words: list[str], index: OpenIndex, expanded=()) -> str | None:
+def _suggestion(text: str, words: list[str], index: OpenIndex, expanded) -> str | None:
     """The query with each word unknown to the index and to the glossary and taxonomy replaced by the
     closest word of either; None when every word is known, or when one unknown word has no close word
     (a suggestion keeping it would find no more than the query). A word that something searched

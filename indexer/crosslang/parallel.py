@@ -20,6 +20,7 @@ passage_id, lang]}}``. A run re-reads, re-profiles and re-aligns only documents 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -154,10 +155,10 @@ def _jsonl_declarations(path: Path, rel: str, warnings: list[str]) -> dict[str, 
 
 def _fill_languages_and_glosses(documents: dict[str, dict], fetch) -> None:
     """Each document read this run: its language, and its glosses when it has any."""
-    dictionary = _dictionary()
+    dictionary = functools.cache(_dictionary)  # loaded only if some document has a parenthesis to judge
 
     def known(term: str, lang: str) -> bool:
-        return dictionary is not None and bool(dictionary.translate(term, lang, limit=1, floor=0.0))
+        return dictionary() is not None and bool(dictionary().translate(term, lang, limit=1, floor=0.0))
 
     for doc_id, entry in documents.items():
         if "lang" not in entry:
